@@ -1,0 +1,61 @@
+"""Domain errors: one class, a message code and the facts that explain it.
+
+A rule raises ``DomainError("lead.lost_needs_reason")``; the caller decides the language.
+Validation errors also name the field and value (and the row, for imports), so a user can
+find and fix the exact cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.i18n import DEFAULT_LANG, t
+
+
+class DomainError(Exception):
+    """A business rule refused an operation."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return t(self.code, lang, **self.params)
+
+
+class ValidationError(DomainError):
+    """A value that does not fit its field; names the field, the value and (if known) the row."""
+
+    def __init__(self, code: str, field: str, value: Any, row: int | None = None, **params: Any):
+        self.field = field
+        self.value = value
+        self.row = row
+        super().__init__(code, field=field, value=value, **params)
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        base = t(self.code, lang, **self.params)
+        where = t("error.where_row", lang, row=self.row) if self.row is not None else ""
+        field_label = t(f"field.{self.field}", lang)
+        if field_label == f"field.{self.field}":
+            field_label = self.field
+        return f"{where}{field_label}: {base} ({self.value!r})"
+
+
+class PermissionDenied(DomainError):
+    """The acting user may not do this (wrong branch or missing permission)."""
+
+
+class NotFound(DomainError):
+    """The object does not exist, or is not visible to the acting user (we do not say which)."""
+
+
+class MultipleErrors(DomainError):
+    """Several validation errors at once (e.g. all missing mandatory fields of a form)."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        self.errors = errors
+        super().__init__("error.multiple", count=len(errors))
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return "; ".join(e.message(lang) for e in self.errors)

@@ -1,0 +1,97 @@
+"""Engine and session factory: SQLite (WAL) by default, PostgreSQL with DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import scoping
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("H23_DATA_DIR", Path(__file__).resolve().parent.parent / "data"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name no driver; we use psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    return f"sqlite:///{data_dir() / 'h23.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL: readers never block the writer (app processes + worker); NORMAL is durable in WAL mode
+    # except for the last transactions on power loss, which is the usual trade.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MB page cache
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def make_engine(url: str | None = None, **kw: Any) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, **kw)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # Let SQLAlchemy, not pysqlite, begin transactions: writers take the write lock up front
+        # (BEGIN IMMEDIATE, waiting up to busy_timeout) instead of failing with SQLITE_BUSY when a
+        # read transaction later tries to write while another writer is active.
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            write = conn.get_execution_options().get("h23_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        @event.listens_for(engine, "connect")
+        def _no_autobegin(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+
+        return engine
+    kw.setdefault("pool_pre_ping", True)
+    kw.setdefault("pool_size", 5)
+    kw.setdefault("max_overflow", 10)
+    return create_engine(url, **kw)
+
+
+class Database:
+    """One engine per process and a session factory whose sessions carry a branch scope."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._read = sessionmaker(bind=engine, expire_on_commit=False)
+        self._write = sessionmaker(bind=engine.execution_options(h23_write=True), expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(
+        self, branch_ids: frozenset[int] | None, *, system: bool = False, write: bool = False
+    ) -> Session:
+        """A session that may only read and write rows of branch_ids (None with system=True: all).
+
+        write=True marks a session that will write, so SQLite takes its write lock at BEGIN."""
+        session = (self._write if write else self._read)()
+        scoping.set_scope(session, branch_ids, system=system)
+        return session
+
+    @contextmanager
+    def transaction(self, branch_ids: frozenset[int] | None, *, system: bool = False) -> Iterator[Session]:
+        with self.session(branch_ids, system=system, write=True) as session, session.begin():
+            yield session
