@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -84,7 +84,8 @@ class BranchOwned:
     """Marker for rows that belong to one branch: every ORM read of them is scoped to the viewer's
     branches by db.scoping (the safety net), on top of the explicit scope in core queries."""
 
-    branch_id: Mapped[int]
+    # Declared here (models may redeclare it) so the scoping criteria can name cls.branch_id.
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
 
 
 def code_column(length: int = 40, **kw: Any) -> Mapped[str]:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import scoping
@@ -72,10 +72,16 @@ def make_engine(url: str | None = None, **kw: Any) -> Engine:
 class Database:
     """One engine per process and a session factory whose sessions carry a branch scope."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._read = sessionmaker(bind=engine, expire_on_commit=False)
-        self._write = sessionmaker(bind=engine.execution_options(h23_write=True), expire_on_commit=False)
+    def __init__(self, bind: Engine | Connection) -> None:
+        self.engine = bind.engine
+        if isinstance(bind, Connection):
+            # Tests: every session joins the test's outer transaction through a savepoint, so
+            # commits inside core code are rolled back when the test ends.
+            self._read = sessionmaker(bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+            self._write = self._read
+        else:
+            self._read = sessionmaker(bind=bind, expire_on_commit=False)
+            self._write = sessionmaker(bind=bind.execution_options(h23_write=True), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:

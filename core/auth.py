@@ -1,0 +1,191 @@
+"""Users, passwords, lockout and server-side sessions.
+
+streamlit-authenticator draws the login form and keeps its re-login cookie; everything it would
+otherwise keep in a YAML file lives here in the database: users and their password hashes (only
+active, unlocked users are handed to it), failed-login counts and lockout, and a server-side
+session record that is checked on every run, so logout, password change and disabling a user end
+access at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from typing import Any
+
+import bcrypt
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core import clock, settings
+from core.access import Viewer
+from core.errors import DomainError
+from core.i18n import register
+from db.enums import Role
+from db.models import AuthSession, Branch, User, UserBranch
+
+register({
+    "auth.locked": {
+        "id": "Akun dikunci sampai {until} karena terlalu banyak percobaan login gagal.",
+        "en": "Account locked until {until} after too many failed logins.",
+    },
+    "auth.weak_password": {
+        "id": "Password minimal 8 karakter.",
+        "en": "Password must have at least 8 characters.",
+    },
+    "auth.username_taken": {"id": "Username {username} sudah dipakai.", "en": "Username {username} is taken."},
+    "auth.branch_required": {
+        "id": "Pengguna cabang harus punya minimal satu cabang.",
+        "en": "A branch user needs at least one branch.",
+    },
+})
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise DomainError("auth.weak_password")
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=int(os.environ.get("H23_BCRYPT_ROUNDS", "12")))).decode()
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode(), password_hash.encode())
+    except ValueError:
+        return False
+
+
+def create_user(
+    session: Session, *, username: str, full_name: str, password: str, role: Role,
+    branch_ids: list[int], email: str | None = None, password_hash: str | None = None,
+) -> User:
+    """A new user; head office (PIC CRM) needs no branch, everyone else at least one."""
+    username = username.strip().lower()
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DomainError("auth.username_taken", username=username)
+    if role != Role.PIC_CRM and not branch_ids:
+        raise DomainError("auth.branch_required")
+    user = User(username=username, full_name=full_name, email=email, role=role,
+                password_hash=password_hash or hash_password(password), active=True, failed_logins=0)
+    session.add(user)
+    session.flush()
+    for branch_id in branch_ids:
+        session.add(UserBranch(user_id=user.id, branch_id=branch_id))
+    session.flush()
+    return user
+
+
+def authenticator_credentials(session: Session) -> dict[str, Any]:
+    """The credentials dict streamlit-authenticator expects, with only users who may log in now.
+
+    Locked and disabled users are left out, so the widget refuses them like a wrong password."""
+    now = clock.now()
+    users = session.scalars(select(User).where(User.active.is_(True))).all()
+    return {
+        "usernames": {
+            u.username: {"name": u.full_name, "password": u.password_hash, "email": u.email or "",
+                         "roles": [u.role.value], "failed_login_attempts": 0, "logged_in": False}
+            for u in users
+            if u.locked_until is None or u.locked_until <= now
+        }
+    }
+
+
+def lock_status(session: Session, username: str) -> dt.datetime | None:
+    """When the account unlocks, if it is locked now."""
+    until = session.scalar(select(User.locked_until).where(User.username == username.strip().lower()))
+    return until if until is not None and until > clock.now() else None
+
+
+def record_failed_login(session: Session, username: str) -> dt.datetime | None:
+    """Count a failure in the database; lock after the configured number. Returns the lock end."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        return None
+    # One UPDATE, so two processes counting at once cannot lose a failure.
+    session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+    session.refresh(user)
+    if user.failed_logins >= settings.get(session, "auth.max_failed_logins"):
+        user.locked_until = clock.now() + dt.timedelta(minutes=settings.get(session, "auth.lockout_minutes"))
+        user.failed_logins = 0
+        session.flush()
+        return user.locked_until
+    return None
+
+
+def start_session(session: Session, username: str) -> str:
+    """After a successful login: reset failures and open a server-side session; returns its token."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active:
+        raise DomainError("error.permission")
+    user.failed_logins = 0
+    user.locked_until = None
+    now = clock.now()
+    token = secrets.token_urlsafe(32)
+    session.add(AuthSession(id=token, user_id=user.id, created_at=now, last_seen_at=now,
+                            expires_at=now + dt.timedelta(hours=settings.get(session, "auth.session_hours"))))
+    session.flush()
+    return token
+
+
+def viewer_for_session(session: Session, token: str | None) -> Viewer | None:
+    """The viewer behind a live session token, or None when it ended, expired or was revoked."""
+    if not token:
+        return None
+    row = session.get(AuthSession, token)
+    now = clock.now()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    if user.sessions_valid_after is not None and row.created_at < user.sessions_valid_after:
+        return None
+    return viewer_for_user(session, user)
+
+
+def viewer_for_user(session: Session, user: User) -> Viewer:
+    branch_ids = frozenset(session.scalars(
+        select(UserBranch.branch_id).join(Branch, Branch.id == UserBranch.branch_id)
+        .where(UserBranch.user_id == user.id, Branch.active.is_(True))
+    ))
+    return Viewer(user.id, user.username, user.full_name, user.role, branch_ids, lang=user.language)
+
+
+def cookie_still_valid(session: Session, username: str, issued_at: dt.datetime) -> bool:
+    """A re-login cookie issued before the user's sessions were ended must not log them back in."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active:
+        return False
+    return user.sessions_valid_after is None or issued_at >= user.sessions_valid_after
+
+
+def end_session(session: Session, token: str) -> None:
+    row = session.get(AuthSession, token)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+
+
+def end_all_sessions(session: Session, user_id: int) -> None:
+    """Logout everywhere: open sessions and outstanding re-login cookies stop working."""
+    now = clock.now()
+    session.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    session.execute(update(User).where(User.id == user_id).values(sessions_valid_after=now))
+
+
+def change_password(session: Session, user_id: int, new_password: str) -> None:
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("error.not_found", what="user")
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(session, user_id)
+
+
+def set_active(session: Session, user_id: int, active: bool) -> None:
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("error.not_found", what="user")
+    user.active = active
+    if not active:
+        end_all_sessions(session, user_id)

@@ -1,0 +1,41 @@
+"""Time: aware datetimes, and 'today' in a branch's own time zone (WIB, WITA, WIT).
+
+Tests freeze time with `frozen(...)` instead of patching datetime."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+_frozen: dt.datetime | None = None
+
+
+def now() -> dt.datetime:
+    return _frozen if _frozen is not None else dt.datetime.now(dt.UTC)
+
+
+def today_in(tz: str) -> dt.date:
+    return now().astimezone(ZoneInfo(tz)).date()
+
+
+def local(at: dt.datetime, tz: str) -> dt.datetime:
+    return at.astimezone(ZoneInfo(tz))
+
+
+def at_local(day: dt.date, hour: int, minute: int, tz: str) -> dt.datetime:
+    """The aware instant of a wall-clock time in a branch's zone."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(tz))
+
+
+@contextmanager
+def frozen(at: dt.datetime) -> Iterator[None]:
+    global _frozen
+    if at.tzinfo is None:
+        raise ValueError("freeze with an aware datetime")
+    previous, _frozen = _frozen, at
+    try:
+        yield
+    finally:
+        _frozen = previous

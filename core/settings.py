@@ -1,0 +1,51 @@
+"""Per-dealer settings with the SOP's defaults; a row in `setting` overrides a default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import clock
+from db.models import Setting
+
+DEFAULTS: dict[str, Any] = {
+    # Follow-up cadence (DOMAIN.md "The follow-up cadence"), in days relative to the deadline H.
+    "sop.message_days_before": 7,  # H-7 WhatsApp/SMS
+    "sop.call_days_before": 3,  # H-3 call; also the latest next-plan date
+    "sop.feedback_days_after": 3,  # H+3 thank-you call after service
+    "sop.visit_day_of_month": 1,
+    "followup.next_plan_days": 7,  # FU N+1 suggested at FU N + 7 days (the seed's system)
+    # Lead engine.
+    "leads.open_days_before_deadline": 21,
+    "leads.not_back_days": 60,
+    "leads.regular_interval_days": 60,
+    # Booking slots.
+    "booking.slot_minutes": 60,
+    "booking.open_hour": 8,
+    "booking.close_hour": 17,
+    # Login.
+    "auth.max_failed_logins": 5,
+    "auth.lockout_minutes": 15,
+    "auth.session_hours": 12,
+}
+
+
+def get(session: Session, key: str) -> Any:
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting {key!r}")
+    value = session.execute(select(Setting.value).where(Setting.key == key)).scalar_one_or_none()
+    return DEFAULTS[key] if value is None else value
+
+
+def put(session: Session, key: str, value: Any, user_id: int | None = None) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting {key!r}")
+    if type(value) is not type(DEFAULTS[key]):
+        raise TypeError(f"setting {key!r} takes {type(DEFAULTS[key]).__name__}")
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value, updated_at=clock.now(), updated_by=user_id))
+    else:
+        row.value, row.updated_at, row.updated_by = value, clock.now(), user_id
