@@ -1,0 +1,202 @@
+"""Leads before they become opportunities: saving with mandatory fields, priority, the CDDB
+check, contact edits that flow to the customer master, and conversion to an opportunity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from core import audit, clock, numbering
+from core.access import Perm, Viewer
+from core.customers import CustomerInput, clean_customer_fields, require_cddb, update_customer
+from core.errors import DomainError, MultipleErrors, NotFound, ValidationError
+from core.i18n import register
+from db.enums import LeadCategory, Priority, ServiceKind, Stage
+from db.models import Branch, Customer, Lead, Vehicle
+
+register({
+    "lead.required": {"id": "wajib diisi", "en": "is required"},
+    "lead.not_a_lead": {
+        "id": "Lead {number} sudah menjadi opportunity; ubah lewat tahap follow up.",
+        "en": "Lead {number} is already an opportunity; change it through its follow-up stage.",
+    },
+    "lead.closed": {
+        "id": "Lead {number} sudah {stage} dan tidak bisa diubah lagi.",
+        "en": "Lead {number} is {stage} and can no longer be changed.",
+    },
+    "lead.vehicle_not_customers": {
+        "id": "Motor ini bukan milik customer yang dipilih.",
+        "en": "This motorcycle does not belong to the chosen customer.",
+    },
+    "lead.kpb_number_range": {"id": "KPB ke harus 1 sampai 4", "en": "KPB number must be 1 to 4"},
+})
+
+# The seed's blue fields: a lead cannot be saved without them.
+MANDATORY_FIELDS = ("branch", "customer", "occupation", "phone")
+
+
+@dataclass
+class LeadInput:
+    """What the lead form sends. Contact fields edit the customer master as well."""
+
+    branch_id: int | None = None
+    customer_id: int | None = None
+    vehicle_id: int | None = None
+    phone: str | None = None
+    nik: str | None = None
+    address: str | None = None
+    occupation_id: int | None = None
+    sales_source: str | None = "CRM"
+    service_kind: ServiceKind = ServiceKind.REG
+    kpb_number: int | None = None
+    deadline: dt.date | None = None
+    note: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def priority_for(nik: str | None, phone: str | None) -> Priority:
+    """Rule: priority is High when the KTP number and the phone are both present."""
+    return Priority.HIGH if nik and phone else Priority.NORMAL
+
+
+def missing_mandatory(branch_id: int | None, customer_id: int | None, occupation_id: int | None,
+                      phone: str | None) -> list[str]:
+    """Rule: branch, customer, occupation (Pekerjaan) and phone are mandatory on a lead."""
+    values = {"branch": branch_id, "customer": customer_id, "occupation": occupation_id, "phone": phone}
+    return [f for f in MANDATORY_FIELDS if values[f] in (None, "")]
+
+
+def _raise_missing(missing: list[str], values: dict[str, object]) -> None:
+    if missing:
+        errors: list[DomainError] = [ValidationError("lead.required", field=f, value=values.get(f))
+                                     for f in missing]
+        raise errors[0] if len(errors) == 1 else MultipleErrors(errors)
+
+
+def get_lead(session: Session, viewer: Viewer, lead_id: int, *, for_update: bool = False) -> Lead:
+    viewer.require(Perm.LEAD_VIEW)
+    lead = session.get(Lead, lead_id, with_for_update=for_update or None)
+    if lead is None or not viewer.may_see_branch(lead.branch_id):
+        raise NotFound("error.not_found", what="lead")
+    return lead
+
+
+def check_open(lead: Lead) -> None:
+    """Rule: Won and Lost are final; nothing on the record changes any more."""
+    if lead.stage in (Stage.WON, Stage.LOST):
+        raise DomainError("lead.closed", number=lead.number, stage=lead.stage.value.upper())
+
+
+def check_version(lead: Lead | object, expected_version: int | None) -> None:
+    """Optimistic concurrency: refuse a save made on a stale copy, naming who changed it."""
+    if expected_version is not None and getattr(lead, "version") != expected_version:  # noqa: B009
+        raise DomainError("error.stale", user="?", at=getattr(lead, "updated_at"))  # noqa: B009
+
+
+def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | None = None,
+              expected_version: int | None = None) -> Lead:
+    """Create or edit a lead from the form. Contact edits also update the customer master."""
+    viewer.require(Perm.LEAD_CHANGE)
+    lead = None
+    if lead_id is not None:
+        lead = get_lead(session, viewer, lead_id, for_update=True)
+        check_open(lead)
+        check_version(lead, expected_version)
+        if lead.stage != Stage.LEAD:
+            raise DomainError("lead.not_a_lead", number=lead.number)
+        branch_id = lead.branch_id  # a lead stays in its branch
+    else:
+        branch_id = data.branch_id if data.branch_id is not None else _only_branch(viewer)
+    contact = clean_customer_fields(session, CustomerInput(
+        phone=data.phone, nik=data.nik, address=data.address, occupation_id=data.occupation_id))
+    customer = session.get(Customer, data.customer_id) if data.customer_id is not None else None
+    if data.customer_id is not None and (customer is None or not viewer.may_see_branch(customer.branch_id)):
+        raise NotFound("error.not_found", what="customer")
+    # The form starts from the customer's CDDB values; what the user typed wins.
+    phone = contact["phone"] if "phone" in contact else (customer.phone if customer else None)
+    occupation_id = contact.get("occupation_id") or (customer.occupation_id if customer else None)
+    _raise_missing(missing_mandatory(branch_id, data.customer_id, occupation_id, phone),
+                   {"branch": branch_id, "customer": data.customer_id, "occupation": occupation_id,
+                    "phone": data.phone})
+    assert branch_id is not None and customer is not None
+    viewer.require_branch(branch_id)
+    vehicle = _vehicle_of(session, data.vehicle_id, customer)
+    if data.kpb_number is not None and not 1 <= data.kpb_number <= 4:
+        raise ValidationError("lead.kpb_number_range", field="kpb_number", value=data.kpb_number)
+    # Edits of address/NIK/phone/occupation on the lead update the customer master.
+    update_customer(session, viewer, customer.id, CustomerInput(**{
+        k: v for k, v in contact.items() if k in ("phone", "nik", "address", "occupation_id")}))
+    require_cddb(customer)
+
+    values = {
+        "customer_id": customer.id, "vehicle_id": vehicle.id if vehicle else None,
+        "contact_name": customer.name, "phone": customer.phone, "nik": customer.nik,
+        "address": customer.address, "occupation_id": customer.occupation_id,
+        "sales_source": data.sales_source, "service_kind": data.service_kind,
+        "kpb_number": data.kpb_number if data.service_kind == ServiceKind.KPB else None,
+        "deadline": data.deadline, "note": data.note,
+        "priority": priority_for(customer.nik, customer.phone),
+    }
+    if lead is None:
+        branch = session.get(Branch, branch_id)
+        assert branch is not None
+        today = clock.today_in(branch.timezone)
+        lead = Lead(branch_id=branch_id, category=LeadCategory.MANUAL, stage=Stage.LEAD,
+                    number=numbering.next_lead_number(session, branch.code, today),
+                    due_key=_due_key(data), created_by_id=viewer.user_id, assigned_user_id=viewer.user_id,
+                    **values)
+        session.add(lead)
+        session.flush()
+        audit.record(session, viewer, "lead.create", lead)
+    else:
+        changes = audit.diff(lead, values)
+        for k, v in values.items():
+            setattr(lead, k, v)
+        session.flush()
+        if changes:
+            audit.record(session, viewer, "lead.update", lead, changes=changes)
+    return lead
+
+
+def _due_key(data: LeadInput) -> str:
+    if data.service_kind == ServiceKind.KPB and data.kpb_number:
+        return f"KPB{data.kpb_number}"
+    return f"REG:{data.deadline.isoformat()}" if data.deadline else "MANUAL"
+
+
+def _only_branch(viewer: Viewer) -> int | None:
+    """A branch user with one branch gets it filled in (the seed's 'branch fills itself')."""
+    return next(iter(viewer.branch_ids)) if len(viewer.branch_ids) == 1 else None
+
+
+def _vehicle_of(session: Session, vehicle_id: int | None, customer: Customer) -> Vehicle | None:
+    if vehicle_id is None:
+        return None
+    vehicle = session.get(Vehicle, vehicle_id)
+    if vehicle is None or vehicle.customer_id != customer.id:
+        raise ValidationError("lead.vehicle_not_customers", field="engine_no", value=vehicle_id)
+    return vehicle
+
+
+def convert_to_opportunity(session: Session, viewer: Viewer, lead_id: int,
+                           expected_version: int | None = None) -> Lead:
+    """Rule: only a saved lead with its mandatory fields and a complete CDDB becomes an opportunity."""
+    viewer.require(Perm.LEAD_CHANGE)
+    lead = get_lead(session, viewer, lead_id, for_update=True)
+    check_open(lead)
+    check_version(lead, expected_version)
+    if lead.stage != Stage.LEAD:
+        raise DomainError("lead.not_a_lead", number=lead.number)
+    _raise_missing(missing_mandatory(lead.branch_id, lead.customer_id, lead.occupation_id, lead.phone),
+                   {"branch": lead.branch_id, "customer": lead.customer_id,
+                    "occupation": lead.occupation_id, "phone": lead.phone})
+    customer = session.get(Customer, lead.customer_id)
+    assert customer is not None
+    require_cddb(customer)
+    lead.stage = Stage.NEW
+    lead.converted_at = clock.now()
+    session.flush()
+    audit.record(session, viewer, "lead.convert", lead, changes={"stage": ["lead", "new"]})
+    return lead

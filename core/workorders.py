@@ -1,0 +1,45 @@
+"""Work orders (unit entries) and what their arrival does to open leads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.access import Viewer
+from core.identifiers import kpb_number_of_job, normalize_job_type
+from core.pipeline import close_won_by_work_order
+from db.enums import ServiceKind
+from db.models import Lead, WorkOrder
+
+
+def record_work_order(session: Session, viewer: Viewer, *, branch_id: int, number: str, vehicle_id: int,
+                      customer_id: int | None, service_date: dt.date, job_type: str, km: int | None = None,
+                      pit_id: int | None = None, mechanic_id: int | None = None,
+                      service_advisor_id: int | None = None) -> WorkOrder:
+    """Store a unit entry and close the vehicle's matching open leads as Won."""
+    viewer.require_branch(branch_id)
+    job = normalize_job_type(job_type)
+    wo = WorkOrder(branch_id=branch_id, number=number, vehicle_id=vehicle_id, customer_id=customer_id,
+                   service_date=service_date, job_type=job, kpb_number=kpb_number_of_job(job), km=km,
+                   pit_id=pit_id, mechanic_id=mechanic_id, service_advisor_id=service_advisor_id)
+    session.add(wo)
+    session.flush()
+    audit.record(session, viewer, "work_order.create", wo)
+    close_leads_served_by(session, viewer, wo)
+    return wo
+
+
+def close_leads_served_by(session: Session, viewer: Viewer, wo: WorkOrder) -> int:
+    """Rule: a KPB n job closes the vehicle's open KPB n lead; any other job closes its open regular
+    lead. The lead may belong to another branch of the group (the unit still came to the group),
+    so this looks across branches and credits the branch of the work order."""
+    due = (Lead.service_kind == ServiceKind.KPB) & (Lead.kpb_number == wo.kpb_number) if wo.kpb_number \
+        else Lead.service_kind == ServiceKind.REG
+    lead_ids = list(session.scalars(
+        select(Lead.id).where(Lead.vehicle_id == wo.vehicle_id, Lead.closed_at.is_(None), due),
+        execution_options={"include_all_branches": True}))
+    close_won_by_work_order(session, viewer, lead_ids, wo)
+    return len(lead_ids)
