@@ -152,6 +152,13 @@ def viewer_for_user(session: Session, user: User) -> Viewer:
     return Viewer(user.id, user.username, user.full_name, user.role, branch_ids, lang=user.language)
 
 
+def viewer_for_username(session: Session, username: str) -> Viewer:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise DomainError("error.not_found", what="user")
+    return viewer_for_user(session, user)
+
+
 def cookie_still_valid(session: Session, username: str, issued_at: dt.datetime) -> bool:
     """A re-login cookie issued before the user's sessions were ended must not log them back in."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))

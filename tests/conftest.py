@@ -25,6 +25,7 @@ from db.models import Branch, Customer, Pit, Staff, User, Vehicle
 # Low bcrypt cost in tests: hashing is not what they measure.
 os.environ.setdefault("H23_BCRYPT_ROUNDS", "4")
 TEST_PASSWORD = "rahasia123"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _test_url(tmp_dir: Path) -> str:
@@ -145,3 +146,26 @@ def build_world(database: Database) -> World:
 @pytest.fixture
 def world(db: Database) -> World:
     return build_world(db)
+
+
+@pytest.fixture
+def run_page(world: World) -> Iterator:
+    """Run one page script through streamlit's AppTest as a given viewer, on the test database:
+    `at = run_page("pages/leads.py", world.admin_sam, query={"id": "3"})`."""
+    from streamlit.testing.v1 import AppTest
+
+    import ui.context
+
+    ui.context._override = world.db
+
+    def run(path: str, viewer: Viewer, *, query: dict[str, str] | None = None, **state: object) -> AppTest:
+        at = AppTest.from_file(str(ROOT / path), default_timeout=30)
+        at.session_state["h23_viewer"] = viewer
+        for key, value in state.items():
+            at.session_state[key] = value
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        return at.run()
+
+    yield run
+    ui.context._override = None

@@ -1,0 +1,30 @@
+"""H23 CRM entry point: page config, login, and the menu of pages the user's role may open."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import auth
+from ui.navigation import pages_for
+
+st.set_page_config(page_title="H23 CRM", page_icon=":material/two_wheeler:", layout="wide")
+
+viewer = auth.gate()
+if viewer is None:
+    st.stop()
+
+pages = [
+    st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
+    for p in pages_for(viewer)
+]
+sections: dict[str, list] = {}
+for spec, page in zip(pages_for(viewer), pages, strict=True):
+    sections.setdefault(spec.section, []).append(page)
+
+with st.sidebar:
+    st.caption(f"{viewer.full_name} · {viewer.role.value}")
+    if st.button("Keluar", key="logout", icon=":material/logout:"):
+        auth.logout()
+        st.rerun()
+
+st.navigation(sections).run()

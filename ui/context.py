@@ -1,0 +1,59 @@
+"""The process-wide database and the current user's viewer, for pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from core.access import Perm, Viewer, session_for
+from db.engine import Database, make_engine
+
+# Tests point the app at their own (transaction-bound) Database.
+_override: Database | None = None
+
+VIEWER_KEY = "h23_viewer"
+TOKEN_KEY = "h23_token"
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_database() -> Database:
+    """One engine per process (never a session: st.cache_resource is shared by every user)."""
+    return Database(make_engine())
+
+
+def database() -> Database:
+    return _override if _override is not None else _shared_database()
+
+
+def current_viewer() -> Viewer | None:
+    viewer = st.session_state.get(VIEWER_KEY)
+    return viewer if isinstance(viewer, Viewer) else None
+
+
+def require(perm: Perm | None = None) -> Viewer:
+    """The logged-in viewer; stops the page when there is none or the permission is missing."""
+    viewer = current_viewer()
+    if viewer is None:
+        st.warning("Silakan login terlebih dahulu.")
+        st.stop()
+    assert viewer is not None
+    if perm is not None and not viewer.can(perm):
+        st.error("Anda tidak berhak membuka halaman ini.")
+        st.stop()
+    return viewer
+
+
+@contextmanager
+def read_session(viewer: Viewer) -> Iterator[Session]:
+    with session_for(database(), viewer) as session:
+        yield session
+
+
+@contextmanager
+def write_session(viewer: Viewer) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error."""
+    with session_for(database(), viewer, write=True) as session, session.begin():
+        yield session
