@@ -178,7 +178,7 @@ def test_won_freezes_everything(world):
     assert e.value.code == "lead.closed"
     with world.db.transaction(world.admin_sam.scope) as s, pytest.raises(DomainError):
         save_lead(s, world.admin_sam, LeadInput(customer_id=world.customer_sam.id, phone="085845164510",
-                                                occupation_id=1), lead_id=opp.id)
+                                                occupation_id=world.customer_sam.occupation_id), lead_id=opp.id)
 
 
 def test_a_lead_must_be_converted_before_an_admin_marks_it_won(world):
