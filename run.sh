@@ -53,6 +53,18 @@ mkdir -p "${H23_DATA_DIR:-data}"
 say "migrating the database and loading the demo dealer if it is empty"
 "$PY" -m core.cli setup-demo || die "python -m core.cli setup-demo failed (see above); the app was not started"
 
+# ---------------------------------------------------------------- login cookie key
+# The re-login cookie is signed with this key. Without one configured, make a random one once and
+# keep it in the data folder (never a fixed example value).
+if [[ -z "${H23_COOKIE_KEY:-}" ]] && ! grep -qs '^cookie_key' .streamlit/secrets.toml; then
+    keyfile="${H23_DATA_DIR:-data}/cookie_key"
+    if [[ ! -s "$keyfile" ]]; then
+        (umask 077; "$PY" -c 'import secrets; print(secrets.token_urlsafe(48))' >"$keyfile")
+    fi
+    H23_COOKIE_KEY="$(cat "$keyfile")"
+    export H23_COOKIE_KEY
+fi
+
 # ---------------------------------------------------------------- worker + app
 STREAMLIT=("$PY" -m streamlit run app.py
     --server.port "$PORT" --server.address "$ADDRESS" --server.headless true)

@@ -45,7 +45,8 @@ register({
 def hash_password(password: str) -> str:
     if len(password) < 8:
         raise DomainError("auth.weak_password")
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=int(os.environ.get("H23_BCRYPT_ROUNDS", "12")))).decode()
+    rounds = int(os.environ.get("H23_BCRYPT_ROUNDS", "12"))  # tests lower it; hashing is not what they test
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=rounds)).decode()
 
 
 def verify_password(password: str, password_hash: str) -> bool:

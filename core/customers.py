@@ -20,8 +20,8 @@ register({
         "en": "The customer has no CDDB yet; complete it first: {missing}.",
     },
     "customer.nik_taken": {
-        "id": "No KTP ini sudah dipakai customer {code}.",
-        "en": "This KTP number already belongs to customer {code}.",
+        "id": "No KTP ini sudah dipakai customer {owner}.",
+        "en": "This KTP number already belongs to customer {owner}.",
     },
     "customer.required": {"id": "wajib diisi", "en": "is required"},
     "customer.unknown_occupation": {"id": "pekerjaan tidak dikenal", "en": "unknown occupation"},
@@ -100,7 +100,7 @@ def _check_nik_free(session: Session, nik: str | None, customer_id: int | None) 
         execution_options={"include_all_branches": True},
     ).first()
     if owner is not None and owner.id != customer_id:
-        raise ValidationError("customer.nik_taken", field="nik", value=nik, code=owner.code)
+        raise ValidationError("customer.nik_taken", field="nik", value=nik, owner=owner.code)
 
 
 def get_customer(session: Session, viewer: Viewer, customer_id: int) -> Customer:

@@ -100,6 +100,7 @@ def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | 
     """Create or edit a lead from the form. Contact edits also update the customer master."""
     viewer.require(Perm.LEAD_CHANGE)
     lead = None
+    branch_id: int | None
     if lead_id is not None:
         lead = get_lead(session, viewer, lead_id, for_update=True)
         check_open(lead)
@@ -115,7 +116,7 @@ def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | 
     if data.customer_id is not None and (customer is None or not viewer.may_see_branch(customer.branch_id)):
         raise NotFound("error.not_found", what="customer")
     # The form starts from the customer's CDDB values; what the user typed wins.
-    phone = contact["phone"] if "phone" in contact else (customer.phone if customer else None)
+    phone = contact.get("phone", customer.phone if customer else None)
     occupation_id = contact.get("occupation_id") or (customer.occupation_id if customer else None)
     _raise_missing(missing_mandatory(branch_id, data.customer_id, occupation_id, phone),
                    {"branch": branch_id, "customer": data.customer_id, "occupation": occupation_id,

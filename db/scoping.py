@@ -38,7 +38,7 @@ def scope_of(session: Session) -> frozenset[int] | None:
     scope = session.info.get(_SCOPE_KEY, _UNSET)
     if scope is _UNSET:
         raise ScopeError("session has no branch scope; use Database.session(...)")
-    return scope  # type: ignore[return-value]
+    return scope
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -61,10 +61,7 @@ def _add_branch_criteria(state: ORMExecuteState) -> None:
 
 
 def _touches_branch_owned(state: ORMExecuteState) -> bool:
-    for mapper in state.all_mappers:
-        if issubclass(mapper.class_, BranchOwned):
-            return True
-    return False
+    return any(issubclass(mapper.class_, BranchOwned) for mapper in state.all_mappers)
 
 
 @event.listens_for(Session, "before_flush")
@@ -77,7 +74,7 @@ def _refuse_writes_outside_scope(session: Session, _ctx: Any, _instances: Any) -
             continue
         if scope is _UNSET:
             raise ScopeError("write of branch-owned rows from a session without a branch scope")
-        if obj.branch_id not in scope:  # type: ignore[operator]
+        if obj.branch_id not in scope:
             raise ScopeError(
                 f"{type(obj).__name__} of branch {obj.branch_id} is outside this session's branches"
             )

@@ -1,0 +1,105 @@
+"""Command line for operators and cron: `python -m core.cli <command>`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+
+from core import reference
+from core.errors import DomainError
+from db.engine import Database, database_url, make_engine
+from db.enums import Role
+from db.migrate import upgrade
+
+
+def _database() -> Database:
+    return Database(make_engine())
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    engine = make_engine()
+    upgrade(engine)
+    with Database(engine).transaction(None, system=True) as s:
+        reference.install(s)
+    print(f"schema up to date: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from core import demo
+
+    db = _database()
+    upgrade(db.engine)
+    if not demo.is_empty(db):
+        if args.if_empty:
+            print("database already has data; demo data not added")
+            _print_logins(demo)
+            return 0
+        print("refusing: the database already has branches (demo data goes into an empty database)",
+              file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    summary = demo.generate(db, vehicles=args.vehicles, seed=args.seed, progress=True)
+    print(f"demo dealer ready in {time.perf_counter() - started:.1f} s: {summary}")
+    _print_logins(demo)
+    return 0
+
+
+def _print_logins(demo: object) -> None:
+    users = getattr(demo, "DEMO_USERS", [])
+    password = getattr(demo, "DEMO_PASSWORD", "")
+    print(f"demo logins (password: {password}):")
+    for username, full_name, role, branches in users[:6]:
+        print(f"  {username:<14} {role.value:<10} {', '.join(branches) or 'semua cabang'}  ({full_name})")
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from core.auth import create_user
+    from db.models import Branch
+
+    password = args.password or getpass.getpass("password: ")
+    db = _database()
+    try:
+        with db.transaction(None, system=True) as s:
+            ids = list(s.scalars(select(Branch.id).where(Branch.code.in_(args.branches or []))))
+            if len(ids) != len(args.branches or []):
+                print("unknown branch code in --branches", file=sys.stderr)
+                return 2
+            create_user(s, username=args.username, full_name=args.full_name, password=password,
+                        role=Role(args.role), branch_ids=ids)
+    except DomainError as e:
+        print(e.message("en"), file=sys.stderr)
+        return 2
+    print(f"user {args.username} created")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.cli", description="H23 CRM operations")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the schema, install reference data").set_defaults(
+        func=cmd_migrate)
+    for name, if_empty in (("demo", False), ("setup-demo", True)):
+        p = sub.add_parser(name, help="fill an empty database with a demo dealer" +
+                           (" (skip if it has data)" if if_empty else ""))
+        p.add_argument("--vehicles", type=int, default=3000, help="size of the demo dealer (default 3000)")
+        p.add_argument("--seed", type=int, default=23)
+        p.set_defaults(func=cmd_demo, if_empty=if_empty)
+    p = sub.add_parser("create-user", help="add a user (e.g. the first head-office admin)")
+    p.add_argument("--username", required=True)
+    p.add_argument("--full-name", required=True)
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--branches", nargs="*", help="branch codes (none for head office)")
+    p.add_argument("--password", help="prompted when omitted")
+    p.set_defaults(func=cmd_create_user)
+    args = parser.parse_args(argv)
+    print(f"database: {database_url().split('@')[-1]}", file=sys.stderr)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
