@@ -49,9 +49,8 @@ def test_orm_bulk_update_is_scoped_too(world):
 
 
 def test_a_write_outside_the_session_branches_is_refused(world):
-    with session_for(world.db, world.admin_sam, write=True) as s, pytest.raises(ScopeError):
-        with s.begin():
-            s.add(Customer(branch_id=world.man.id, code="BPA/2007/0000001", name="X"))
+    with session_for(world.db, world.admin_sam, write=True) as s, pytest.raises(ScopeError), s.begin():
+        s.add(Customer(branch_id=world.man.id, code="BPA/2007/0000001", name="X"))
 
 
 def test_a_session_without_a_scope_cannot_read_branch_rows(world):

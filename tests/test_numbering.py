@@ -42,7 +42,7 @@ def test_concurrent_creation_never_hands_out_a_number_twice(committed_db):
                     n = numbering.reserve(s, "LDS/SAM01/2007")
                 with lock:
                     got.append(n)
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
