@@ -152,8 +152,8 @@ def _nik_fail(code: str, value: object, **params: Any) -> ValidationError:
     return ValidationError(code, field="nik", value=value, **params)
 
 
-def _birth_year(yy: int, today: date | None = None) -> int:
-    current_yy = (today or date.today()).year % 100
+def _birth_year(yy: int) -> int:
+    current_yy = date.today().year % 100
     return 1900 + yy if yy > current_yy else 2000 + yy
 
 
@@ -248,7 +248,10 @@ def normalize_phone(value: object) -> str:
         national = national[1:]
     if not _PHONE_DIGITS.fullmatch(national):
         raise ValidationError("phone.invalid", field="phone", value=value)
-    number = phonenumbers.parse("+62" + national)
+    try:
+        number = phonenumbers.parse("+62" + national)
+    except phonenumbers.NumberParseException:
+        raise ValidationError("phone.invalid", field="phone", value=value) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError("phone.invalid", field="phone", value=value)
     if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
@@ -429,9 +432,7 @@ def _as_text(values: pd.Series) -> pa.Array:
     try:
         return pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return pa.array(
-            [v if isinstance(v, str) else None for v in values.to_numpy(dtype=object)], pa.string()
-        )
+        return pa.array([v if isinstance(v, str) else None for v in values.to_numpy(dtype=object)], pa.string())
 
 
 def _finish(
@@ -461,9 +462,7 @@ def _finish(
                     cache[key] = result
             normalised[i], errors[i] = result
     normalised[pd.isna(normalised)] = None
-    return pd.Series(normalised, index=values.index, dtype=object), pd.Series(
-        errors, index=values.index, dtype=object
-    )
+    return pd.Series(normalised, index=values.index, dtype=object), pd.Series(errors, index=values.index, dtype=object)
 
 
 def _digits_text(values: pd.Series, allow_float: bool) -> pa.Array:
@@ -484,9 +483,7 @@ def _digits_text(values: pd.Series, allow_float: bool) -> pa.Array:
 
 def normalize_phone_series(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """normalize_phone for a column: (E.164 numbers, error codes)."""
-    compact = pc.replace_substring_regex(
-        _digits_text(values, allow_float=True), pattern=r"[ \t\-.()]", replacement=""
-    )
+    compact = pc.replace_substring_regex(_digits_text(values, allow_float=True), pattern=r"[ \t\-.()]", replacement="")
     # phonenumbers' Indonesian mobile pattern is 8[1-35-9] + 7-10 digits; a test pins it to the library.
     found = pc.extract_regex(compact, pattern=r"^(?:\+62|0062|62|0)?(?P<n>8[1-35-9][0-9]{7,10})$")
     e164 = pc.binary_join_element_wise("+62", pc.struct_field(found, "n"), "")
@@ -495,9 +492,7 @@ def normalize_phone_series(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def normalize_nik_series(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """normalize_nik for a column: (16-digit NIKs, error codes)."""
-    compact = pc.replace_substring_regex(
-        _digits_text(values, allow_float=False), pattern=r"[ .]", replacement=""
-    )
+    compact = pc.replace_substring_regex(_digits_text(values, allow_float=False), pattern=r"[ .]", replacement="")
     digits = pc.if_else(pc.match_substring_regex(compact, r"^[0-9]{16}$"), compact, None)
     n = pc.cast(pc.fill_null(digits, "0"), pa.int64()).to_numpy(zero_copy_only=False)
     province, city, district = n // 10**14, n // 10**12 % 100, n // 10**10 % 100
@@ -528,9 +523,7 @@ def normalize_engine_no_series(values: pd.Series) -> tuple[pd.Series, pd.Series]
     with_plate = pc.extract_regex(
         text, pattern=r"^[A-Za-z]{1,2} ?[0-9]{1,4} ?[A-Za-z]{0,3} - (?P<e>[A-Za-z][A-Za-z0-9]{11})$"
     )
-    engine = pc.if_else(
-        plain, compact, pc.if_else(with_plate.is_valid(), pc.struct_field(with_plate, "e"), None)
-    )
+    engine = pc.if_else(plain, compact, pc.if_else(with_plate.is_valid(), pc.struct_field(with_plate, "e"), None))
     return _finish(values, pc.ascii_upper(engine), normalize_engine_no)
 
 
