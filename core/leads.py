@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit, clock, numbering
@@ -13,8 +14,9 @@ from core.access import Perm, Viewer
 from core.customers import CustomerInput, clean_customer_fields, require_cddb, update_customer
 from core.errors import DomainError, MultipleErrors, NotFound, ValidationError
 from core.i18n import register
+from core.touches import plan_lead_touches
 from db.enums import LeadCategory, Priority, ServiceKind, Stage
-from db.models import Branch, Customer, Lead, Vehicle
+from db.models import Branch, Customer, Lead, Vehicle, WorkOrder
 
 register({
     "lead.required": {"id": "wajib diisi", "en": "is required"},
@@ -144,12 +146,15 @@ def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | 
         branch = session.get(Branch, branch_id)
         assert branch is not None
         today = clock.today_in(branch.timezone)
+        last = _last_service(session, vehicle.id) if vehicle else None
         lead = Lead(branch_id=branch_id, category=LeadCategory.MANUAL, stage=Stage.LEAD,
+                    last_service_type=last[0] if last else None, last_service_date=last[1] if last else None,
                     number=numbering.next_lead_number(session, branch.code, today),
                     due_key=_due_key(data), created_by_id=viewer.user_id, assigned_user_id=viewer.user_id,
                     **values)
         session.add(lead)
         session.flush()
+        plan_lead_touches(session, lead_ids=[lead.id])
         audit.record(session, viewer, "lead.create", lead)
     else:
         changes = audit.diff(lead, values)
@@ -159,6 +164,15 @@ def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | 
         if changes:
             audit.record(session, viewer, "lead.update", lead, changes=changes)
     return lead
+
+
+def _last_service(session: Session, vehicle_id: int) -> tuple[str, dt.date] | None:
+    """The seed's 'Type/Date Last Service': the vehicle's latest work order, at any branch."""
+    row = session.execute(
+        select(WorkOrder.job_type, WorkOrder.service_date).where(WorkOrder.vehicle_id == vehicle_id)
+        .order_by(WorkOrder.service_date.desc(), WorkOrder.id.desc()).limit(1),
+        execution_options={"include_all_branches": True}).first()
+    return (row[0], row[1]) if row else None
 
 
 def _due_key(data: LeadInput) -> str:

@@ -21,6 +21,10 @@ DEFAULTS: dict[str, Any] = {
     "leads.open_days_before_deadline": 21,
     "leads.not_back_days": 60,
     "leads.regular_interval_days": 60,
+    # H2->H2 leads go to the branch of the last service (False: the selling branch).
+    "leads.h2_branch_by_last_service": True,
+    # A KPB lead past its deadline + grace: False keeps it open, flagged as expired; True closes it Lost.
+    "leads.expired_kpb_becomes_lost": False,
     # Booking slots.
     "booking.slot_minutes": 60,
     "booking.open_hour": 8,

@@ -11,6 +11,7 @@ from core import audit
 from core.access import Viewer
 from core.identifiers import kpb_number_of_job, normalize_job_type
 from core.pipeline import close_won_by_work_order
+from core.touches import plan_feedback_calls
 from db.enums import ServiceKind
 from db.models import Lead, WorkOrder
 
@@ -29,6 +30,7 @@ def record_work_order(session: Session, viewer: Viewer, *, branch_id: int, numbe
     session.flush()
     audit.record(session, viewer, "work_order.create", wo)
     close_leads_served_by(session, viewer, wo)
+    plan_feedback_calls(session, work_order_ids=[wo.id])
     return wo
 
 

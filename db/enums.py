@@ -74,3 +74,25 @@ class BookingState(enum.StrEnum):
 class StaffKind(enum.StrEnum):
     MECHANIC = "mechanic"
     SERVICE_ADVISOR = "sa"
+
+
+class TouchKind(enum.StrEnum):
+    """The SOP's planned contacts (DOMAIN.md "The follow-up cadence")."""
+
+    MESSAGE_H7 = "message_h7"  # WhatsApp/SMS reminder at H-7
+    CALL_H3 = "call_h3"  # phone call at H-3
+    BOOKING_CONFIRM = "booking_confirm"  # call on the morning of the booking
+    FEEDBACK_H3 = "feedback_h3"  # thank-you/feedback call at H+3 after service
+    VISIT = "visit"  # monthly home-service visit list (ring coverage)
+
+
+class TouchState(enum.StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    CANCELLED = "cancelled"  # no longer needed (lead closed, booking cancelled)
+
+
+class JobState(enum.StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

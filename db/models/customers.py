@@ -57,6 +57,7 @@ class Vehicle(IdMixin, TimestampMixin, BranchOwned, Base):
         Index("ix_vehicle_plate", "plate"),
         Index("ix_vehicle_branch_purchase", "branch_id", "purchase_date"),
         Index("ix_vehicle_customer", "customer_id"),
+        Index("ix_vehicle_purchase", "purchase_date"),  # the lead engine's KPB windows
     )
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
@@ -100,6 +101,7 @@ class WorkOrder(IdMixin, TimestampMixin, BranchOwned, Base):
     __table_args__ = (
         Index("ix_work_order_vehicle_date", "vehicle_id", "service_date"),
         Index("ix_work_order_branch_date", "branch_id", "service_date"),
+        Index("ix_work_order_date", "service_date"),  # the lead engine's regular-service windows
     )
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))

@@ -1,0 +1,283 @@
+"""The lead engine: every morning, each branch's leads for the coming weeks, from sales (KPB 1-4,
+then regular service) and from service history (not back for N days), with their touch plan.
+
+All of it is set-based SQL over the whole vehicle table, driven by narrow date windows on indexed
+columns (purchase date for KPB, service date for regular), never a loop over vehicles. A rerun the
+same day creates nothing (NOT EXISTS on the vehicle's due key, and a unique index on open leads as
+the last line); concurrent runs are serialised (SQLite's write lock, a PostgreSQL advisory lock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
+
+from core import clock, numbering, settings
+from core.reference import DEFAULT_ENGINE_CODE
+from core.sqlfuncs import add_days, date_iso, text_concat, zero_pad
+from core.touches import cancel_stale_touches, plan_feedback_calls, plan_lead_touches, plan_monthly_visits
+from db.base import UTCDateTime
+from db.enums import LeadCategory, Priority, ServiceKind, Stage
+from db.models import Branch, Customer, KpbRule, Lead, LostReason, Sale, Vehicle, WorkOrder
+
+# A regular lead is not opened while the vehicle can still claim a KPB (default KPB 4 day).
+KPB_PERIOD_DAYS = 360
+
+
+@dataclass
+class LeadgenResult:
+    kpb_leads: int = 0
+    regular_leads: int = 0
+    touches: int = 0
+    won_by_service: int = 0
+    expired_lost: int = 0
+    cancelled_touches: int = 0
+    seconds: float = 0.0
+    by_branch: dict[int, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "by_branch"}
+
+
+def run(session: Session, *, on: dt.date | None = None) -> LeadgenResult:
+    """The full daily run for every branch, each with 'today' in its own time zone (or `on`)."""
+    started = time.perf_counter()
+    _serialise(session)
+    result = LeadgenResult()
+    result.won_by_service = close_leads_served(session)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for branch_id, tz in session.execute(select(Branch.id, Branch.timezone).where(Branch.active.is_(True))):
+        groups[tz].append(branch_id)
+    min_lead_id = session.scalar(select(func.coalesce(func.max(Lead.id), 0))) or 0
+    for tz, branch_ids in groups.items():
+        today = on or clock.today_in(tz)
+        kpb, reg = _open_leads(session, branch_ids, today, result.by_branch)
+        result.kpb_leads += kpb
+        result.regular_leads += reg
+        result.touches += plan_monthly_visits(session, branch_ids, today)
+    result.touches += plan_lead_touches(session, min_lead_id=min_lead_id)
+    earliest = min((on or clock.today_in(tz)) for tz in groups) if groups else (on or clock.now().date())
+    result.touches += plan_feedback_calls(session, since=earliest - dt.timedelta(days=14))
+    result.expired_lost = expire_kpb_leads(session, on or earliest)
+    result.cancelled_touches = cancel_stale_touches(session)
+    session.flush()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _serialise(session: Session) -> None:
+    """Two runs at once would both see 'no lead yet' before either commits: take a lock first."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(2323)"))
+    # SQLite: the caller's write transaction (BEGIN IMMEDIATE) already holds the database write lock.
+
+
+def _kpb_rules(session: Session) -> list[KpbRule]:
+    return list(session.scalars(select(KpbRule).order_by(KpbRule.engine_code, KpbRule.kpb_number)))
+
+
+def _engine_match(rule_code: str, all_codes: list[str]) -> Any:
+    """Vehicles a rule applies to: its engine-code prefix, minus longer specific codes; the
+    default row takes every vehicle no specific code matches."""
+    def prefix(code: str) -> Any:
+        return func.substr(Vehicle.engine_no, 1, len(code)) == code
+
+    specific = [c for c in all_codes if c != DEFAULT_ENGINE_CODE]
+    if rule_code == DEFAULT_ENGINE_CODE:
+        return and_(*[~prefix(c) for c in specific]) if specific else literal(True)
+    longer = [c for c in specific if len(c) > len(rule_code) and c.startswith(rule_code)]
+    return and_(prefix(rule_code), *[~prefix(c) for c in longer])
+
+
+def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int) -> list[Any]:
+    """One SELECT per KPB rule: vehicles whose KPB n deadline falls in [today, today + open_days],
+    not yet serviced for KPB n (or a later one), with no lead ever for that KPB."""
+    rules = _kpb_rules(session)
+    codes = sorted({r.engine_code for r in rules})
+    selects = []
+    for rule in rules:
+        due_key = f"KPB{rule.kpb_number}"
+        served = exists().where(WorkOrder.vehicle_id == Vehicle.id, WorkOrder.kpb_number >= rule.kpb_number)
+        had_lead = exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)
+        selects.append(select(
+            Vehicle.id.label("vehicle_id"), Vehicle.branch_id.label("branch_id"),
+            Vehicle.customer_id.label("customer_id"), literal(ServiceKind.KPB.value).label("service_kind"),
+            literal(rule.kpb_number, Integer).label("kpb_number"),
+            add_days(Vehicle.purchase_date, rule.days).label("deadline"), literal(due_key).label("due_key"),
+            literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
+        ).where(
+            Vehicle.purchase_date.between(today - dt.timedelta(days=rule.days),
+                                          today + dt.timedelta(days=open_days - rule.days)),
+            Vehicle.branch_id.in_(branch_ids), _engine_match(rule.engine_code, codes), ~served, ~had_lead))
+    return selects
+
+
+def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int) -> list[Any]:
+    """Regular service due: the last work order + interval falls in [today, today + open_days].
+    After a KPB job the interval is the regular one (H1->H2); otherwise 'not back for N days' (H2->H2)."""
+    later = aliased(WorkOrder)
+    no_later = ~exists().where(later.vehicle_id == WorkOrder.vehicle_id, or_(
+        later.service_date > WorkOrder.service_date,
+        and_(later.service_date == WorkOrder.service_date, later.id > WorkOrder.id)))
+    open_reg = exists().where(Lead.vehicle_id == WorkOrder.vehicle_id, Lead.closed_at.is_(None),
+                              Lead.service_kind == ServiceKind.REG)
+    by_last_service = settings.get(session, "leads.h2_branch_by_last_service")
+    branch_col = WorkOrder.branch_id if by_last_service else Vehicle.branch_id
+    selects = []
+    for after_kpb, interval_key, category in (
+        (True, "leads.regular_interval_days", LeadCategory.H1_H2),
+        (False, "leads.not_back_days", LeadCategory.H2_H2),
+    ):
+        interval = settings.get(session, interval_key)
+        due = add_days(WorkOrder.service_date, interval)
+        kpb_job = WorkOrder.kpb_number.is_not(None)
+        due_key = text_concat("REG:", date_iso(due))
+        had_lead = exists().where(Lead.vehicle_id == WorkOrder.vehicle_id, Lead.due_key == due_key)
+        # Not while a KPB can still be claimed (unless KPB 4 is the job that was done).
+        kpb_over = or_(WorkOrder.kpb_number == 4,
+                       Vehicle.purchase_date.is_(None),
+                       Vehicle.purchase_date < add_days(WorkOrder.service_date, interval - KPB_PERIOD_DAYS))
+        selects.append(select(
+            WorkOrder.vehicle_id.label("vehicle_id"), branch_col.label("branch_id"),
+            Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
+            null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
+            literal(category.value).label("category"),
+            literal("Showroom" if after_kpb else "CRM").label("sales_source"),
+        ).join(Vehicle, Vehicle.id == WorkOrder.vehicle_id).where(
+            WorkOrder.service_date.between(today - dt.timedelta(days=interval),
+                                           today + dt.timedelta(days=open_days - interval)),
+            kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), no_later, kpb_over,
+            ~open_reg, ~had_lead))
+    # Sold by us, KPB period over with no service at all: one regular lead after the period.
+    interval = settings.get(session, "leads.regular_interval_days")
+    never = ~exists().where(WorkOrder.vehicle_id == Vehicle.id)
+    sold = exists().where(Sale.vehicle_id == Vehicle.id)
+    due = add_days(Vehicle.purchase_date, KPB_PERIOD_DAYS + interval)
+    due_key = text_concat("REG:", date_iso(due))
+    selects.append(select(
+        Vehicle.id.label("vehicle_id"), Vehicle.branch_id.label("branch_id"),
+        Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
+        null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
+        literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
+    ).where(
+        Vehicle.purchase_date.between(today - dt.timedelta(days=KPB_PERIOD_DAYS + interval),
+                                      today + dt.timedelta(days=open_days - KPB_PERIOD_DAYS - interval)),
+        Vehicle.branch_id.in_(branch_ids), never, sold,
+        ~exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)))
+    return selects
+
+
+def _open_leads(
+    session: Session, branch_ids: list[int], today: dt.date, by_branch: dict[int, int]
+) -> tuple[int, int]:
+    open_days = settings.get(session, "leads.open_days_before_deadline")
+    candidates = union_all(*_kpb_candidates(session, branch_ids, today, open_days),
+                           *_regular_candidates(session, branch_ids, today, open_days)).subquery("c")
+    counts: dict[int, int] = dict(session.execute(select(candidates.c.branch_id, func.count()).group_by(candidates.c.branch_id))
+                  .tuples().all())
+    if not counts:
+        return 0, 0
+    codes = dict(session.execute(select(Branch.id, Branch.code).where(Branch.id.in_(counts))).tuples().all())
+    series_rows = []
+    for branch_id, n in counts.items():
+        series = numbering.lead_series(codes[branch_id], today)
+        series_rows.append((branch_id, series + "/", numbering.reserve(session, series, n)))
+        by_branch[branch_id] = by_branch.get(branch_id, 0) + n
+    # A CASE per branch (at most a few dozen) is portable where VALUES-with-column-names is not (SQLite).
+    prefix_of = case({b: literal(p) for b, p, _ in series_rows}, value=candidates.c.branch_id)
+    base_of = case({b: literal(n, Integer) for b, _, n in series_rows}, value=candidates.c.branch_id)
+    rank = func.row_number().over(partition_by=candidates.c.branch_id,
+                                  order_by=(candidates.c.deadline, candidates.c.vehicle_id, candidates.c.due_key))
+    now = clock.now()
+    priority = case((and_(Customer.nik.is_not(None), Customer.phone.is_not(None)), Priority.HIGH.value),
+                    else_=Priority.NORMAL.value)
+    last = aliased(WorkOrder)
+
+    def last_service(col: Any) -> Any:
+        return (select(col).where(last.vehicle_id == candidates.c.vehicle_id)
+                .order_by(last.service_date.desc(), last.id.desc()).limit(1).scalar_subquery())
+
+    source = select(
+        candidates.c.branch_id, text_concat(prefix_of, zero_pad(base_of + rank - 1, 5)),
+        candidates.c.category, literal("Workshop"), candidates.c.sales_source, literal(Stage.LEAD.value),
+        priority, candidates.c.customer_id, candidates.c.vehicle_id, Customer.name, Customer.phone, Customer.nik,
+        Customer.address, Customer.occupation_id, candidates.c.service_kind, candidates.c.kpb_number,
+        candidates.c.deadline, candidates.c.due_key, literal(1), literal(now, UTCDateTime()),
+        literal(now, UTCDateTime()), last_service(last.job_type), last_service(last.service_date),
+    ).select_from(candidates).outerjoin(Customer, Customer.id == candidates.c.customer_id)
+    cols = ["branch_id", "number", "category", "division", "sales_source", "stage", "priority", "customer_id",
+            "vehicle_id", "contact_name", "phone", "nik", "address", "occupation_id", "service_kind",
+            "kpb_number", "deadline", "due_key", "version", "created_at", "updated_at", "last_service_type",
+            "last_service_date"]
+    session.execute(insert(Lead).from_select(cols, source))
+    kpb = session.scalar(select(func.count()).select_from(Lead).where(
+        Lead.created_at == now, Lead.service_kind == ServiceKind.KPB, Lead.branch_id.in_(branch_ids))) or 0
+    return kpb, sum(counts.values()) - kpb
+
+
+def close_leads_served(session: Session, *, since: dt.date | None = None) -> int:
+    """Rule: open leads whose service arrived (any branch, any intake path) close as Won, crediting the
+    work order's branch. KPB n leads close on a KPB n (or later) job; regular leads on any job done
+    after the lead's last service. One UPDATE for all of them."""
+    wo = aliased(WorkOrder)
+    matches = and_(
+        wo.vehicle_id == Lead.vehicle_id,
+        or_(and_(Lead.service_kind == ServiceKind.KPB, wo.kpb_number >= Lead.kpb_number),
+            and_(Lead.service_kind == ServiceKind.REG,
+                 wo.service_date > func.coalesce(Lead.last_service_date, literal(dt.date(1900, 1, 1))))))
+    if since is not None:
+        matches = and_(matches, wo.service_date >= since)
+    first_match = (select(wo.id).where(matches).order_by(wo.service_date, wo.id).limit(1)
+                   .correlate(Lead).scalar_subquery())
+    credited = aliased(WorkOrder)
+    now = clock.now()
+    result = session.execute(
+        update(Lead).where(Lead.closed_at.is_(None), Lead.vehicle_id.is_not(None), exists().where(matches))
+        .values(stage=Stage.WON, closed_at=now, updated_at=now, version=Lead.version + 1,
+                won_work_order_id=first_match,
+                won_branch_id=select(credited.branch_id).where(credited.id == first_match).scalar_subquery())
+        .execution_options(include_all_branches=True, synchronize_session=False))
+    return _rowcount(result)
+
+
+def expire_kpb_leads(session: Session, today: dt.date) -> int:
+    """A KPB lead whose deadline (plus the claim grace) passed with no service: by default it stays
+    open and shows as expired in the worklist; with the setting on, it closes as Lost 'KPB expired'."""
+    if not settings.get(session, "leads.expired_kpb_becomes_lost"):
+        return 0
+    reason_id = session.scalar(select(LostReason.id).where(LostReason.code == "KPB_EXPIRED"))
+    grace = (select(KpbRule.grace_days).where(KpbRule.engine_code == DEFAULT_ENGINE_CODE,
+                                              KpbRule.kpb_number == Lead.kpb_number).scalar_subquery())
+    now = clock.now()
+    result = session.execute(
+        update(Lead).where(Lead.closed_at.is_(None), Lead.service_kind == ServiceKind.KPB,
+                           add_days(Lead.deadline, func.coalesce(grace, 0)) < today)
+        .values(stage=Stage.LOST, closed_at=now, updated_at=now, lost_reason_id=reason_id,
+                lost_note="otomatis: masa KPB habis", version=Lead.version + 1)
+        .execution_options(include_all_branches=True, synchronize_session=False))
+    return _rowcount(result)
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an INSERT ... SELECT / UPDATE touched (CursorResult.rowcount; -1 when unknown)."""
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
