@@ -193,8 +193,8 @@ def _open_leads(
     open_days = settings.get(session, "leads.open_days_before_deadline")
     candidates = union_all(*_kpb_candidates(session, branch_ids, today, open_days),
                            *_regular_candidates(session, branch_ids, today, open_days)).subquery("c")
-    counts: dict[int, int] = dict(session.execute(select(candidates.c.branch_id, func.count()).group_by(candidates.c.branch_id))
-                  .tuples().all())
+    per_branch = select(candidates.c.branch_id, func.count()).group_by(candidates.c.branch_id)
+    counts: dict[int, int] = dict(session.execute(per_branch).tuples().all())
     if not counts:
         return 0, 0
     codes = dict(session.execute(select(Branch.id, Branch.code).where(Branch.id.in_(counts))).tuples().all())
