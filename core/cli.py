@@ -78,6 +78,36 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_leadgen(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from core import leadgen
+
+    db = _database()
+    on = dt.date.fromisoformat(args.date) if args.date else None
+    with db.transaction(None, system=True) as s:
+        result = leadgen.run(s, on=on)
+    print(f"leadgen: {result.as_dict()}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from core import worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    db = _database()
+    if args.once:
+        print(f"ran: {worker.run_due_jobs(db)}")
+        return 0
+    try:
+        worker.serve(db, interval=args.interval)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="H23 CRM operations")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--branches", nargs="*", help="branch codes (none for head office)")
     p.add_argument("--password", help="prompted when omitted")
     p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("leadgen", help="run the daily lead generation now (safe to repeat; for cron)")
+    p.add_argument("--date", help="YYYY-MM-DD to run as (default: today in each branch's time zone)")
+    p.set_defaults(func=cmd_leadgen)
+    p = sub.add_parser("worker", help="run scheduled jobs (daily leads per time zone) until stopped")
+    p.add_argument("--once", action="store_true", help="run what is due now and exit")
+    p.add_argument("--interval", type=float, default=60.0, help="seconds between checks")
+    p.set_defaults(func=cmd_worker)
     args = parser.parse_args(argv)
     print(f"database: {database_url().split('@')[-1]}", file=sys.stderr)
     return int(args.func(args))
