@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
 import time
@@ -101,10 +102,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.once:
         print(f"ran: {worker.run_due_jobs(db)}")
         return 0
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         worker.serve(db, interval=args.interval)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
