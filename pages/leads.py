@@ -1,6 +1,103 @@
+"""Leads & Opportunity: search and filters (kept in the URL, so a filtered view can be shared), one
+page of rows from SQL, and a click on a row opens the lead."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from ui import context
+from core import identifiers, queries
+from core.access import Perm
+from core.queries import LeadFilter, Sort
+from db.enums import ContactStatus, Stage, Temperature
+from ui import context, fmt
+from ui import lead_widgets as w
 
-viewer = context.require()
-st.title("leads")
+PAGE_SIZE = 50
+SORT_LABEL: dict[Sort, str] = {
+    "created_desc": "Terbaru dibuat", "deadline_asc": "Deadline terdekat", "number_asc": "Nomor"}
+
+viewer = context.require(Perm.LEAD_VIEW)
+st.title("Leads & Opportunity")
+
+with context.read_session(viewer) as session:
+    branch_rows = queries.branches(session, viewer)
+codes = {o.code: o.id for o in branch_rows}  # branch codes in the URL, ids to the query
+code_label = {o.code: o.label for o in branch_rows}
+
+# Filters are bound to the URL's query parameters (key = parameter name).
+text = st.text_input("Cari (nama, no HP, no polisi, no mesin, nomor lead)", key="q", bind="query-params")
+c1, c2, c3, c4 = st.columns(4)
+stages = c1.multiselect("Stage", [s.value for s in Stage], format_func=lambda v: w.STAGE_LABEL[Stage(v)],
+                        placeholder="Semua", key="stage", bind="query-params")
+kpb = c2.selectbox("KPB Ke", ["1", "2", "3", "4"], index=None, placeholder="Semua", key="kpb", bind="query-params")
+temp = c3.selectbox("Opportunity Status", [t.value for t in Temperature], index=None, placeholder="Semua",
+                    format_func=lambda v: w.TEMPERATURE_LABEL[Temperature(v)], key="temp", bind="query-params")
+status = c4.selectbox("Status Customer", [c.value for c in ContactStatus], index=None, placeholder="Semua",
+                      format_func=lambda v: w.CONTACT_LABEL[ContactStatus(v)], key="status", bind="query-params")
+c1, c2, c3, c4 = st.columns(4)
+created_from = c1.date_input("Dibuat dari", value=None, format="DD/MM/YYYY", key="from", bind="query-params")
+created_to = c2.date_input("Dibuat sampai", value=None, format="DD/MM/YYYY", key="to", bind="query-params")
+sort = c3.selectbox("Urutkan", list(SORT_LABEL), format_func=SORT_LABEL.__getitem__, key="sort",
+                    bind="query-params")
+chosen_codes: list[str] = []
+if viewer.all_branches or len(codes) > 1:
+    chosen_codes = c4.multiselect("Cabang", list(codes), format_func=code_label.__getitem__,
+                                  placeholder="Semua cabang", key="branch", bind="query-params")
+
+lead_filter = LeadFilter(
+    text=text or "", stages=tuple(Stage(s) for s in stages), branch_ids=tuple(codes[c] for c in chosen_codes),
+    kpb_number=int(kpb) if kpb else None, temperature=Temperature(temp) if temp else None,
+    contact_status=ContactStatus(status) if status else None,
+    created_from=created_from if isinstance(created_from, dt.date) else None,
+    created_to=created_to if isinstance(created_to, dt.date) else None,
+    sort=sort if sort in SORT_LABEL else "created_desc")
+
+# A new filter starts again at page 1.
+if st.session_state.get("leads_filter") != lead_filter:
+    st.session_state["leads_filter"] = lead_filter
+    st.session_state["leads_page"] = 1
+page_no = int(st.session_state.get("leads_page", 1))
+with context.read_session(viewer) as session:
+    result = queries.list_leads(session, viewer, lead_filter, page_no, PAGE_SIZE)
+if page_no > result.pages:  # the data shrank under us
+    st.session_state["leads_page"] = page_no = result.pages
+    with context.read_session(viewer) as session:
+        result = queries.list_leads(session, viewer, lead_filter, page_no, PAGE_SIZE)
+
+table = pd.DataFrame([{
+    "created": fmt.datetime_id(r.created_at, r.branch_timezone), "branch": r.branch_label, "number": r.number,
+    "name": r.contact_name or "", "phone": identifiers.format_phone_local(r.phone), "stage": w.STAGE_LABEL[r.stage],
+    "source": r.source_document or "", "deadline": fmt.date_id(r.deadline) if r.deadline else "",
+    "kpb": str(r.kpb_number or ""), "plate": r.plate or "",
+    "temp": w.TEMPERATURE_LABEL[r.temperature] if r.temperature else "",
+    "status": w.CONTACT_LABEL[r.contact_status] if r.contact_status else "",
+} for r in result.rows], columns=["created", "branch", "number", "name", "phone", "stage", "source", "deadline",
+                                  "kpb", "plate", "temp", "status"])
+headers = {"created": "Creation Date", "branch": "Branch", "number": "Subject", "name": "Contact Name",
+           "phone": "Phone", "stage": "Stage", "source": "Source Document", "deadline": "KPB Date Expired",
+           "kpb": "KPB Ke", "plate": "No Polisi", "temp": "Opportunity Status", "status": "Status Customer"}
+st.caption(f"{result.total:,} data".replace(",", ".") + " · klik baris untuk membuka")
+event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="leads_table",
+                     column_config={k: st.column_config.TextColumn(v) for k, v in headers.items()})
+
+prev, info, nxt = st.columns([1, 2, 1])
+if prev.button("‹ Sebelumnya", key="leads_prev", disabled=page_no <= 1):
+    st.session_state["leads_page"] = page_no - 1
+    st.rerun()
+info.markdown(f"Halaman {page_no} dari {result.pages}")
+if nxt.button("Berikutnya ›", key="leads_next", disabled=page_no >= result.pages):
+    st.session_state["leads_page"] = page_no + 1
+    st.rerun()
+
+selected = event.selection.rows if event is not None else []
+if selected and selected[0] < len(result.rows):
+    row = result.rows[selected[0]]
+    try:
+        st.switch_page("pages/lead.py", query_params={"id": str(row.id)})
+    except StreamlitAPIException:  # the page run on its own (AppTest): no menu to switch within
+        st.info(f"Buka lead {row.number}")
+w.link("pages/lead.py", "Buat Lead baru", icon=":material/add:")

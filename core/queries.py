@@ -1,0 +1,476 @@
+"""Read-only queries for the screens: the lead list (filters, sorting, paging in SQL), one lead with
+everything its form shows, stage counts, and the lookups the lead form needs.
+
+Every function applies the viewer's branch scope explicitly (the session's safety net is the second
+line) and selects plain columns with joins, so each call runs a fixed number of statements whatever
+the page size. Personal data is shaped here: the NIK is masked unless the viewer may see it whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from core import clock, identifiers
+from core.access import Perm, Viewer
+from core.customers import require_cddb
+from core.errors import DomainError, NotFound, ValidationError
+from db.enums import ContactStatus, Priority, ServiceKind, StaffKind, Stage, Temperature
+from db.models import Branch, Customer, FollowUp, Lead, LostReason, Occupation, Staff, Vehicle
+
+Sort = Literal["created_desc", "deadline_asc", "number_asc"]
+SORTS: tuple[Sort, ...] = ("created_desc", "deadline_asc", "number_asc")
+OPPORTUNITY_STAGES = (Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3, Stage.WON, Stage.LOST)
+
+
+# --- Branch scope -------------------------------------------------------------------------------
+
+
+def visible_branch_ids(viewer: Viewer, requested: Iterable[int] | None = None) -> frozenset[int] | None:
+    """The branches a query may read: the requested ones the viewer may see (a branch user never
+    gets another branch, whatever it asks for), all of the viewer's when none is requested.
+    None = every branch (head office asking for all)."""
+    wanted = frozenset(requested or ())
+    if viewer.all_branches:
+        return wanted or None
+    return wanted & viewer.branch_ids if wanted else viewer.branch_ids
+
+
+def _in_scope(column: Any, branch_ids: frozenset[int] | None) -> ColumnElement[bool]:
+    if branch_ids is None:
+        return true()  # head office: every branch
+    if not branch_ids:
+        return false()
+    return column.in_(sorted(branch_ids))
+
+
+def _show_nik(viewer: Viewer, nik: str | None) -> str:
+    if not nik:
+        return ""
+    return nik if viewer.can(Perm.NIK_FULL) else identifiers.mask_nik(nik)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(column: Any, text: str) -> ColumnElement[bool]:
+    return column.ilike(f"%{_like_escape(text)}%", escape="\\")
+
+
+def _prefix(column: Any, text: str) -> ColumnElement[bool]:
+    return column.like(f"{_like_escape(text)}%", escape="\\")
+
+
+def _phone_condition(column: Any, text: str) -> ColumnElement[bool] | None:
+    """Phones are stored as E.164 (+628...): a whole number matches exactly, a partial one typed
+    as people do (0858..., 62858...) as a prefix of the E.164 form."""
+    compact = "".join(ch for ch in text if ch not in " -.()")
+    try:
+        return column == identifiers.normalize_phone(compact)
+    except ValidationError:
+        pass
+    digits = compact.lstrip("+")
+    if not digits.isdigit() or len(digits) < 4:
+        return None
+    if digits.startswith("0"):
+        return _prefix(column, "+62" + digits[1:])
+    if digits.startswith("62"):
+        return _prefix(column, "+" + digits)
+    return _contains(column, digits)
+
+
+# --- Lead list ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    text: str = ""
+    stages: tuple[Stage, ...] = ()
+    branch_ids: tuple[int, ...] = ()
+    kpb_number: int | None = None
+    temperature: Temperature | None = None
+    contact_status: ContactStatus | None = None
+    source: str | None = None  # sales source: Showroom / CRM / ...
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None  # inclusive
+    sort: Sort = "created_desc"
+    tz: str = "Asia/Jakarta"  # the day boundaries of created_from/created_to
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    id: int
+    created_at: dt.datetime
+    branch_code: str
+    branch_name: str
+    number: str
+    contact_name: str | None
+    phone: str | None
+    stage: Stage
+    source_document: str | None
+    sales_source: str | None
+    deadline: dt.date | None
+    kpb_number: int | None
+    plate: str | None
+    engine_no: str | None
+    temperature: Temperature | None
+    contact_status: ContactStatus | None
+    branch_timezone: str
+    nik: str  # masked unless the viewer may see it whole
+
+    @property
+    def branch_label(self) -> str:
+        return f"[{self.branch_code}] {self.branch_name}"
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    rows: list[LeadRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _search_condition(text: str) -> tuple[ColumnElement[bool] | None, bool]:
+    """(condition, needs the vehicle join) for the search box: lead number, contact name, phone,
+    plate, engine number."""
+    text = text.strip()
+    if not text:
+        return None, False
+    upper = text.upper()
+    conditions: list[ColumnElement[bool]] = [_contains(Lead.number, upper), _contains(Lead.contact_name, upper)]
+    phone = _phone_condition(Lead.phone, text)
+    if phone is not None:
+        conditions.append(phone)
+    with contextlib.suppress(ValidationError):
+        conditions.append(_prefix(Vehicle.plate, identifiers.normalize_plate(text)))  # 'KT 2146' finds KT 2146 FK
+    compact = upper.replace(" ", "").replace("-", "")
+    if len(compact) >= 4 and compact.isalnum():
+        conditions.append(_prefix(Vehicle.engine_no, compact))
+    return or_(*conditions), True
+
+
+def _lead_conditions(viewer: Viewer, f: LeadFilter) -> tuple[list[ColumnElement[bool]], bool]:
+    conditions = [_in_scope(Lead.branch_id, visible_branch_ids(viewer, f.branch_ids))]
+    search, needs_vehicle = _search_condition(f.text)
+    if search is not None:
+        conditions.append(search)
+    if f.stages:
+        conditions.append(Lead.stage.in_(f.stages))
+    if f.kpb_number is not None:
+        conditions.append(Lead.kpb_number == f.kpb_number)
+    if f.temperature is not None:
+        conditions.append(Lead.temperature == f.temperature)
+    if f.contact_status is not None:
+        conditions.append(Lead.contact_status == f.contact_status)
+    if f.source:
+        conditions.append(Lead.sales_source == f.source)
+    if f.created_from is not None:
+        conditions.append(Lead.created_at >= clock.at_local(f.created_from, 0, 0, f.tz))
+    if f.created_to is not None:
+        conditions.append(Lead.created_at < clock.at_local(f.created_to + dt.timedelta(days=1), 0, 0, f.tz))
+    return conditions, needs_vehicle
+
+
+_ORDER: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "created_desc": (Lead.created_at.desc(), Lead.id.desc()),
+    "deadline_asc": (Lead.deadline.asc().nulls_last(), Lead.id.asc()),
+    "number_asc": (Lead.number.asc(),),
+}
+
+
+def list_leads(session: Session, viewer: Viewer, f: LeadFilter, page: int = 1, page_size: int = 50) -> LeadPage:
+    """One page of the lead list and the total count: two statements, whatever the page size."""
+    viewer.require(Perm.LEAD_VIEW)
+    page, page_size = max(1, page), max(1, min(page_size, 500))
+    conditions, needs_vehicle = _lead_conditions(viewer, f)
+    count: Select[Any] = select(func.count(Lead.id)).select_from(Lead)
+    if needs_vehicle:
+        count = count.outerjoin(Vehicle, Vehicle.id == Lead.vehicle_id)
+    total = session.scalar(count.where(*conditions)) or 0
+    rows = session.execute(
+        select(Lead.id, Lead.created_at, Branch.code, Branch.name, Lead.number, Lead.contact_name, Lead.phone,
+               Lead.stage, Lead.source_document, Lead.sales_source, Lead.deadline, Lead.kpb_number,
+               Vehicle.plate, Vehicle.engine_no, Lead.temperature, Lead.contact_status, Branch.timezone, Lead.nik)
+        .join(Branch, Branch.id == Lead.branch_id)
+        .outerjoin(Vehicle, Vehicle.id == Lead.vehicle_id)
+        .where(*conditions)
+        .order_by(*_ORDER.get(f.sort, _ORDER["created_desc"]))
+        .limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    return LeadPage([LeadRow(*tuple(r)[:-1], nik=_show_nik(viewer, r[-1])) for r in rows],  # type: ignore[misc]
+                    total, page, page_size)
+
+
+def stage_counts(session: Session, viewer: Viewer, branch_ids: Iterable[int] | None = None) -> dict[Stage, int]:
+    """Leads per stage in the viewer's (requested) branches: one GROUP BY; every stage present."""
+    viewer.require(Perm.LEAD_VIEW)
+    scope = visible_branch_ids(viewer, branch_ids)
+    counts = dict.fromkeys(Stage, 0)
+    for stage, n in session.execute(
+            select(Lead.stage, func.count(Lead.id)).where(_in_scope(Lead.branch_id, scope)).group_by(Lead.stage)):
+        counts[stage] = n
+    return counts
+
+
+# --- One lead -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    stage_number: int
+    done_on: dt.date
+    channel: str
+    contact_status: ContactStatus
+    temperature: Temperature | None
+    promised_date: dt.date | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class LeadDetail:
+    id: int
+    number: str
+    version: int
+    stage: Stage
+    priority: Priority
+    branch_id: int
+    branch_label: str
+    branch_timezone: str
+    created_at: dt.datetime
+    customer_id: int | None
+    customer_label: str
+    contact_name: str | None
+    address: str | None
+    nik: str  # masked unless the viewer may see it whole
+    nik_is_full: bool
+    phone: str | None
+    occupation_id: int | None
+    occupation_name: str | None
+    sales_source: str | None
+    source_document: str | None
+    last_service_type: str | None
+    last_service_date: dt.date | None
+    service_kind: ServiceKind
+    kpb_number: int | None
+    deadline: dt.date | None
+    sales_date: dt.date | None
+    vehicle_id: int | None
+    unit_type: str | None
+    product: str | None
+    engine_no: str | None
+    plate: str | None
+    fu1_date: dt.date | None
+    next_plan_fu2: dt.date | None
+    fu2_date: dt.date | None
+    next_plan_fu3: dt.date | None
+    fu3_date: dt.date | None
+    temperature: Temperature | None
+    contact_status: ContactStatus | None
+    promised_date: dt.date | None
+    note: str | None
+    lost_reason: str | None
+    lost_note: str | None
+    # Filled when the customer's CDDB is incomplete: the rule's own error (core.customers).
+    cddb_error: DomainError | None = None
+    followups: list[FollowUpRow] = field(default_factory=list)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage in (Stage.WON, Stage.LOST)
+
+    @property
+    def vehicle_label(self) -> str:
+        return f"{self.plate or '-'} - {self.engine_no}" if self.engine_no else "-"
+
+
+def lead_detail(session: Session, viewer: Viewer, lead_id: int) -> LeadDetail:
+    """Everything the lead form shows; NotFound for a lead outside the viewer's branches."""
+    viewer.require(Perm.LEAD_VIEW)
+    row = session.execute(
+        select(Lead, Branch.code, Branch.name, Branch.timezone, Customer.code, Customer.name, Occupation.name,
+               Vehicle.unit_type_code, Vehicle.unit_name, Vehicle.colour, Vehicle.engine_no, Vehicle.plate,
+               Vehicle.purchase_date, LostReason.name_id, LostReason.name_en)
+        .join(Branch, Branch.id == Lead.branch_id)
+        .outerjoin(Customer, Customer.id == Lead.customer_id)
+        .outerjoin(Occupation, Occupation.id == Lead.occupation_id)
+        .outerjoin(Vehicle, Vehicle.id == Lead.vehicle_id)
+        .outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
+        .where(Lead.id == lead_id, _in_scope(Lead.branch_id, visible_branch_ids(viewer)))
+    ).first()
+    if row is None:
+        raise NotFound("error.not_found", what="Lead")
+    (lead, b_code, b_name, b_tz, c_code, c_name, occupation, unit_code, unit_name, colour, engine_no, plate,
+     purchase_date, reason_id, reason_en) = row
+    followups = [FollowUpRow(f.stage_number, f.done_on, f.channel.value, f.contact_status, f.temperature,
+                             f.promised_date, f.note)
+                 for f in session.scalars(select(FollowUp).where(FollowUp.lead_id == lead.id)
+                                          .order_by(FollowUp.id))]
+    return LeadDetail(
+        id=lead.id, number=lead.number, version=lead.version, stage=lead.stage, priority=lead.priority,
+        branch_id=lead.branch_id, branch_label=f"[{b_code}] {b_name}", branch_timezone=b_tz,
+        created_at=lead.created_at, customer_id=lead.customer_id,
+        customer_label=f"[{c_code}] {c_name}" if c_code else "-", contact_name=lead.contact_name,
+        address=lead.address, nik=_show_nik(viewer, lead.nik), nik_is_full=viewer.can(Perm.NIK_FULL),
+        phone=lead.phone, occupation_id=lead.occupation_id, occupation_name=occupation,
+        sales_source=lead.sales_source, source_document=lead.source_document,
+        last_service_type=lead.last_service_type, last_service_date=lead.last_service_date,
+        service_kind=lead.service_kind, kpb_number=lead.kpb_number, deadline=lead.deadline,
+        sales_date=purchase_date, vehicle_id=lead.vehicle_id,
+        unit_type=f"{unit_code} [{unit_name}]" if unit_code and unit_name else (unit_code or unit_name),
+        product=f"{unit_code} ({colour})" if unit_code and colour else None, engine_no=engine_no, plate=plate,
+        fu1_date=lead.fu1_date, next_plan_fu2=lead.next_plan_fu2, fu2_date=lead.fu2_date,
+        next_plan_fu3=lead.next_plan_fu3, fu3_date=lead.fu3_date, temperature=lead.temperature,
+        contact_status=lead.contact_status, promised_date=lead.promised_date, note=lead.note,
+        lost_reason=(reason_en if viewer.lang == "en" else reason_id), lost_note=lead.lost_note,
+        cddb_error=_cddb_error(session, lead.customer_id) if lead.stage == Stage.LEAD else None,
+        followups=followups)
+
+
+def _cddb_error(session: Session, customer_id: int | None) -> DomainError | None:
+    customer = session.get(Customer, customer_id) if customer_id is not None else None
+    if customer is None:
+        return None
+    try:
+        require_cddb(customer)
+    except DomainError as e:
+        return e
+    return None
+
+
+# --- Lookups for the lead form ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerHit:
+    id: int
+    branch_id: int
+    code: str
+    name: str
+    phone: str | None
+    nik: str  # masked unless the viewer may see it whole
+    address: str | None
+    city_code: str | None
+    district_code: str | None
+    occupation_id: int | None
+    cddb_error: DomainError | None
+
+    @property
+    def label(self) -> str:
+        return f"[{self.code}] {self.name}"
+
+
+def _customer_hit(viewer: Viewer, c: Customer) -> CustomerHit:
+    try:
+        require_cddb(c)
+        problem: DomainError | None = None
+    except DomainError as e:
+        problem = e
+    return CustomerHit(c.id, c.branch_id, c.code, c.name, c.phone, _show_nik(viewer, c.nik), c.address,
+                       c.city_code, c.district_code, c.occupation_id, problem)
+
+
+def find_customers(session: Session, viewer: Viewer, text: str, limit: int = 20) -> list[CustomerHit]:
+    """Customers of the viewer's branches by name, phone (08... or +628...), NIK or customer code."""
+    viewer.require(Perm.CUSTOMER_VIEW)
+    text = text.strip()
+    if len(text) < 2:
+        return []
+    upper = text.upper()
+    conditions = [_contains(Customer.name, upper), _prefix(Customer.code, upper)]
+    phone = _phone_condition(Customer.phone, text)
+    if phone is not None:
+        conditions.append(phone)
+    digits = text.replace(" ", "").replace(".", "")
+    if digits.isdigit() and len(digits) >= 6:
+        conditions.append(_prefix(Customer.nik, digits))
+    customers = session.scalars(
+        select(Customer).where(or_(*conditions), _in_scope(Customer.branch_id, visible_branch_ids(viewer)))
+        .order_by(Customer.name, Customer.id).limit(max(1, min(limit, 100))))
+    return [_customer_hit(viewer, c) for c in customers]
+
+
+def customer_by_id(session: Session, viewer: Viewer, customer_id: int) -> CustomerHit:
+    viewer.require(Perm.CUSTOMER_VIEW)
+    customer = session.scalar(select(Customer).where(
+        Customer.id == customer_id, _in_scope(Customer.branch_id, visible_branch_ids(viewer))))
+    if customer is None:
+        raise NotFound("error.not_found", what="Customer")
+    return _customer_hit(viewer, customer)
+
+
+@dataclass(frozen=True)
+class VehicleRow:
+    id: int
+    engine_no: str
+    plate: str | None
+    unit_name: str | None
+    colour: str | None
+    purchase_date: dt.date | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.plate or '-'} - {self.engine_no}" + (f" ({self.unit_name})" if self.unit_name else "")
+
+
+def vehicles_of(session: Session, viewer: Viewer, customer_id: int) -> list[VehicleRow]:
+    """The customer's motorcycles; NotFound for a customer outside the viewer's branches."""
+    viewer.require(Perm.CUSTOMER_VIEW)
+    scope = visible_branch_ids(viewer)
+    rows = session.execute(
+        select(Customer.id, Vehicle.id, Vehicle.engine_no, Vehicle.plate, Vehicle.unit_name, Vehicle.colour,
+               Vehicle.purchase_date)
+        .outerjoin(Vehicle, Vehicle.customer_id == Customer.id)
+        .where(Customer.id == customer_id, _in_scope(Customer.branch_id, scope))
+        .order_by(Vehicle.id)).all()
+    if not rows:
+        raise NotFound("error.not_found", what="Customer")
+    return [VehicleRow(*r[1:]) for r in rows if r[1] is not None]
+
+
+@dataclass(frozen=True)
+class Option:
+    id: int
+    label: str
+    code: str = ""
+
+
+def branches(session: Session, viewer: Viewer) -> list[Option]:
+    """The active branches the viewer may pick."""
+    return [Option(i, f"[{code}] {name}", code) for i, code, name in session.execute(
+        select(Branch.id, Branch.code, Branch.name)
+        .where(Branch.active.is_(True), _in_scope(Branch.id, visible_branch_ids(viewer)))
+        .order_by(Branch.code))]
+
+
+def occupations(session: Session) -> list[Option]:
+    return [Option(i, n) for i, n in session.execute(
+        select(Occupation.id, Occupation.name).where(Occupation.active.is_(True))
+        .order_by(Occupation.sort, Occupation.name))]
+
+
+def lost_reasons(session: Session, lang: str = "id") -> list[Option]:
+    return [Option(i, en if lang == "en" else name) for i, name, en in session.execute(
+        select(LostReason.id, LostReason.name_id, LostReason.name_en).where(LostReason.active.is_(True))
+        .order_by(LostReason.sort, LostReason.id))]
+
+
+def staff_of(session: Session, viewer: Viewer, branch_id: int, kind: StaffKind) -> list[Option]:
+    """Active mechanics or service advisors of one of the viewer's branches."""
+    if not viewer.may_see_branch(branch_id):
+        return []
+    return [Option(i, f"[{code}] {name}") for i, code, name in session.execute(
+        select(Staff.id, Staff.code, Staff.name)
+        .where(and_(Staff.branch_id == branch_id, Staff.kind == kind, Staff.active.is_(True)))
+        .order_by(Staff.name))]

@@ -1,0 +1,263 @@
+"""Widgets of the lead screens: labels, the stage bar, read-only fields, the follow-up forms and the
+Lost and booking dialogs. They read widgets and call core; the rules stay in core."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+from sqlalchemy.orm import Session
+from streamlit.errors import StreamlitAPIException
+
+from core import bookings, clock, pipeline, queries
+from core.access import Viewer
+from core.errors import DomainError
+from core.queries import LeadDetail, Option
+from db.enums import Channel, ContactStatus, StaffKind, Stage, Temperature
+from ui import context, fmt
+
+T = TypeVar("T")
+
+STAGE_LABEL: dict[Stage, str] = {s: pipeline.STAGE_LABEL[s] for s in Stage}
+TEMPERATURE_LABEL = {Temperature.HOT: "HOT PROSPECT", Temperature.MEDIUM: "MEDIUM PROSPECT",
+                     Temperature.COLD: "COLD PROSPECT"}
+CONTACT_LABEL = {ContactStatus.TERHUBUNG: "Terhubung", ContactStatus.TIDAK_TERHUBUNG: "Tidak Terhubung",
+                 ContactStatus.REJECTED: "Rejected"}
+CHANNEL_LABEL = {Channel.CALL: "Telepon", Channel.WHATSAPP: "WhatsApp", Channel.SMS: "SMS",
+                 Channel.VISIT: "Kunjungan"}
+REASONS_TO_COME = ["Telp Reminder", "WA Reminder", "Inisiatif Sendiri", "Lainnya"]
+RELATIONS = ["Sendiri", "Keluarga", "Teman", "Lainnya"]
+_BAR = [Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3]
+DIALOG_KEY = "lead_dialog"
+FLASH_KEY = "lead_flash"
+LOADED_KEY = "lead_loaded"  # (lead id, version) as the user first saw it
+
+
+# --- Small helpers ------------------------------------------------------------------------------
+
+
+def write(viewer: Viewer, action: Callable[[Session], T]) -> T | None:
+    """Run one write in its own transaction; a refused rule is shown, never a traceback."""
+    try:
+        with context.write_session(viewer) as session:
+            result = action(session)
+    except DomainError as e:
+        fmt.show_error(e, viewer.lang)
+        return None
+    st.session_state.pop(LOADED_KEY, None)  # our own change: the next run starts from the new version
+    return result
+
+
+def as_first_seen(detail: LeadDetail) -> LeadDetail:
+    """The lead with the version the user first saw, so a save on a copy someone else has changed
+    since is refused by core ("data sudah diubah") instead of overwriting their change."""
+    loaded = st.session_state.get(LOADED_KEY)
+    if not loaded or loaded[0] != detail.id:
+        st.session_state[LOADED_KEY] = loaded = (detail.id, detail.version)
+    if loaded[1] != detail.version:
+        st.warning("Lead ini sudah diubah pengguna lain sejak Anda membukanya.")
+        st.button("Muat ulang", key="lead_reload", on_click=lambda: st.session_state.pop(LOADED_KEY, None))
+    return dataclasses.replace(detail, version=loaded[1])
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message)
+
+
+def reset_when_changed(marker_key: str, marker: object, prefixes: tuple[str, ...]) -> None:
+    """Forget form values typed for another record (or an older version of this one)."""
+    if st.session_state.get(marker_key) != marker:
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes)]:
+            del st.session_state[key]
+        st.session_state[marker_key] = marker
+
+
+def link(path: str, label: str, icon: str | None = None, query_params: dict[str, str] | None = None) -> None:
+    """st.page_link; a page run on its own (AppTest) has no menu to link into, so show the label."""
+    try:
+        st.page_link(path, label=label, icon=icon, query_params=query_params)
+    except StreamlitAPIException:
+        st.caption(label)
+
+
+def option_index(options: list[Any], value: Any) -> int | None:
+    return options.index(value) if value in options else None
+
+
+def labels(options: list[Option]) -> dict[int, str]:
+    return {o.id: o.label for o in options}
+
+
+def fields(pairs: list[tuple[str, object]], columns: int = 2) -> None:
+    """Read-only fields as label: value, in columns."""
+    cols = st.columns(columns)
+    for i, (label, value) in enumerate(pairs):
+        if isinstance(value, dt.date):
+            value = fmt.date_id(value)
+        cols[i % columns].markdown(f"**{label}**  \n{value if value not in (None, '') else '-'}")
+
+
+# --- Stage bar ----------------------------------------------------------------------------------
+
+
+def stage_bar(stage: Stage) -> None:
+    """New → Follow Up 1 → 2 → 3 → Won/Lost, the current stage in bold."""
+    if stage == Stage.LEAD:
+        st.markdown("**Lead** · belum dikonversi menjadi opportunity")
+        return
+    steps = [f"**{STAGE_LABEL[s]}**" if s == stage else STAGE_LABEL[s] for s in _BAR]
+    end = {Stage.WON: "**:green[Won]**", Stage.LOST: "**:red[Lost]**"}.get(stage, "Won / Lost")
+    st.markdown(" → ".join([*steps, end]))
+    done = 4 if stage in (Stage.WON, Stage.LOST) else _BAR.index(stage)
+    st.progress(done / 4, text=f"Tahap: {STAGE_LABEL[stage]}")
+
+
+def history(detail: LeadDetail) -> None:
+    if not detail.followups:
+        return
+    st.markdown("##### Riwayat follow up")
+    st.dataframe([{
+        "Follow Up": f.stage_number, "Tanggal": fmt.date_id(f.done_on),
+        "Media": CHANNEL_LABEL.get(Channel(f.channel), f.channel), "Status Customer": CONTACT_LABEL[f.contact_status],
+        "Opportunity Status": TEMPERATURE_LABEL.get(f.temperature, "-") if f.temperature else "-",
+        "Janji Datang": fmt.date_id(f.promised_date), "Catatan": f.note or "",
+    } for f in detail.followups], hide_index=True, key="lead_history")
+
+
+# --- Follow-up forms ----------------------------------------------------------------------------
+
+
+def _followup_inputs(prefix: str, done_on: dt.date | None, status: ContactStatus | None,
+                     temperature: Temperature | None, promised: dt.date | None, note: str | None,
+                     n: int) -> dict[str, Any]:
+    statuses, temps = list(ContactStatus), list(Temperature)
+    return {
+        "done_on": st.date_input(f"Tanggal Follow Up {n} *", value=done_on, format="DD/MM/YYYY",
+                                 key=f"{prefix}_date"),
+        "contact_status": st.radio("Status Customer *", statuses, index=option_index(statuses, status),
+                                   format_func=CONTACT_LABEL.__getitem__, horizontal=True, key=f"{prefix}_status"),
+        "temperature": st.selectbox("Opportunity Status", temps, index=option_index(temps, temperature),
+                                    format_func=TEMPERATURE_LABEL.__getitem__, placeholder="Pilih",
+                                    key=f"{prefix}_temp",
+                                    help="Terisi otomatis dari tanggal janji datang bila diisi."),
+        "promised_date": st.date_input("Tanggal janji datang", value=promised, format="DD/MM/YYYY",
+                                       key=f"{prefix}_promised"),
+        "note": st.text_area("Note", value=note or "", key=f"{prefix}_note"),
+    }
+
+
+def next_followup_form(viewer: Viewer, detail: LeadDetail) -> None:
+    """Enter the next Follow Up (1 after New, 2 after 1, 3 after 2)."""
+    n = {Stage.NEW: 1, Stage.FU1: 2, Stage.FU2: 3}.get(detail.stage)
+    if n is None:
+        return
+    with st.form("fu_enter_form"):
+        st.markdown(f"##### Follow Up {n}")
+        values = _followup_inputs("fu", None, None, None, None, None, n)
+        channels = list(Channel)
+        channel = st.selectbox("Media", channels, index=0, format_func=CHANNEL_LABEL.__getitem__, key="fu_channel")
+        submitted = st.form_submit_button(f"Simpan Follow Up {n}", type="primary", key="fu_submit")
+    if submitted:
+        data = pipeline.FollowUpInput(channel=channel, **{**values, "note": values["note"] or None})
+        if write(viewer, lambda s: pipeline.enter_followup(s, viewer, detail.id, n, data,
+                                                           expected_version=detail.version)):
+            flash(f"Follow Up {n} tersimpan.")
+            st.rerun()
+
+
+def current_followup_form(viewer: Viewer, detail: LeadDetail) -> None:
+    """The current Follow Up's own fields (and the next plan date) stay editable during its stage."""
+    n = {Stage.FU1: 1, Stage.FU2: 2, Stage.FU3: 3}.get(detail.stage)
+    if n is None:
+        return
+    with st.expander(f"Ubah Follow Up {n}"), st.form("fu_edit_form"):
+        values = _followup_inputs("fucur", getattr(detail, f"fu{n}_date"), detail.contact_status,
+                                  detail.temperature, detail.promised_date, detail.note, n)
+        plan = None
+        if n < 3:
+            plan = st.date_input(f"Next Plan Follow Up {n + 1}", value=getattr(detail, f"next_plan_fu{n + 1}"),
+                                 format="DD/MM/YYYY", key="fucur_plan")
+        submitted = st.form_submit_button("Simpan perubahan", key="fucur_submit")
+    if submitted:
+        data = pipeline.FollowUpInput(**values)
+        if write(viewer, lambda s: pipeline.edit_current_followup(s, viewer, detail.id, data, next_plan=plan,
+                                                                  expected_version=detail.version)):
+            flash(f"Follow Up {n} diperbarui.")
+            st.rerun()
+
+
+# --- Dialogs ------------------------------------------------------------------------------------
+
+
+def open_dialog(kind: str, lead_id: int) -> None:
+    st.session_state[DIALOG_KEY] = (kind, lead_id)
+
+
+def _close_dialog() -> None:
+    st.session_state.pop(DIALOG_KEY, None)
+
+
+def dialog_open(kind: str, lead_id: int) -> bool:
+    return st.session_state.get(DIALOG_KEY) == (kind, lead_id)
+
+
+@st.dialog("Mark as Lost", on_dismiss=_close_dialog)
+def lost_dialog(viewer: Viewer, detail: LeadDetail) -> None:
+    with context.read_session(viewer) as session:
+        reasons = queries.lost_reasons(session, viewer.lang)
+    names = labels(reasons)
+    reason_id = st.selectbox("Alasan Lost *", list(names), index=None, format_func=names.__getitem__,
+                             placeholder="Pilih alasan", key="lost_reason")
+    note = st.text_area("Catatan", key="lost_note")
+    if not st.button("Simpan Lost", type="primary", key="lost_submit"):
+        return
+    lead = write(viewer, lambda s: pipeline.mark_lost(s, viewer, detail.id, reason_id, note or None,
+                                                      expected_version=detail.version))
+    if lead is not None:
+        _close_dialog()
+        flash(f"{detail.number} ditandai Lost.")
+        st.rerun()
+
+
+@st.dialog("Create Booking Service", width="large", on_dismiss=_close_dialog)
+def booking_dialog(viewer: Viewer, detail: LeadDetail) -> None:
+    tz = detail.branch_timezone
+    st.caption(f"{detail.branch_label} · {detail.customer_label} · {detail.vehicle_label}")
+    left, right = st.columns(2)
+    day = left.date_input("Booking Date *", value=clock.today_in(tz), format="DD/MM/YYYY", key="bk_day")
+    hour = left.selectbox("Jam *", list(range(7, 18)), index=2, format_func="{:02d}".format, key="bk_hour")
+    minute = left.selectbox("Menit *", [0, 15, 30, 45], format_func="{:02d}".format, key="bk_minute")
+    with context.read_session(viewer) as session:
+        pits = ({p.id: p.name for p in bookings.free_pits(session, viewer, detail.branch_id,
+                                                           clock.at_local(day, hour, minute, tz))}
+                if isinstance(day, dt.date) else {})
+        mechanics = labels(queries.staff_of(session, viewer, detail.branch_id, StaffKind.MECHANIC))
+        advisors = labels(queries.staff_of(session, viewer, detail.branch_id, StaffKind.SERVICE_ADVISOR))
+    pit_id = left.selectbox("Pit *", list(pits), format_func=pits.__getitem__, index=0 if pits else None,
+                            placeholder="Tidak ada pit kosong", key="bk_pit")
+    mechanic_id = left.selectbox("Mechanic", list(mechanics), index=None, format_func=mechanics.__getitem__,
+                                 placeholder="Pilih", key="bk_mechanic")
+    advisor_id = right.selectbox("Service Advisor", list(advisors), index=None, format_func=advisors.__getitem__,
+                                 placeholder="Pilih", key="bk_sa")
+    reason = right.selectbox("Alasan ke AHASS", REASONS_TO_COME, key="bk_reason")
+    relation = right.selectbox("Hubungan Pembawa & Pemilik", RELATIONS, key="bk_relation")
+    complaint = right.text_area("Keluhan", key="bk_complaint")
+    if st.button("Process", type="primary", key="bk_submit"):
+        data = bookings.BookingInput(
+            branch_id=detail.branch_id, day=day if isinstance(day, dt.date) else None, hour=hour, minute=minute,
+            lead_id=detail.id, pit_id=pit_id, mechanic_id=mechanic_id, service_advisor_id=advisor_id,
+            reason_to_come=reason, complaint=complaint or None, carrier_relation=relation)
+        booking = write(viewer, lambda s: bookings.create_booking(s, viewer, data))
+        if booking is not None:
+            _close_dialog()
+            flash(f"Booking service {booking.number} dibuat (Draft).")
+            st.rerun()
