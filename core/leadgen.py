@@ -226,11 +226,15 @@ def _open_leads(
         Customer.address, Customer.occupation_id, candidates.c.service_kind, candidates.c.kpb_number,
         candidates.c.deadline, candidates.c.due_key, literal(1), literal(now, UTCDateTime()),
         literal(now, UTCDateTime()), last_service(last.job_type), last_service(last.service_date),
-    ).select_from(candidates).outerjoin(Customer, Customer.id == candidates.c.customer_id)
+        Customer.code, Vehicle.engine_no, Vehicle.plate, Vehicle.unit_type_code, Vehicle.unit_name, Vehicle.colour,
+        Vehicle.purchase_date,
+    ).select_from(candidates).outerjoin(Customer, Customer.id == candidates.c.customer_id).join(
+        Vehicle, Vehicle.id == candidates.c.vehicle_id)
     cols = ["branch_id", "number", "category", "division", "sales_source", "stage", "priority", "customer_id",
             "vehicle_id", "contact_name", "phone", "nik", "address", "occupation_id", "service_kind",
             "kpb_number", "deadline", "due_key", "version", "created_at", "updated_at", "last_service_type",
-            "last_service_date"]
+            "last_service_date", "customer_code", "engine_no", "plate", "unit_type_code", "unit_name", "colour",
+            "sales_date"]
     session.execute(insert(Lead).from_select(cols, source))
     kpb = session.scalar(select(func.count()).select_from(Lead).where(
         Lead.created_at == now, Lead.service_kind == ServiceKind.KPB, Lead.branch_id.in_(branch_ids))) or 0

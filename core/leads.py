@@ -4,10 +4,11 @@ check, contact edits that flow to the customer master, and conversion to an oppo
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, aliased
 
 from core import audit, clock, numbering
 from core.access import Perm, Viewer
@@ -135,7 +136,8 @@ def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | 
 
     values = {
         "customer_id": customer.id, "vehicle_id": vehicle.id if vehicle else None,
-        "contact_name": customer.name, "phone": customer.phone, "nik": customer.nik,
+        "customer_code": customer.code, **vehicle_snapshot(vehicle), "contact_name": customer.name,
+        "phone": customer.phone, "nik": customer.nik,
         "address": customer.address, "occupation_id": customer.occupation_id,
         "sales_source": data.sales_source, "service_kind": data.service_kind,
         "kpb_number": data.kpb_number if data.service_kind == ServiceKind.KPB else None,
@@ -164,6 +166,35 @@ def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | 
         if changes:
             audit.record(session, viewer, "lead.update", lead, changes=changes)
     return lead
+
+
+def vehicle_snapshot(vehicle: Vehicle | None) -> dict[str, object]:
+    """The unit's fields a lead keeps (see Lead: the unit may belong to another branch)."""
+    return {
+        "engine_no": vehicle.engine_no if vehicle else None, "plate": vehicle.plate if vehicle else None,
+        "unit_type_code": vehicle.unit_type_code if vehicle else None,
+        "unit_name": vehicle.unit_name if vehicle else None, "colour": vehicle.colour if vehicle else None,
+        "sales_date": vehicle.purchase_date if vehicle else None,
+    }
+
+
+def fill_snapshots(session: Session, *, created_at: object | None = None) -> None:
+    """Set-based: copy unit and customer code onto leads that lack them (bulk-created leads)."""
+    v, c = aliased(Vehicle), aliased(Customer)
+
+    def from_vehicle(col: Any) -> Any:
+        return select(col).where(v.id == Lead.vehicle_id).scalar_subquery()
+
+    where: list[Any] = [Lead.engine_no.is_(None), Lead.vehicle_id.is_not(None)]
+    if created_at is not None:
+        where.append(Lead.created_at == created_at)
+    session.execute(
+        update(Lead).where(*where).values(
+            engine_no=from_vehicle(v.engine_no), plate=from_vehicle(v.plate),
+            unit_type_code=from_vehicle(v.unit_type_code), unit_name=from_vehicle(v.unit_name),
+            colour=from_vehicle(v.colour), sales_date=from_vehicle(v.purchase_date),
+            customer_code=select(c.code).where(c.id == Lead.customer_id).scalar_subquery())
+        .execution_options(include_all_branches=True, synchronize_session=False))
 
 
 def _last_service(session: Session, vehicle_id: int) -> tuple[str, dt.date] | None:

@@ -142,28 +142,27 @@ class LeadPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _search_condition(text: str) -> tuple[ColumnElement[bool] | None, bool]:
-    """(condition, needs the vehicle join) for the search box: lead number, contact name, phone,
-    plate, engine number."""
+def _search_condition(text: str) -> ColumnElement[bool] | None:
+    """The search box: lead number, contact name, phone, plate, engine number (all kept on the lead)."""
     text = text.strip()
     if not text:
-        return None, False
+        return None
     upper = text.upper()
     conditions: list[ColumnElement[bool]] = [_contains(Lead.number, upper), _contains(Lead.contact_name, upper)]
     phone = _phone_condition(Lead.phone, text)
     if phone is not None:
         conditions.append(phone)
     with contextlib.suppress(ValidationError):
-        conditions.append(_prefix(Vehicle.plate, identifiers.normalize_plate(text)))  # 'KT 2146' finds KT 2146 FK
+        conditions.append(_prefix(Lead.plate, identifiers.normalize_plate(text)))  # 'KT 2146' finds KT 2146 FK
     compact = upper.replace(" ", "").replace("-", "")
     if len(compact) >= 4 and compact.isalnum():
-        conditions.append(_prefix(Vehicle.engine_no, compact))
-    return or_(*conditions), True
+        conditions.append(_prefix(Lead.engine_no, compact))
+    return or_(*conditions)
 
 
-def _lead_conditions(viewer: Viewer, f: LeadFilter) -> tuple[list[ColumnElement[bool]], bool]:
+def _lead_conditions(viewer: Viewer, f: LeadFilter) -> list[ColumnElement[bool]]:
     conditions = [_in_scope(Lead.branch_id, visible_branch_ids(viewer, f.branch_ids))]
-    search, needs_vehicle = _search_condition(f.text)
+    search = _search_condition(f.text)
     if search is not None:
         conditions.append(search)
     if f.stages:
@@ -180,7 +179,7 @@ def _lead_conditions(viewer: Viewer, f: LeadFilter) -> tuple[list[ColumnElement[
         conditions.append(Lead.created_at >= clock.at_local(f.created_from, 0, 0, f.tz))
     if f.created_to is not None:
         conditions.append(Lead.created_at < clock.at_local(f.created_to + dt.timedelta(days=1), 0, 0, f.tz))
-    return conditions, needs_vehicle
+    return conditions
 
 
 _ORDER: dict[str, tuple[ColumnElement[Any], ...]] = {
@@ -194,17 +193,14 @@ def list_leads(session: Session, viewer: Viewer, f: LeadFilter, page: int = 1, p
     """One page of the lead list and the total count: two statements, whatever the page size."""
     viewer.require(Perm.LEAD_VIEW)
     page, page_size = max(1, page), max(1, min(page_size, 500))
-    conditions, needs_vehicle = _lead_conditions(viewer, f)
+    conditions = _lead_conditions(viewer, f)
     count: Select[Any] = select(func.count(Lead.id)).select_from(Lead)
-    if needs_vehicle:
-        count = count.outerjoin(Vehicle, Vehicle.id == Lead.vehicle_id)
     total = session.scalar(count.where(*conditions)) or 0
     rows = session.execute(
         select(Lead.id, Lead.created_at, Branch.code, Branch.name, Lead.number, Lead.contact_name, Lead.phone,
                Lead.stage, Lead.source_document, Lead.sales_source, Lead.deadline, Lead.kpb_number,
-               Vehicle.plate, Vehicle.engine_no, Lead.temperature, Lead.contact_status, Branch.timezone, Lead.nik)
+               Lead.plate, Lead.engine_no, Lead.temperature, Lead.contact_status, Branch.timezone, Lead.nik)
         .join(Branch, Branch.id == Lead.branch_id)
-        .outerjoin(Vehicle, Vehicle.id == Lead.vehicle_id)
         .where(*conditions)
         .order_by(*_ORDER.get(f.sort, _ORDER["created_desc"]))
         .limit(page_size).offset((page - 1) * page_size)
@@ -299,13 +295,11 @@ def lead_detail(session: Session, viewer: Viewer, lead_id: int) -> LeadDetail:
     """Everything the lead form shows; NotFound for a lead outside the viewer's branches."""
     viewer.require(Perm.LEAD_VIEW)
     row = session.execute(
-        select(Lead, Branch.code, Branch.name, Branch.timezone, Customer.code, Customer.name, Occupation.name,
-               Vehicle.unit_type_code, Vehicle.unit_name, Vehicle.colour, Vehicle.engine_no, Vehicle.plate,
-               Vehicle.purchase_date, LostReason.name_id, LostReason.name_en)
+        select(Lead, Branch.code, Branch.name, Branch.timezone, Lead.customer_code, Lead.contact_name,
+               Occupation.name, Lead.unit_type_code, Lead.unit_name, Lead.colour, Lead.engine_no, Lead.plate,
+               Lead.sales_date, LostReason.name_id, LostReason.name_en)
         .join(Branch, Branch.id == Lead.branch_id)
-        .outerjoin(Customer, Customer.id == Lead.customer_id)
         .outerjoin(Occupation, Occupation.id == Lead.occupation_id)
-        .outerjoin(Vehicle, Vehicle.id == Lead.vehicle_id)
         .outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
         .where(Lead.id == lead_id, _in_scope(Lead.branch_id, visible_branch_ids(viewer)))
     ).first()

@@ -1,6 +1,149 @@
+"""Booking Service: the day's bookings of a branch, their actions (post, work order, cancel) and
+the walk-in booking form. Rules live in core.bookings; this page reads widgets and renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-from ui import context
+from core import booking_queries, bookings, clock, settings
+from core.access import Perm
+from core.errors import DomainError
+from db.enums import BookingState, ServiceKind
+from ui import context, fmt
 
-viewer = context.require()
-st.title("bookings")
+STATE_LABELS = {BookingState.DRAFT: "Draft", BookingState.POSTED: "Posted",
+                BookingState.WORK_ORDER: "Work Order", BookingState.CANCELLED: "Batal"}
+REASONS = ["Telp Reminder", "WA Reminder", "SMS Reminder", "Inisiatif sendiri", "Servis kunjung", "Lainnya"]
+RELATIONS = ["Sendiri", "Keluarga", "Teman", "Karyawan", "Lainnya"]
+
+viewer = context.require(Perm.BOOKING_VIEW)
+st.title("Booking Service")
+
+flash = st.session_state.pop("bk_flash", None)
+if flash:
+    st.success(flash)
+
+with context.read_session(viewer) as s:
+    branches = [(b.id, b.label, b.timezone) for b in booking_queries.branches_for(s, viewer)]
+if not branches:
+    st.info("Anda belum terdaftar di cabang mana pun.")
+    st.stop()
+by_id = {b[0]: b for b in branches}
+
+left, right = st.columns([3, 1])
+branch_id = left.selectbox("Cabang", list(by_id), format_func=lambda i: by_id[i][1], key="bk_branch")
+tz = by_id[branch_id][2]
+day = right.date_input("Tanggal", value=clock.today_in(tz), key=f"bk_day_{branch_id}", format="DD/MM/YYYY")
+
+
+def _service(kind: ServiceKind, kpb: int | None) -> str:
+    return f"KPB {kpb}" if kind == ServiceKind.KPB else kind.value
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    version: int
+    state: BookingState
+    number: str
+    customer: str
+    shown: dict[str, str]
+
+
+with context.read_session(viewer) as s:
+    rows = [Row(b.id, b.version, b.state, b.number, b.customer.name if b.customer else "-", {
+        "Jam": clock.local(b.booking_at, tz).strftime("%H:%M"), "No Booking": b.number,
+        "Customer": b.customer.name if b.customer else "-", "No Polisi": (b.vehicle.plate or "-") if b.vehicle else "-",
+        "Servis": _service(b.service_kind, b.kpb_number), "Pit": b.pit.name if b.pit else "-",
+        "Mekanik": b.mechanic.name if b.mechanic else "-", "SA": b.service_advisor.name if b.service_advisor else "-",
+        "Status": STATE_LABELS[b.state],
+    }) for b in bookings.bookings_of_day(s, viewer, branch_id, day)]
+
+st.subheader(f"Booking {fmt.date_id(day)}")
+if rows:
+    st.dataframe(pd.DataFrame([r.shown for r in rows]), hide_index=True)
+else:
+    st.caption("Belum ada booking pada hari ini.")
+
+
+def _act(action: str, call: Callable[[Any], Any]) -> None:
+    """Run one core call in its own transaction; show the domain error or rerun with a notice."""
+    try:
+        with context.write_session(viewer) as s:
+            call(s)
+    except DomainError as error:
+        fmt.show_error(error, viewer.lang)
+        return
+    st.session_state["bk_flash"] = action
+    st.rerun()
+
+
+live = {r.id: r for r in rows if r.state in (BookingState.DRAFT, BookingState.POSTED)}
+if live and viewer.can(Perm.BOOKING_POST):
+    st.subheader("Tindakan")
+    chosen = st.selectbox("Booking", list(live), key="bk_selected",
+                          format_func=lambda i: f"{live[i].number} · {live[i].customer} · "
+                                                f"{STATE_LABELS[live[i].state]}")
+    row = live[chosen]
+    c1, c2, c3 = st.columns(3)
+    if row.state == BookingState.DRAFT and c1.button("Post", key="bk_post", type="primary"):
+        _act(f"Booking {row.number} diposting.",
+             lambda s: bookings.post_booking(s, viewer, row.id, expected_version=row.version))
+    if row.state == BookingState.POSTED:
+        km = c2.number_input("Km saat ini", min_value=0, max_value=500_000, step=100, value=None, key="bk_km")
+        if c2.button("Buat work order", key="bk_wo", type="primary"):
+            _act(f"Work order untuk {row.number} dibuat.",
+                 lambda s: bookings.create_work_order(s, viewer, row.id, km=int(km) if km is not None else None,
+                                                      expected_version=row.version))
+    reason = c3.text_input("Alasan batal", key="bk_cancel_reason")
+    if c3.button("Batalkan", key="bk_cancel"):
+        _act(f"Booking {row.number} dibatalkan.",
+             lambda s: bookings.cancel_booking(s, viewer, row.id, reason.strip() or None,
+                                               expected_version=row.version))
+
+if viewer.can(Perm.BOOKING_CHANGE):
+    st.subheader("Booking baru")
+    text = st.text_input("Cari customer (nama atau no HP)", key="bk_search")
+    with context.read_session(viewer) as s:
+        hits = booking_queries.find_customers_for_booking(s, viewer, branch_id, text) if text else []
+        res = booking_queries.branch_resources(s, viewer, branch_id)
+        open_hour, close_hour = settings.get(s, "booking.open_hour"), settings.get(s, "booking.close_hour")
+    if text and not hits:
+        st.caption("Customer tidak ditemukan di cabang ini.")
+    if hits:
+        by_hit = {h.id: h for h in hits}
+        customer_id = st.selectbox("Customer", list(by_hit), format_func=lambda i: by_hit[i].label, key="bk_customer")
+        hit = by_hit[customer_id]
+        pits, mechs, sas = dict(res.pits), dict(res.mechanics), dict(res.advisors)
+        with st.form(f"bk_new_{branch_id}_{customer_id}"):
+            vehicles = dict(hit.vehicles)
+            a, b, c = st.columns(3)
+            vehicle_id = a.selectbox("Motor", [None, *vehicles], format_func=lambda i: vehicles.get(i, "-"))
+            kind = b.selectbox("Jenis servis", list(ServiceKind), format_func=lambda k: k.value) or ServiceKind.REG
+            kpb = c.selectbox("KPB ke", [1, 2, 3, 4], help="Hanya untuk servis KPB")
+            a, b, c = st.columns(3)
+            on = a.date_input("Tanggal booking", value=max(day, clock.today_in(tz)), format="DD/MM/YYYY")
+            hour = b.selectbox("Jam", list(range(open_hour, close_hour)), format_func=lambda h: f"{h:02d}")
+            minute = c.selectbox("Menit", [0, 15, 30, 45], format_func=lambda m: f"{m:02d}")
+            a, b, c = st.columns(3)
+            pit_id = a.selectbox("Pit", list(pits), format_func=lambda i: pits[i])
+            mechanic_id = b.selectbox("Mekanik", [None, *mechs], format_func=lambda i: mechs.get(i, "-"))
+            sa_id = c.selectbox("Service Advisor", [None, *sas], format_func=lambda i: sas.get(i, "-"))
+            a, b = st.columns(2)
+            reason_to_come = a.selectbox("Alasan datang", REASONS)
+            relation = b.selectbox("Hubungan pembawa dengan pemilik", RELATIONS)
+            complaint = st.text_area("Keluhan")
+            if st.form_submit_button("Simpan booking", type="primary"):
+                data = bookings.BookingInput(
+                    branch_id=branch_id, day=on if isinstance(on, dt.date) else None, hour=hour, minute=minute,
+                    service_kind=kind, kpb_number=kpb if kind == ServiceKind.KPB else None,
+                    customer_id=hit.id, vehicle_id=vehicle_id, mobile=hit.phone, reason_to_come=reason_to_come,
+                    complaint=complaint.strip() or None, carrier_relation=relation, pit_id=pit_id,
+                    mechanic_id=mechanic_id, service_advisor_id=sa_id)
+                _act("Booking baru disimpan (Draft).", lambda s: bookings.create_booking(s, viewer, data))

@@ -38,6 +38,8 @@ class Lead(IdMixin, TimestampMixin, BranchOwned, Base):
         Index("ix_lead_branch_created", "branch_id", "created_at"),
         Index("ix_lead_customer", "customer_id"),
         Index("ix_lead_assigned_stage", "assigned_user_id", "stage"),
+        Index("ix_lead_plate", "plate"),
+        Index("ix_lead_engine_no", "engine_no"),
     )
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
@@ -56,6 +58,15 @@ class Lead(IdMixin, TimestampMixin, BranchOwned, Base):
     nik: Mapped[str | None] = mapped_column(String(16))
     address: Mapped[str | None] = mapped_column(String(255))
     occupation_id: Mapped[int | None] = mapped_column(ForeignKey("occupation.id"))
+    customer_code: Mapped[str | None] = mapped_column(String(30))
+    # The unit as the lead shows it (the seed's Engine No, Type Unit, Product, Sales Date). Kept on the
+    # lead because the unit may be registered to another branch than the one working the lead.
+    engine_no: Mapped[str | None] = mapped_column(String(12))
+    plate: Mapped[str | None] = mapped_column(String(12))
+    unit_type_code: Mapped[str | None] = mapped_column(String(30))
+    unit_name: Mapped[str | None] = mapped_column(String(120))
+    colour: Mapped[str | None] = mapped_column(String(60))
+    sales_date: Mapped[dt.date | None] = mapped_column(Date)
 
     # What service the lead recommends and by when.
     service_kind: Mapped[ServiceKind] = mapped_column(str_enum(ServiceKind), default=ServiceKind.REG)
