@@ -4,8 +4,8 @@ check, contact edits that flow to the customer master, and conversion to an oppo
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
