@@ -183,7 +183,7 @@ def post_booking(session: Session, viewer: Viewer, booking_id: int, expected_ver
     """Rule: Draft -> Posted (the workshop admin confirms it)."""
     viewer.require(Perm.BOOKING_POST)
     booking = _get(session, viewer, booking_id)
-    check_version(booking, expected_version)
+    check_version(session, booking, expected_version)
     _transition(booking, (BookingState.DRAFT,), "post")
     booking.state = BookingState.POSTED
     session.flush()
@@ -196,7 +196,7 @@ def cancel_booking(session: Session, viewer: Viewer, booking_id: int, reason: st
     """Rule: a Draft or Posted booking can be cancelled (with a reason); it frees its slot."""
     viewer.require(Perm.BOOKING_POST)
     booking = _get(session, viewer, booking_id)
-    check_version(booking, expected_version)
+    check_version(session, booking, expected_version)
     _transition(booking, (BookingState.DRAFT, BookingState.POSTED), "cancel")
     _require(reason, "cancel_reason")
     old = booking.state
@@ -209,16 +209,18 @@ def cancel_booking(session: Session, viewer: Viewer, booking_id: int, reason: st
 
 
 def create_work_order(session: Session, viewer: Viewer, booking_id: int, km: int | None = None,
-                      expected_version: int | None = None) -> WorkOrder:
+                      expected_version: int | None = None, job_type: str | None = None) -> WorkOrder:
     """Rule: only a Posted booking becomes a work order; the unit's arrival closes its open leads."""
     viewer.require(Perm.BOOKING_POST)
     booking = _get(session, viewer, booking_id)
-    check_version(booking, expected_version)
+    check_version(session, booking, expected_version)
     _transition(booking, (BookingState.POSTED,), "create work order")
     branch = session.get(Branch, booking.branch_id)
     assert branch is not None
     today = clock.today_in(branch.timezone)
-    job = f"ASS{booking.kpb_number}" if booking.service_kind == ServiceKind.KPB else "QS"
+    # The unit arrives today (the work order's date), whatever day it was booked for. A KPB booking
+    # is that KPB's job; otherwise the SA says the job, quick service by default.
+    job = f"ASS{booking.kpb_number}" if booking.service_kind == ServiceKind.KPB else (job_type or "QS")
     if booking.vehicle_id is None:
         raise ValidationError("booking.required", field="engine_no", value=None)
     wo = record_work_order(session, viewer, branch_id=branch.id,

@@ -17,7 +17,7 @@ from core.errors import DomainError, MultipleErrors, NotFound, ValidationError
 from core.i18n import register
 from core.touches import plan_lead_touches
 from db.enums import LeadCategory, Priority, ServiceKind, Stage
-from db.models import Branch, Customer, Lead, Vehicle, WorkOrder
+from db.models import AuditLog, Booking, Branch, Customer, Lead, User, Vehicle, WorkOrder
 
 register({
     "lead.required": {"id": "wajib diisi", "en": "is required"},
@@ -92,10 +92,17 @@ def check_open(lead: Lead) -> None:
         raise DomainError("lead.closed", number=lead.number, stage=lead.stage.value.upper())
 
 
-def check_version(lead: Lead | object, expected_version: int | None) -> None:
-    """Optimistic concurrency: refuse a save made on a stale copy, naming who changed it."""
-    if expected_version is not None and getattr(lead, "version") != expected_version:  # noqa: B009
-        raise DomainError("error.stale", user="?", at=getattr(lead, "updated_at"))  # noqa: B009
+def check_version(session: Session, obj: Lead | Booking, expected_version: int | None) -> None:
+    """Optimistic concurrency: refuse a save made on a stale copy, naming who changed it and when."""
+    if expected_version is None or obj.version == expected_version:
+        return
+    last = session.execute(
+        select(User.full_name, AuditLog.at).outerjoin(User, User.id == AuditLog.user_id)
+        .where(AuditLog.object_type == type(obj).__tablename__, AuditLog.object_id == obj.id)
+        .order_by(AuditLog.id.desc()).limit(1)).first()
+    who = (last[0] if last and last[0] else "sistem")
+    when = last[1] if last else obj.updated_at
+    raise DomainError("error.stale", user=who, at=clock.local(when, "Asia/Jakarta").strftime("%d/%m/%Y %H:%M WIB"))
 
 
 def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | None = None,
@@ -107,7 +114,7 @@ def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | 
     if lead_id is not None:
         lead = get_lead(session, viewer, lead_id, for_update=True)
         check_open(lead)
-        check_version(lead, expected_version)
+        check_version(session, lead, expected_version)
         if lead.stage != Stage.LEAD:
             raise DomainError("lead.not_a_lead", number=lead.number)
         branch_id = lead.branch_id  # a lead stays in its branch
@@ -232,7 +239,7 @@ def convert_to_opportunity(session: Session, viewer: Viewer, lead_id: int,
     viewer.require(Perm.LEAD_CHANGE)
     lead = get_lead(session, viewer, lead_id, for_update=True)
     check_open(lead)
-    check_version(lead, expected_version)
+    check_version(session, lead, expected_version)
     if lead.stage != Stage.LEAD:
         raise DomainError("lead.not_a_lead", number=lead.number)
     _raise_missing(missing_mandatory(lead.branch_id, lead.customer_id, lead.occupation_id, lead.phone),

@@ -117,7 +117,7 @@ def enter_followup(session: Session, viewer: Viewer, lead_id: int, n: int, data:
     viewer.require(Perm.LEAD_CHANGE)
     lead = get_lead(session, viewer, lead_id, for_update=True)
     check_open(lead)
-    check_version(lead, expected_version)
+    check_version(session, lead, expected_version)
     if lead.stage == Stage.LEAD:
         raise DomainError("pipeline.not_opportunity", number=lead.number)
     if n not in STAGE_OF_FOLLOWUP or lead.stage != STAGE_BEFORE[n]:
@@ -156,7 +156,7 @@ def edit_current_followup(session: Session, viewer: Viewer, lead_id: int, data: 
     viewer.require(Perm.LEAD_CHANGE)
     lead = get_lead(session, viewer, lead_id, for_update=True)
     check_open(lead)
-    check_version(lead, expected_version)
+    check_version(session, lead, expected_version)
     n = {Stage.FU1: 1, Stage.FU2: 2, Stage.FU3: 3}.get(lead.stage)
     if n is None:
         raise DomainError("pipeline.wrong_stage", wanted=1, expected="Follow Up 1",
@@ -197,7 +197,7 @@ def mark_lost(session: Session, viewer: Viewer, lead_id: int, reason_id: int | N
     viewer.require(Perm.LEAD_CHANGE)
     lead = get_lead(session, viewer, lead_id, for_update=True)
     check_open(lead)
-    check_version(lead, expected_version)
+    check_version(session, lead, expected_version)
     reason = session.get(LostReason, reason_id) if reason_id is not None else None
     if reason is None or not reason.active:
         raise ValidationError("pipeline.lost_needs_reason", field="lost_reason", value=reason_id)
@@ -214,7 +214,7 @@ def mark_won(session: Session, viewer: Viewer, lead_id: int, expected_version: i
     viewer.require(Perm.LEAD_CHANGE)
     lead = get_lead(session, viewer, lead_id, for_update=True)
     check_open(lead)
-    check_version(lead, expected_version)
+    check_version(session, lead, expected_version)
     if lead.stage == Stage.LEAD:
         raise DomainError("pipeline.won_needs_opportunity", number=lead.number)
     old = lead.stage

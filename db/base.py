@@ -68,16 +68,16 @@ class IdMixin:
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
 
 
+def _now() -> dt.datetime:
+    # The one clock of the application (tests freeze it), imported late: core builds on db, not back.
+    from core import clock
+
+    return clock.now()
+
+
 class TimestampMixin:
-    created_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime, default=lambda: dt.datetime.now(dt.UTC), nullable=False
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime,
-        default=lambda: dt.datetime.now(dt.UTC),
-        onupdate=lambda: dt.datetime.now(dt.UTC),
-        nullable=False,
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now, nullable=False)
 
 
 class BranchOwned:

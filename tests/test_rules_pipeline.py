@@ -189,3 +189,16 @@ def test_a_lead_must_be_converted_before_an_admin_marks_it_won(world):
     with world.db.transaction(world.admin_sam.scope) as s:
         convert_to_opportunity(s, world.admin_sam, lead.id)
         assert s.get(Lead, lead.id).stage == Stage.NEW
+
+
+def test_a_stale_save_is_refused_naming_who_changed_the_opportunity(world):
+    opp = opportunity_at(world, 0)
+    seen_version = opp.version  # both admins opened the opportunity at this version
+    with clock.frozen(FIXED_NOW), world.db.transaction(world.admin_sam.scope) as s:
+        enter_followup(s, world.admin_sam, opp.id, 1, _fu(D(2020, 7, 1)), expected_version=seen_version)
+    with clock.frozen(FIXED_NOW), world.db.transaction(None, system=True) as s, pytest.raises(DomainError) as err:
+        mark_won(s, world.ho, opp.id, expected_version=seen_version)
+    assert err.value.code == "error.stale"
+    assert "Admin Samarinda" in err.value.message("id")
+    with world.db.session(None, system=True) as s:
+        assert s.get(Lead, opp.id).stage == Stage.FU1  # the first save stands; nothing was lost
