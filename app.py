@@ -5,12 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import auth
-from ui.navigation import pages_for
+from ui.navigation import PAGES, pages_for
 
 st.set_page_config(page_title="H23 CRM", page_icon=":material/two_wheeler:", layout="wide")
 
 viewer = auth.gate()
 if viewer is None:
+    # Register every page (hidden, none run) so the address asked for survives the login: a link to
+    # a lead or a filtered list opens where it points once the user is in (if their role allows it).
+    st.navigation([st.Page(p.path, title=p.title, url_path=p.url_path, default=p.default) for p in PAGES],
+                  position="hidden")
     st.stop()
 
 pages = [

@@ -72,9 +72,8 @@ def gate() -> Viewer | None:
         _forget()
         st.session_state["logout"] = True
     authenticator = _authenticator()
-    st.markdown("### H23 CRM")
     authenticator.login(location="main", fields={
-        "Form name": "Masuk", "Username": "Username", "Password": "Password", "Login": "Masuk"})
+        "Form name": "H23 CRM · Masuk", "Username": "Username", "Password": "Password", "Login": "Masuk"})
     status = st.session_state.get("authentication_status")
     if status:
         username = st.session_state["username"]
