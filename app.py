@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+# Our pages/ folder is listed in st.navigation below, not auto-discovered: turn the legacy
+# pages-folder mode off from the first run of the process on (see ui.context.require).
+PagesManager.uses_pages_directory = False
 
 from ui import auth
 from ui.navigation import PAGES, pages_for
@@ -11,8 +16,9 @@ st.set_page_config(page_title="H23 CRM", page_icon=":material/two_wheeler:", lay
 
 viewer = auth.gate()
 if viewer is None:
-    # Register every page (hidden, none run) so the address asked for survives the login: a link to
-    # a lead or a filtered list opens where it points once the user is in (if their role allows it).
+    # Register every page (hidden, none run) while the login shows, so a page address is not reported
+    # as "page not found". (After login the app opens on Beranda: keeping a deep link through the
+    # login needs more than this; see the issue notes.)
     st.navigation([st.Page(p.path, title=p.title, url_path=p.url_path, default=p.default) for p in PAGES],
                   position="hidden")
     st.stop()

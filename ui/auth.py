@@ -72,8 +72,9 @@ def gate() -> Viewer | None:
         _forget()
         st.session_state["logout"] = True
     authenticator = _authenticator()
-    authenticator.login(location="main", fields={
-        "Form name": "H23 CRM · Masuk", "Username": "Username", "Password": "Password", "Login": "Masuk"})
+    with st.columns([1, 2, 1])[1]:  # a narrow form in the middle of the wide layout
+        authenticator.login(location="main", fields={
+            "Form name": "H23 CRM · Masuk", "Username": "Username", "Password": "Password", "Login": "Masuk"})
     status = st.session_state.get("authentication_status")
     if status:
         username = st.session_state["username"]

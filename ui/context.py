@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 from sqlalchemy.orm import Session
+from streamlit.runtime.pages_manager import PagesManager
 
 from core.access import Perm, Viewer, session_for
 from db.engine import Database, make_engine
@@ -37,6 +38,12 @@ def require(perm: Perm | None = None) -> Viewer:
     """The logged-in viewer; stops the page when there is none or the permission is missing."""
     viewer = current_viewer()
     if viewer is None:
+        if PagesManager.uses_pages_directory:
+            # A fresh server's first request for a page URL runs pages/<page>.py on its own (Streamlit's
+            # legacy pages-folder mode, until app.py has called st.navigation once). Send it through
+            # app.py, where the login is.
+            PagesManager.uses_pages_directory = False
+            st.switch_page("app.py")
         st.warning("Silakan login terlebih dahulu.")
         st.stop()
     assert viewer is not None
