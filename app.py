@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from ui import auth
+from ui.navigation import PAGES, pages_for
+
 # Our pages/ folder is listed in st.navigation below, not auto-discovered: turn the legacy
 # pages-folder mode off from the first run of the process on (see ui.context.require).
 PagesManager.uses_pages_directory = False
-
-from ui import auth
-from ui.navigation import PAGES, pages_for
 
 st.set_page_config(page_title="H23 CRM", page_icon=":material/two_wheeler:", layout="wide")
 
