@@ -14,7 +14,7 @@ from core.access import Perm, Viewer
 from core.errors import DomainError, NotFound, ValidationError
 from core.i18n import register
 from core.leads import check_version
-from core.touches import cancel_stale_touches, plan_booking_confirmation
+from core.touches import cancel_booking_touches, plan_booking_confirmation
 from core.workorders import record_work_order
 from db.enums import BookingState, ServiceKind, StaffKind, Stage
 from db.models import Booking, Branch, Customer, Lead, Pit, Staff, Vehicle, WorkOrder
@@ -202,7 +202,7 @@ def cancel_booking(session: Session, viewer: Viewer, booking_id: int, reason: st
     old = booking.state
     booking.state, booking.cancel_reason = BookingState.CANCELLED, reason
     session.flush()
-    cancel_stale_touches(session)
+    cancel_booking_touches(session, booking.id)
     audit.record(session, viewer, "booking.cancel", booking, changes={"state": [old.value, "cancelled"]},
                  note=reason)
     return booking

@@ -35,6 +35,7 @@ from core.leads import fill_snapshots
 from core.numbering import booking_series, format_number, lead_series, reserve, yymm
 from core.pipeline import next_plan_date
 from core.touches import plan_lead_touches
+from core.workorders import refresh_last_service
 from db.engine import Database
 from db.enums import (
     BookingState,
@@ -968,6 +969,7 @@ def generate(db: Database, *, vehicles: int = 3000, seed: int = 23, today: dt.da
     with db.transaction(None, system=True) as s:
         n_leads, n_fu, n_book, by_stage = _build_leads(s, gen, ids)
         _fix_sequences(s)
+        refresh_last_service(s)  # each vehicle's latest work order, for the lead engine
         fill_snapshots(s)  # the unit and customer code each lead shows, in one UPDATE
         plan_lead_touches(s)  # the open leads' H-7 / H-3 touches, as the lead engine plans them
     _say(progress, started, f"{n_leads:,} leads, {n_fu:,} follow-ups, {n_book:,} bookings; done")

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    Date,
     Integer,
+    String,
     and_,
     case,
+    column,
     exists,
     func,
     insert,
@@ -26,6 +29,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    table,
     text,
     union_all,
     update,
@@ -35,11 +39,13 @@ from sqlalchemy.orm import Session, aliased
 from core import clock, numbering, settings
 from core.reference import DEFAULT_ENGINE_CODE
 from core.sqlfuncs import add_days, date_iso, text_concat, zero_pad
-from core.touches import cancel_stale_touches, plan_feedback_calls, plan_lead_touches, plan_monthly_visits
+from core.touches import cancel_lead_touches, plan_feedback_calls, plan_lead_touches, plan_monthly_visits
 from db.base import UTCDateTime
 from db.enums import LeadCategory, Priority, ServiceKind, Stage
 from db.models import Branch, Customer, KpbRule, Lead, LostReason, Sale, Vehicle, WorkOrder
 
+# How late a work order may arrive (through an import) and still close its lead in the daily run.
+CLOSE_LOOKBACK_DAYS = 45
 # A regular lead is not opened while the vehicle can still claim a KPB (default KPB 4 day).
 KPB_PERIOD_DAYS = 360
 
@@ -51,7 +57,6 @@ class LeadgenResult:
     touches: int = 0
     won_by_service: int = 0
     expired_lost: int = 0
-    cancelled_touches: int = 0
     seconds: float = 0.0
     by_branch: dict[int, int] = field(default_factory=dict)
 
@@ -65,11 +70,14 @@ def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | N
     started = time.perf_counter()
     _serialise(session)
     result = LeadgenResult()
-    result.won_by_service = close_leads_served(session)
     groups: dict[str, list[int]] = defaultdict(list)
     for branch_id, tz in session.execute(select(Branch.id, Branch.timezone).where(Branch.active.is_(True))):
         if timezones is None or tz in timezones:
             groups[tz].append(branch_id)
+    earliest = min((on or clock.today_in(tz)) for tz in groups) if groups else (on or clock.now().date())
+    # Work orders that came in lately (any path, imports included, up to CLOSE_LOOKBACK_DAYS late)
+    # close their leads; closing cancels those leads' remaining touches.
+    result.won_by_service = close_leads_served(session, since=earliest - dt.timedelta(days=CLOSE_LOOKBACK_DAYS))
     min_lead_id = session.scalar(select(func.coalesce(func.max(Lead.id), 0))) or 0
     for tz, branch_ids in groups.items():
         today = on or clock.today_in(tz)
@@ -78,10 +86,8 @@ def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | N
         result.regular_leads += reg
         result.touches += plan_monthly_visits(session, branch_ids, today)
     result.touches += plan_lead_touches(session, min_lead_id=min_lead_id)
-    earliest = min((on or clock.today_in(tz)) for tz in groups) if groups else (on or clock.now().date())
     result.touches += plan_feedback_calls(session, since=earliest - dt.timedelta(days=14))
     result.expired_lost = expire_kpb_leads(session, on or earliest)
-    result.cancelled_touches = cancel_stale_touches(session)
     session.flush()
     result.seconds = time.perf_counter() - started
     return result
@@ -135,44 +141,39 @@ def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, ope
 
 
 def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int) -> list[Any]:
-    """Regular service due: the last work order + interval falls in [today, today + open_days].
-    After a KPB job the interval is the regular one (H1->H2); otherwise 'not back for N days' (H2->H2)."""
-    later = aliased(WorkOrder)
-    no_later = ~exists().where(later.vehicle_id == WorkOrder.vehicle_id, or_(
-        later.service_date > WorkOrder.service_date,
-        and_(later.service_date == WorkOrder.service_date, later.id > WorkOrder.id)))
-    open_reg = exists().where(Lead.vehicle_id == WorkOrder.vehicle_id, Lead.closed_at.is_(None),
+    """Regular service due: the last service + interval falls in [today, today + open_days]. After a
+    KPB job the interval is the regular one (H1->H2); otherwise 'not back for N days' (H2->H2).
+    Driven by the vehicle's last-service columns (one indexed range), see refresh_last_service."""
+    open_reg = exists().where(Lead.vehicle_id == Vehicle.id, Lead.closed_at.is_(None),
                               Lead.service_kind == ServiceKind.REG)
     by_last_service = settings.get(session, "leads.h2_branch_by_last_service")
-    branch_col = WorkOrder.branch_id if by_last_service else Vehicle.branch_id
+    branch_col = func.coalesce(Vehicle.last_service_branch_id, Vehicle.branch_id) if by_last_service \
+        else Vehicle.branch_id
+    kpb_job = Vehicle.last_job_type.like("ASS%")
     selects = []
     for after_kpb, interval_key, category in (
         (True, "leads.regular_interval_days", LeadCategory.H1_H2),
         (False, "leads.not_back_days", LeadCategory.H2_H2),
     ):
         interval = settings.get(session, interval_key)
-        due = add_days(WorkOrder.service_date, interval)
-        kpb_job = WorkOrder.kpb_number.is_not(None)
+        due = add_days(Vehicle.last_service_date, interval)
         due_key = text_concat("REG:", date_iso(due))
-        had_lead = exists().where(Lead.vehicle_id == WorkOrder.vehicle_id, Lead.due_key == due_key)
+        had_lead = exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)
         # Not while a KPB can still be claimed (unless KPB 4 is the job that was done).
-        kpb_over = or_(WorkOrder.kpb_number == 4,
-                       Vehicle.purchase_date.is_(None),
-                       Vehicle.purchase_date < add_days(WorkOrder.service_date, interval - KPB_PERIOD_DAYS))
+        kpb_over = or_(Vehicle.last_job_type == "ASS4", Vehicle.purchase_date.is_(None),
+                       Vehicle.purchase_date < add_days(Vehicle.last_service_date, interval - KPB_PERIOD_DAYS))
         selects.append(select(
-            WorkOrder.vehicle_id.label("vehicle_id"), branch_col.label("branch_id"),
+            Vehicle.id.label("vehicle_id"), branch_col.label("branch_id"),
             Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
             null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
             literal(category.value).label("category"),
             literal("Showroom" if after_kpb else "CRM").label("sales_source"),
-        ).join(Vehicle, Vehicle.id == WorkOrder.vehicle_id).where(
-            WorkOrder.service_date.between(today - dt.timedelta(days=interval),
-                                           today + dt.timedelta(days=open_days - interval)),
-            kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), no_later, kpb_over,
-            ~open_reg, ~had_lead))
+        ).where(
+            Vehicle.last_service_date.between(today - dt.timedelta(days=interval),
+                                              today + dt.timedelta(days=open_days - interval)),
+            kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), kpb_over, ~open_reg, ~had_lead))
     # Sold by us, KPB period over with no service at all: one regular lead after the period.
     interval = settings.get(session, "leads.regular_interval_days")
-    never = ~exists().where(WorkOrder.vehicle_id == Vehicle.id)
     sold = exists().where(Sale.vehicle_id == Vehicle.id)
     due = add_days(Vehicle.purchase_date, KPB_PERIOD_DAYS + interval)
     due_key = text_concat("REG:", date_iso(due))
@@ -184,7 +185,7 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
     ).where(
         Vehicle.purchase_date.between(today - dt.timedelta(days=KPB_PERIOD_DAYS + interval),
                                       today + dt.timedelta(days=open_days - KPB_PERIOD_DAYS - interval)),
-        Vehicle.branch_id.in_(branch_ids), never, sold,
+        Vehicle.branch_id.in_(branch_ids), Vehicle.last_service_date.is_(None), sold,
         ~exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)))
     return selects
 
@@ -193,8 +194,32 @@ def _open_leads(
     session: Session, branch_ids: list[int], today: dt.date, by_branch: dict[int, int]
 ) -> tuple[int, int]:
     open_days = settings.get(session, "leads.open_days_before_deadline")
-    candidates = union_all(*_kpb_candidates(session, branch_ids, today, open_days),
-                           *_regular_candidates(session, branch_ids, today, open_days)).subquery("c")
+    selection = union_all(*_kpb_candidates(session, branch_ids, today, open_days),
+                          *_regular_candidates(session, branch_ids, today, open_days))
+    # The selection runs once, into a temp table: its per-branch counts size the number blocks, then
+    # the leads are inserted from it.
+    candidates = _materialise(session, selection)
+    try:
+        return _insert_leads(session, candidates, today, by_branch, branch_ids)
+    finally:
+        session.execute(text(f"DROP TABLE {CANDIDATES}"))
+
+
+CANDIDATES = "leadgen_candidate"
+_CANDIDATE_COLS = [("vehicle_id", Integer), ("branch_id", Integer), ("customer_id", Integer),
+                   ("service_kind", String), ("kpb_number", Integer), ("deadline", Date), ("due_key", String),
+                   ("category", String), ("sales_source", String)]
+
+
+def _materialise(session: Session, selection: Any) -> Any:
+    sql = selection.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    session.execute(text(f"DROP TABLE IF EXISTS {CANDIDATES}"))
+    session.execute(text(f"CREATE TEMPORARY TABLE {CANDIDATES} AS {sql}"))
+    return table(CANDIDATES, *[column(name, type_) for name, type_ in _CANDIDATE_COLS])
+
+
+def _insert_leads(session: Session, candidates: Any, today: dt.date, by_branch: dict[int, int],
+                  branch_ids: list[int]) -> tuple[int, int]:
     per_branch = select(candidates.c.branch_id, func.count()).group_by(candidates.c.branch_id)
     counts: dict[int, int] = dict(session.execute(per_branch).tuples().all())
     if not counts:
@@ -213,19 +238,13 @@ def _open_leads(
     now = clock.now()
     priority = case((and_(Customer.nik.is_not(None), Customer.phone.is_not(None)), Priority.HIGH.value),
                     else_=Priority.NORMAL.value)
-    last = aliased(WorkOrder)
-
-    def last_service(col: Any) -> Any:
-        return (select(col).where(last.vehicle_id == candidates.c.vehicle_id)
-                .order_by(last.service_date.desc(), last.id.desc()).limit(1).scalar_subquery())
-
     source = select(
         candidates.c.branch_id, text_concat(prefix_of, zero_pad(base_of + rank - 1, 5)),
         candidates.c.category, literal("Workshop"), candidates.c.sales_source, literal(Stage.LEAD.value),
         priority, candidates.c.customer_id, candidates.c.vehicle_id, Customer.name, Customer.phone, Customer.nik,
         Customer.address, Customer.occupation_id, candidates.c.service_kind, candidates.c.kpb_number,
         candidates.c.deadline, candidates.c.due_key, literal(1), literal(now, UTCDateTime()),
-        literal(now, UTCDateTime()), last_service(last.job_type), last_service(last.service_date),
+        literal(now, UTCDateTime()), Vehicle.last_job_type, Vehicle.last_service_date,
         Customer.code, Vehicle.engine_no, Vehicle.plate, Vehicle.unit_type_code, Vehicle.unit_name, Vehicle.colour,
         Vehicle.purchase_date,
     ).select_from(candidates).outerjoin(Customer, Customer.id == candidates.c.customer_id).join(
@@ -236,8 +255,8 @@ def _open_leads(
             "last_service_date", "customer_code", "engine_no", "plate", "unit_type_code", "unit_name", "colour",
             "sales_date"]
     session.execute(insert(Lead).from_select(cols, source))
-    kpb = session.scalar(select(func.count()).select_from(Lead).where(
-        Lead.created_at == now, Lead.service_kind == ServiceKind.KPB, Lead.branch_id.in_(branch_ids))) or 0
+    kpb = session.scalar(select(func.count()).select_from(candidates).where(
+        candidates.c.service_kind == ServiceKind.KPB.value)) or 0
     return kpb, sum(counts.values()) - kpb
 
 
@@ -251,19 +270,25 @@ def close_leads_served(session: Session, *, since: dt.date | None = None) -> int
         or_(and_(Lead.service_kind == ServiceKind.KPB, wo.kpb_number >= Lead.kpb_number),
             and_(Lead.service_kind == ServiceKind.REG,
                  wo.service_date > func.coalesce(Lead.last_service_date, literal(dt.date(1900, 1, 1))))))
+    recent: list[Any] = []
     if since is not None:
         matches = and_(matches, wo.service_date >= since)
+        # Start from the recent work orders' vehicles, not from every open lead.
+        recent = [Lead.vehicle_id.in_(select(WorkOrder.vehicle_id).where(WorkOrder.service_date >= since))]
     first_match = (select(wo.id).where(matches).order_by(wo.service_date, wo.id).limit(1)
                    .correlate(Lead).scalar_subquery())
     credited = aliased(WorkOrder)
     now = clock.now()
-    result = session.execute(
-        update(Lead).where(Lead.closed_at.is_(None), Lead.vehicle_id.is_not(None), exists().where(matches))
+    closed = session.execute(
+        update(Lead).where(Lead.closed_at.is_(None), Lead.vehicle_id.is_not(None), *recent, exists().where(matches))
         .values(stage=Stage.WON, closed_at=now, updated_at=now, version=Lead.version + 1,
                 won_work_order_id=first_match,
                 won_branch_id=select(credited.branch_id).where(credited.id == first_match).scalar_subquery())
-        .execution_options(include_all_branches=True, synchronize_session=False))
-    return _rowcount(result)
+        .returning(Lead.id)
+        .execution_options(include_all_branches=True, synchronize_session=False)).scalars().all()
+    if closed:
+        cancel_lead_touches(session, list(closed))
+    return len(closed)
 
 
 def expire_kpb_leads(session: Session, today: dt.date) -> int:
@@ -281,6 +306,7 @@ def expire_kpb_leads(session: Session, today: dt.date) -> int:
         .values(stage=Stage.LOST, closed_at=now, updated_at=now, lost_reason_id=reason_id,
                 lost_note="otomatis: masa KPB habis", version=Lead.version + 1)
         .execution_options(include_all_branches=True, synchronize_session=False))
+    cancel_lead_touches(session, select(Lead.id).where(Lead.closed_at == now, Lead.lost_reason_id == reason_id))
     return _rowcount(result)
 
 

@@ -13,6 +13,7 @@ from core.access import Perm, Viewer
 from core.errors import DomainError, ValidationError
 from core.i18n import register
 from core.leads import check_open, check_version, get_lead
+from core.touches import cancel_lead_touches
 from db.enums import Channel, ContactStatus, Stage, Temperature
 from db.models import AuditLog, Branch, FollowUp, Lead, LostReason, WorkOrder
 
@@ -204,6 +205,7 @@ def mark_lost(session: Session, viewer: Viewer, lead_id: int, reason_id: int | N
     old = lead.stage
     lead.stage, lead.lost_reason_id, lead.lost_note, lead.closed_at = Stage.LOST, reason.id, note, clock.now()
     session.flush()
+    cancel_lead_touches(session, [lead.id])
     audit.record(session, viewer, "lead.lost", lead, changes={"stage": [old.value, "lost"]}, note=reason.code)
     return lead
 
@@ -220,6 +222,7 @@ def mark_won(session: Session, viewer: Viewer, lead_id: int, expected_version: i
     old = lead.stage
     lead.stage, lead.closed_at = Stage.WON, clock.now()
     session.flush()
+    cancel_lead_touches(session, [lead.id])
     audit.record(session, viewer, "lead.won", lead, changes={"stage": [old.value, "won"]})
     return lead
 
@@ -238,6 +241,7 @@ def close_won_by_work_order(session: Session, viewer: Viewer, lead_ids: list[int
         .values(stage=Stage.WON, closed_at=now, won_work_order_id=work_order.id,
                 won_branch_id=work_order.branch_id, version=Lead.version + 1, updated_at=now)
         .execution_options(include_all_branches=True, synchronize_session="fetch"))
+    cancel_lead_touches(session, lead_ids)
     for lead_id in lead_ids:
         session.add(AuditLog(at=now, user_id=viewer.user_id, action="lead.won_by_service", object_type="lead",
                              object_id=lead_id, changes={"work_order": [None, work_order.number]}))

@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, literal, null, or_, select, update
+from sqlalchemy import exists, func, insert, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import clock, settings
 from core.sqlfuncs import add_days, text_concat
 from db.base import UTCDateTime
-from db.enums import BookingState, Channel, TouchKind, TouchState
+from db.enums import Channel, TouchKind, TouchState
 from db.models import Booking, BranchRing, Customer, Lead, Touch, Vehicle, WorkOrder
 
 # Jobs after which a regular (non-premium) customer gets the H+3 feedback call (the SOP).
@@ -94,15 +94,22 @@ def plan_monthly_visits(session: Session, branch_ids: list[int], day: dt.date) -
         Lead.closed_at.is_(None), Lead.branch_id.in_(branch_ids), in_ring, _not_planned(key)))
 
 
-def cancel_stale_touches(session: Session) -> int:
-    """Planned touches of closed leads and cancelled bookings are no longer anyone's work."""
-    closed_lead = exists().where(Lead.id == Touch.lead_id, Lead.closed_at.is_not(None))
-    cancelled_booking = exists().where(Booking.id == Touch.booking_id, Booking.state == BookingState.CANCELLED)
-    stale = or_(and_(Touch.kind.in_([TouchKind.MESSAGE_H7, TouchKind.CALL_H3, TouchKind.VISIT]), closed_lead),
-                and_(Touch.kind == TouchKind.BOOKING_CONFIRM, cancelled_booking))
-    result = session.execute(update(Touch).where(Touch.state == TouchState.PLANNED, stale)
-                             .values(state=TouchState.CANCELLED)
-                             .execution_options(include_all_branches=True, synchronize_session=False))
+def cancel_lead_touches(session: Session, leads: Any) -> int:
+    """Planned touches of leads that just closed are no longer anyone's work. `leads`: a list of
+    lead ids or a SELECT of them."""
+    result = session.execute(
+        update(Touch).where(Touch.state == TouchState.PLANNED, Touch.lead_id.in_(leads),
+                            Touch.kind.in_([TouchKind.MESSAGE_H7, TouchKind.CALL_H3, TouchKind.VISIT]))
+        .values(state=TouchState.CANCELLED)
+        .execution_options(include_all_branches=True, synchronize_session=False))
+    return _rowcount(result)
+
+
+def cancel_booking_touches(session: Session, booking_id: int) -> int:
+    result = session.execute(
+        update(Touch).where(Touch.state == TouchState.PLANNED, Touch.booking_id == booking_id)
+        .values(state=TouchState.CANCELLED)
+        .execution_options(include_all_branches=True, synchronize_session=False))
     return _rowcount(result)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, aliased
 
 from core import audit
 from core.access import Viewer
@@ -13,7 +14,7 @@ from core.identifiers import kpb_number_of_job, normalize_job_type
 from core.pipeline import close_won_by_work_order
 from core.touches import plan_feedback_calls
 from db.enums import ServiceKind
-from db.models import Lead, WorkOrder
+from db.models import Lead, Vehicle, WorkOrder
 
 
 def record_work_order(session: Session, viewer: Viewer, *, branch_id: int, number: str, vehicle_id: int,
@@ -29,9 +30,28 @@ def record_work_order(session: Session, viewer: Viewer, *, branch_id: int, numbe
     session.add(wo)
     session.flush()
     audit.record(session, viewer, "work_order.create", wo)
+    refresh_last_service(session, [vehicle_id])
     close_leads_served_by(session, viewer, wo)
     plan_feedback_calls(session, work_order_ids=[wo.id])
     return wo
+
+
+def refresh_last_service(session: Session, vehicle_ids: list[int] | None = None) -> None:
+    """Set-based: each vehicle's latest work order (date, job, branch) onto the vehicle row, for the
+    lead engine's 'not back for N days' windows. Any path that stores work orders calls this for the
+    vehicles it touched (None: every vehicle)."""
+    latest = aliased(WorkOrder)
+
+    def of_latest(col: Any) -> Any:
+        return (select(col).where(latest.vehicle_id == Vehicle.id)
+                .order_by(latest.service_date.desc(), latest.id.desc()).limit(1).scalar_subquery())
+
+    stmt = update(Vehicle).values(last_service_date=of_latest(latest.service_date),
+                                  last_job_type=of_latest(latest.job_type),
+                                  last_service_branch_id=of_latest(latest.branch_id))
+    if vehicle_ids is not None:
+        stmt = stmt.where(Vehicle.id.in_(vehicle_ids))
+    session.execute(stmt.execution_options(include_all_branches=True, synchronize_session=False))
 
 
 def close_leads_served_by(session: Session, viewer: Viewer, wo: WorkOrder) -> int:

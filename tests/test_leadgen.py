@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from core import leadgen
-from core.workorders import record_work_order
+from core.workorders import record_work_order, refresh_last_service
 from db.enums import LeadCategory, ServiceKind, Stage, TouchKind, TouchState
 from db.models import Customer, Lead, Sale, Touch, Vehicle, WorkOrder
 
@@ -105,9 +105,11 @@ def test_heavy_repair_gets_the_feedback_call_for_any_customer(world):
 
 def test_work_orders_arriving_by_import_close_leads_on_the_next_run(world):
     _run(world, D(2020, 7, 10))
-    with world.db.transaction(None, system=True) as s:  # as an import would: a plain insert
+    with world.db.transaction(None, system=True) as s:  # as an import does: a plain insert, then the refresh
         s.add(WorkOrder(branch_id=world.man.id, number="PKB/X/1", vehicle_id=world.vehicle_sam.id,
                         service_date=D(2020, 7, 22), job_type="ASS3", kpb_number=3))
+        s.flush()
+        refresh_last_service(s, [world.vehicle_sam.id])
     result = _run(world, D(2020, 7, 23))
     (lead,) = _leads(world, world.vehicle_sam.id)
     assert result.won_by_service == 1 and lead.stage == Stage.WON and lead.won_branch_id == world.man.id
@@ -117,6 +119,8 @@ def test_regular_lead_after_not_coming_back_for_60_days(world):
     with world.db.transaction(None, system=True) as s:
         s.add(WorkOrder(branch_id=world.man.id, number="WO/MAN01/2103/00001", vehicle_id=world.vehicle_man.id,
                         service_date=D(2021, 3, 1), job_type="QS"))
+        s.flush()
+        refresh_last_service(s, [world.vehicle_man.id])
     _run(world, D(2021, 4, 9))  # due 30/04: 21 days ahead is 09/04... (30/04 - 21 = 09/04)
     leads = [lead for lead in _leads(world, world.vehicle_man.id) if lead.service_kind == ServiceKind.REG]
     assert [(lead.deadline, lead.due_key, lead.category, lead.branch_id) for lead in leads] == [

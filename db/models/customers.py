@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, BranchOwned, IdMixin, TimestampMixin, UTCDateTime
+from db.base import Base, BigId, BranchOwned, IdMixin, TimestampMixin, UTCDateTime
 from db.models.master import Occupation
 
 
@@ -58,6 +58,7 @@ class Vehicle(IdMixin, TimestampMixin, BranchOwned, Base):
         Index("ix_vehicle_branch_purchase", "branch_id", "purchase_date"),
         Index("ix_vehicle_customer", "customer_id"),
         Index("ix_vehicle_purchase", "purchase_date"),  # the lead engine's KPB windows
+        Index("ix_vehicle_last_service", "last_service_date"),  # ...and its regular-service windows
     )
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
@@ -71,6 +72,11 @@ class Vehicle(IdMixin, TimestampMixin, BranchOwned, Base):
     colour: Mapped[str | None] = mapped_column(String(60))
     purchase_date: Mapped[dt.date | None] = mapped_column(Date)  # SMH date: KPB deadlines count from it
     premium: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The latest work order, kept by core.workorders.refresh_last_service: 'not back for N days' is then
+    # one indexed range on this table instead of a search for each vehicle's latest work order.
+    last_service_date: Mapped[dt.date | None] = mapped_column(Date)
+    last_job_type: Mapped[str | None] = mapped_column(String(5))
+    last_service_branch_id: Mapped[int | None] = mapped_column(BigId)  # a cache of the work order's: no FK
 
     customer: Mapped[Customer | None] = relationship(back_populates="vehicles")
 

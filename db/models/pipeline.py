@@ -38,6 +38,8 @@ class Lead(IdMixin, TimestampMixin, BranchOwned, Base):
         Index("ix_lead_branch_created", "branch_id", "created_at"),
         Index("ix_lead_customer", "customer_id"),
         Index("ix_lead_assigned_stage", "assigned_user_id", "stage"),
+        # 'Has this vehicle ever had a lead for this due?' (the lead engine's NOT EXISTS), open or closed.
+        Index("ix_lead_vehicle_due", "vehicle_id", "due_key"),
         Index("ix_lead_plate", "plate"),
         Index("ix_lead_engine_no", "engine_no"),
     )
