@@ -70,17 +70,18 @@ def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | N
     started = time.perf_counter()
     _serialise(session)
     result = LeadgenResult()
-    groups: dict[str, list[int]] = defaultdict(list)
+    # Branches whose local 'today' is the same date are done in one pass (most of the day WIB, WITA
+    # and WIT share the date); each pass scans the date windows once.
+    groups: dict[dt.date, list[int]] = defaultdict(list)
     for branch_id, tz in session.execute(select(Branch.id, Branch.timezone).where(Branch.active.is_(True))):
         if timezones is None or tz in timezones:
-            groups[tz].append(branch_id)
-    earliest = min((on or clock.today_in(tz)) for tz in groups) if groups else (on or clock.now().date())
+            groups[on or clock.today_in(tz)].append(branch_id)
+    earliest = min(groups) if groups else (on or clock.now().date())
     # Work orders that came in lately (any path, imports included, up to CLOSE_LOOKBACK_DAYS late)
     # close their leads; closing cancels those leads' remaining touches.
     result.won_by_service = close_leads_served(session, since=earliest - dt.timedelta(days=CLOSE_LOOKBACK_DAYS))
     min_lead_id = session.scalar(select(func.coalesce(func.max(Lead.id), 0))) or 0
-    for tz, branch_ids in groups.items():
-        today = on or clock.today_in(tz)
+    for today, branch_ids in groups.items():
         kpb, reg = _open_leads(session, branch_ids, today, result.by_branch)
         result.kpb_leads += kpb
         result.regular_leads += reg
