@@ -105,6 +105,15 @@ def check_version(session: Session, obj: Lead | Booking, expected_version: int |
     raise DomainError("error.stale", user=who, at=clock.local(when, "Asia/Jakarta").strftime("%d/%m/%Y %H:%M WIB"))
 
 
+def lead_for_change(session: Session, viewer: Viewer, lead_id: int, expected_version: int | None) -> Lead:
+    """The lead, locked, for a change: permission, branch, still open, and not changed meanwhile."""
+    viewer.require(Perm.LEAD_CHANGE)
+    lead = get_lead(session, viewer, lead_id, for_update=True)
+    check_open(lead)
+    check_version(session, lead, expected_version)
+    return lead
+
+
 def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | None = None,
               expected_version: int | None = None) -> Lead:
     """Create or edit a lead from the form. Contact edits also update the customer master."""
@@ -236,10 +245,7 @@ def _vehicle_of(session: Session, vehicle_id: int | None, customer: Customer) ->
 def convert_to_opportunity(session: Session, viewer: Viewer, lead_id: int,
                            expected_version: int | None = None) -> Lead:
     """Rule: only a saved lead with its mandatory fields and a complete CDDB becomes an opportunity."""
-    viewer.require(Perm.LEAD_CHANGE)
-    lead = get_lead(session, viewer, lead_id, for_update=True)
-    check_open(lead)
-    check_version(session, lead, expected_version)
+    lead = lead_for_change(session, viewer, lead_id, expected_version)
     if lead.stage != Stage.LEAD:
         raise DomainError("lead.not_a_lead", number=lead.number)
     _raise_missing(missing_mandatory(lead.branch_id, lead.customer_id, lead.occupation_id, lead.phone),

@@ -9,10 +9,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core import audit, clock, settings
-from core.access import Perm, Viewer
+from core.access import Viewer
 from core.errors import DomainError, ValidationError
 from core.i18n import register
-from core.leads import check_open, check_version, get_lead
+from core.leads import lead_for_change
 from core.touches import cancel_lead_touches
 from db.enums import Channel, ContactStatus, Stage, Temperature
 from db.models import AuditLog, Branch, FollowUp, Lead, LostReason, WorkOrder
@@ -115,10 +115,7 @@ def enter_followup(session: Session, viewer: Viewer, lead_id: int, n: int, data:
                    expected_version: int | None = None) -> Lead:
     """Rule: entering Follow Up n needs its date and the contact outcome, comes right after the
     previous stage, and freezes everything recorded in earlier stages."""
-    viewer.require(Perm.LEAD_CHANGE)
-    lead = get_lead(session, viewer, lead_id, for_update=True)
-    check_open(lead)
-    check_version(session, lead, expected_version)
+    lead = lead_for_change(session, viewer, lead_id, expected_version)
     if lead.stage == Stage.LEAD:
         raise DomainError("pipeline.not_opportunity", number=lead.number)
     if n not in STAGE_OF_FOLLOWUP or lead.stage != STAGE_BEFORE[n]:
@@ -154,10 +151,7 @@ def edit_current_followup(session: Session, viewer: Viewer, lead_id: int, data: 
                           next_plan: dt.date | None = None, expected_version: int | None = None) -> Lead:
     """While in Follow Up n, its own fields (date, outcome, temperature, next plan) stay editable;
     the fields of earlier stages do not (they are not even accepted here)."""
-    viewer.require(Perm.LEAD_CHANGE)
-    lead = get_lead(session, viewer, lead_id, for_update=True)
-    check_open(lead)
-    check_version(session, lead, expected_version)
+    lead = lead_for_change(session, viewer, lead_id, expected_version)
     n = {Stage.FU1: 1, Stage.FU2: 2, Stage.FU3: 3}.get(lead.stage)
     if n is None:
         raise DomainError("pipeline.wrong_stage", wanted=1, expected="Follow Up 1",
@@ -195,10 +189,7 @@ def set_next_plan(lead: Lead, n: int, plan: dt.date) -> None:
 def mark_lost(session: Session, viewer: Viewer, lead_id: int, reason_id: int | None,
               note: str | None = None, expected_version: int | None = None) -> Lead:
     """Rule: Lost needs a reason from the configured list, and is final."""
-    viewer.require(Perm.LEAD_CHANGE)
-    lead = get_lead(session, viewer, lead_id, for_update=True)
-    check_open(lead)
-    check_version(session, lead, expected_version)
+    lead = lead_for_change(session, viewer, lead_id, expected_version)
     reason = session.get(LostReason, reason_id) if reason_id is not None else None
     if reason is None or not reason.active:
         raise ValidationError("pipeline.lost_needs_reason", field="lost_reason", value=reason_id)
@@ -213,10 +204,7 @@ def mark_lost(session: Session, viewer: Viewer, lead_id: int, reason_id: int | N
 def mark_won(session: Session, viewer: Viewer, lead_id: int, expected_version: int | None = None) -> Lead:
     """Rule: an admin marks an opportunity Won (from any opportunity stage); Won freezes the record
     and opens booking creation."""
-    viewer.require(Perm.LEAD_CHANGE)
-    lead = get_lead(session, viewer, lead_id, for_update=True)
-    check_open(lead)
-    check_version(session, lead, expected_version)
+    lead = lead_for_change(session, viewer, lead_id, expected_version)
     if lead.stage == Stage.LEAD:
         raise DomainError("pipeline.won_needs_opportunity", number=lead.number)
     old = lead.stage
