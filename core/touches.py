@@ -25,8 +25,12 @@ _TOUCH_COLS = ["branch_id", "dedup_key", "kind", "channel", "due_on", "state", "
 
 
 def _insert_touches(session: Session, select_stmt: Any) -> int:
-    result = session.execute(insert(Touch).from_select(_TOUCH_COLS, select_stmt))
-    return _rowcount(result)
+    stmt = insert(Touch).from_select(_TOUCH_COLS, select_stmt)
+    if session.get_bind().dialect.name == "postgresql":
+        # psycopg reports no row count (-1) for a parametrised INSERT ... SELECT: count what it returns.
+        inserted = stmt.returning(Touch.id).cte("inserted")
+        return session.scalar(select(func.count()).select_from(inserted)) or 0
+    return _rowcount(session.execute(stmt))
 
 
 def _not_planned(key: Any) -> Any:
