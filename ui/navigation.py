@@ -20,12 +20,15 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("pages/home.py", "Beranda", ":material/home:", Perm.LEAD_VIEW, "Kerja harian", "beranda", default=True),
+    PageSpec("pages/today.py", "Hari ini", ":material/today:", Perm.LEAD_VIEW, "Kerja harian", "hari-ini",
+             default=True),
+    PageSpec("pages/home.py", "Beranda", ":material/home:", Perm.LEAD_VIEW, "Kerja harian", "beranda", default=False),
     PageSpec("pages/leads.py", "Leads & Opportunity", ":material/list:", Perm.LEAD_VIEW, "Kerja harian", "leads"),
     PageSpec("pages/lead.py", "Form Lead", ":material/edit_note:", Perm.LEAD_VIEW, "Kerja harian", "lead"),
     PageSpec("pages/bookings.py", "Booking Service", ":material/event:", Perm.BOOKING_VIEW, "Bengkel", "booking"),
     PageSpec("pages/settings.py", "Master Data", ":material/settings:", Perm.SETTINGS_MANAGE, "Pengaturan",
              "master-data"),
+    PageSpec("pages/reports.py", "Laporan CRM", ":material/download:", Perm.REPORT_VIEW, "Laporan", "laporan"),
 ]
 
 

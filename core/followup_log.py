@@ -1,0 +1,137 @@
+"""Logging the outcome of one worklist touch ("Hari ini"): the follow-up it records on its lead, and
+the reminder text and links the admin taps. The rules stay in core.leads, core.pipeline and
+core.worklist; this module only strings them together in the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.access import Perm, Viewer
+from core.errors import NotFound
+from core.identifiers import wa_me_digits
+from core.leads import convert_to_opportunity, get_lead
+from core.pipeline import FollowUpInput, edit_current_followup, enter_followup, mark_lost
+from core.worklist import WorkItem, complete_touch
+from db.enums import Channel, ContactStatus, Stage, Temperature, TouchKind
+from db.models import Branch, FollowUp, Touch
+
+# Touches that follow up their lead (the ones a closing lead cancels); the others (booking
+# confirmation, H+3 feedback) are only marked done with their note.
+FOLLOWUP_KINDS = (TouchKind.MESSAGE_H7, TouchKind.CALL_H3, TouchKind.VISIT)
+_CHANNEL = {TouchKind.MESSAGE_H7: Channel.WHATSAPP, TouchKind.VISIT: Channel.VISIT}
+_NEXT = {Stage.NEW: 1, Stage.FU1: 2, Stage.FU2: 3}
+
+
+@dataclass
+class OutcomeInput:
+    contact_status: ContactStatus | None = None
+    temperature: Temperature | None = None
+    promised_date: dt.date | None = None
+    will_not_come: bool = False
+    lost_reason_id: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    touch_id: int
+    lead_id: int | None = None
+    stage: Stage | None = None
+    followup_number: int | None = None  # the Follow Up entered (or edited, in Follow Up 3)
+    followup_id: int | None = None
+    converted: bool = False
+    lost: bool = False
+
+
+@dataclass(frozen=True)
+class BranchDay:
+    id: int
+    code: str
+    name: str
+    timezone: str
+    today: dt.date
+
+
+def branch_day(session: Session, viewer: Viewer, branch_id: int) -> BranchDay:
+    """One of the viewer's branches and today's date in its own time zone."""
+    branch = session.get(Branch, branch_id)
+    if branch is None or not viewer.may_see_branch(branch_id):
+        raise NotFound("error.not_found", what="branch")
+    return BranchDay(branch.id, branch.code, branch.name, branch.timezone, clock.today_in(branch.timezone))
+
+
+def log_outcome(session: Session, viewer: Viewer, touch_id: int, outcome: OutcomeInput) -> OutcomeResult:
+    """Record what came of one touch: convert its lead when still a lead, enter the next Follow Up
+    (or edit Follow Up 3), mark Lost when the customer will not come, and mark the touch done."""
+    viewer.require(Perm.LEAD_CHANGE)
+    touch = session.get(Touch, touch_id)
+    if touch is None or not viewer.may_see_branch(touch.branch_id):
+        raise NotFound("error.not_found", what="touch")
+    if touch.lead_id is None or touch.kind not in FOLLOWUP_KINDS:
+        complete_touch(session, viewer, touch_id, note=outcome.note)
+        return OutcomeResult(touch_id, lead_id=touch.lead_id)
+
+    lead = get_lead(session, viewer, touch.lead_id)
+    converted = lead.stage == Stage.LEAD
+    if converted:
+        convert_to_opportunity(session, viewer, lead.id)  # a missing CDDB is refused here, unchanged
+    branch = session.get(Branch, lead.branch_id)
+    assert branch is not None
+    data = FollowUpInput(done_on=clock.today_in(branch.timezone), contact_status=outcome.contact_status,
+                         temperature=outcome.temperature, promised_date=outcome.promised_date,
+                         channel=_CHANNEL.get(touch.kind, Channel.CALL), note=outcome.note)
+    n = _NEXT.get(lead.stage)
+    if n is None:  # Follow Up 3 (or closed: refused by the pipeline's own check)
+        edit_current_followup(session, viewer, lead.id, data)
+        n = 3
+    else:
+        enter_followup(session, viewer, lead.id, n, data)
+    followup_id = session.scalar(select(FollowUp.id).where(FollowUp.lead_id == lead.id)
+                                 .order_by(FollowUp.id.desc()).limit(1))
+    complete_touch(session, viewer, touch_id, note=outcome.note, followup_id=followup_id)
+    if outcome.will_not_come:
+        mark_lost(session, viewer, lead.id, outcome.lost_reason_id, outcome.note)
+    return OutcomeResult(touch_id, lead.id, lead.stage, n, followup_id, converted, outcome.will_not_come)
+
+
+# --- The reminder the admin sends -----------------------------------------------------------------
+
+
+def _d(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "-"
+
+
+def message_text(kind: TouchKind, item: WorkItem, branch_name: str) -> str:
+    """The Indonesian text for the WhatsApp link (the admin can still edit it before sending)."""
+    name = item.customer_name or "Pelanggan"
+    unit = f"{item.unit_name or 'Honda'}" + (f" ({item.plate})" if item.plate else "")
+    hello = f"Halo Bapak/Ibu {name}, "
+    if kind == TouchKind.FEEDBACK_H3:
+        return (f"{hello}terima kasih telah melakukan servis motor {unit} di AHASS {branch_name}. "
+                "Bagaimana hasil servisnya? Kritik dan saran Anda sangat berarti bagi kami.")
+    if kind == TouchKind.BOOKING_CONFIRM:
+        return (f"{hello}kami mengingatkan booking servis motor {unit} Anda di AHASS {branch_name} "
+                f"pada {_d(item.due_on)}. Kami tunggu kedatangannya. Terima kasih.")
+    if kind == TouchKind.VISIT:
+        return (f"{hello}AHASS {branch_name} siap melayani servis kunjungan (home service) untuk motor {unit} "
+                "Anda. Balas pesan ini untuk mengatur jadwalnya. Terima kasih.")
+    if item.kpb_number:
+        return (f"{hello}servis KPB {item.kpb_number} motor {unit} Anda berlaku sampai {_d(item.deadline)}. "
+                f"Yuk booking servis di AHASS {branch_name} agar tidak antre. Terima kasih.")
+    return (f"{hello}motor {unit} Anda sudah waktunya servis berkala pada {_d(item.deadline or item.due_on)}. "
+            f"Yuk booking servis di AHASS {branch_name} agar motor tetap prima. Terima kasih.")
+
+
+def wa_link(phone_e164: str, text: str) -> str:
+    """A wa.me link the user's phone opens, with the text already written."""
+    return f"https://wa.me/{wa_me_digits(phone_e164)}?text={quote(text, safe='')}"
+
+
+def tel_link(phone_e164: str) -> str:
+    return f"tel:{phone_e164}"

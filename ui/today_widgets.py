@@ -1,0 +1,105 @@
+"""One row of "Hari ini": who, which unit, by when, a tap to WhatsApp or call, and the outcome form.
+The row is a fragment: saving one outcome reruns only that row, not the whole page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import followup_log
+from core.access import Perm, Viewer
+from core.errors import DomainError
+from core.followup_log import FOLLOWUP_KINDS, OutcomeInput, OutcomeResult
+from core.identifiers import format_phone_local
+from core.queries import Option
+from core.worklist import WorkItem
+from db.enums import ContactStatus, Temperature, TouchKind
+from ui import context, fmt
+from ui import lead_widgets as w
+
+KIND_LABEL = {TouchKind.MESSAGE_H7: "WhatsApp H-7", TouchKind.CALL_H3: "Telepon H-3",
+              TouchKind.BOOKING_CONFIRM: "Konfirmasi booking", TouchKind.FEEDBACK_H3: "Feedback H+3",
+              TouchKind.VISIT: "Kunjungan"}
+TEMPERATURE_SHORT = {Temperature.HOT: "HOT", Temperature.MEDIUM: "MEDIUM", Temperature.COLD: "COLD"}
+DONE_KEY = "today_done_{}"
+
+
+def done_message(result: OutcomeResult) -> str:
+    if result.followup_number is None:
+        return "Tercatat: selesai"
+    text = f"Tercatat: Follow Up {result.followup_number}"
+    return text + (" · Lost" if result.lost else "")
+
+
+def _header(item: WorkItem) -> None:
+    title = f"**{item.customer_name or '-'}**"
+    if item.overdue:
+        title += f" :red-badge[Terlambat · {fmt.date_id(item.due_on)}]"
+    st.markdown(title)
+    parts = [item.unit_name, item.plate, f"KPB {item.kpb_number}" if item.kpb_number else None,
+             f"Deadline {fmt.date_id(item.deadline)}" if item.deadline else None]
+    st.caption(" · ".join(p for p in parts if p) or "-")
+    st.caption(" · ".join(p for p in (format_phone_local(item.phone), item.lead_number) if p))
+
+
+def _contact_button(item: WorkItem, branch_name: str) -> None:
+    if not item.phone:
+        st.caption("Nomor telepon belum ada.")
+    elif item.kind == TouchKind.MESSAGE_H7:
+        text = followup_log.message_text(item.kind, item, branch_name)
+        st.link_button("WhatsApp", followup_log.wa_link(item.phone, text), icon=":material/chat:",
+                       type="primary", key=f"today_wa_{item.touch_id}")
+    else:
+        st.link_button("Telepon", followup_log.tel_link(item.phone), icon=":material/call:", type="primary",
+                       key=f"today_tel_{item.touch_id}")
+
+
+def _outcome(item: WorkItem, reasons: list[Option]) -> OutcomeInput:
+    k = item.touch_id
+    if item.lead_id is None or item.kind not in FOLLOWUP_KINDS:
+        return OutcomeInput(note=st.text_input("Catatan", key=f"today_note_{k}") or None)
+    status = st.segmented_control("Status customer", list(ContactStatus), format_func=w.CONTACT_LABEL.__getitem__,
+                                  key=f"today_status_{k}")
+    data = OutcomeInput(contact_status=status)
+    with st.expander("Detail (opsional)"):
+        temps = list(Temperature)
+        data.temperature = st.segmented_control("Opportunity status", temps, key=f"today_temp_{k}",
+                                                format_func=TEMPERATURE_SHORT.__getitem__)
+        data.promised_date = st.date_input("Janji datang", value=None, format="DD/MM/YYYY", key=f"today_promise_{k}")
+        data.will_not_come = st.checkbox("Tidak akan datang", key=f"today_nocome_{k}")
+        if data.will_not_come:
+            names = w.labels(reasons)
+            data.lost_reason_id = st.selectbox("Alasan tidak datang *", list(names), index=None,
+                                               format_func=names.__getitem__, placeholder="Pilih alasan",
+                                               key=f"today_reason_{k}")
+        data.note = st.text_input("Catatan", key=f"today_note_{k}") or None
+    return data
+
+
+@st.fragment
+def touch_row(viewer: Viewer, item: WorkItem, branch_name: str, reasons: list[Option]) -> None:
+    """One touch: details, the tap to contact, then the outcome in at most two more taps."""
+    done_key = DONE_KEY.format(item.touch_id)
+    with st.container(border=True):
+        _header(item)
+        if done_key in st.session_state:
+            st.success(st.session_state[done_key], icon=":material/check_circle:")
+            return
+        _contact_button(item, branch_name)
+        if not viewer.can(Perm.LEAD_CHANGE):
+            return
+        slot = st.empty()  # the form, replaced by "Tercatat" once saved (no rerun needed)
+        with slot.container():
+            data = _outcome(item, reasons)
+            if not st.button("Simpan", key=f"today_save_{item.touch_id}"):
+                return
+            try:
+                with context.write_session(viewer) as session:
+                    result = followup_log.log_outcome(session, viewer, item.touch_id, data)
+            except DomainError as e:
+                fmt.show_error(e, viewer.lang)
+                if e.code == "customer.no_cddb" and item.lead_id is not None:
+                    w.link("pages/lead.py", "Lengkapi CDDB di Form Lead", icon=":material/edit_note:",
+                           query_params={"id": str(item.lead_id)})
+                return
+        st.session_state[done_key] = done_message(result)
+        slot.success(st.session_state[done_key], icon=":material/check_circle:")
