@@ -1,0 +1,182 @@
+"""Benchmark: report 'Laporan CRM' export (issue: Laporan CRM).
+
+Figures to reach: 1,000,000 rows to xlsx completes (going on to a second sheet past 1,048,576 rows)
+with peak memory <= 300 MB and at most 1.3x the floor; 100,000 rows in <= 12 s end to end
+(query + write); CSV of 1,000,000 rows in <= 10 s.
+
+Product: core.reports.export_laporan (laporan_rows streamed from SQL + write_xlsx, audit entry
+included) as head office for every branch and every date. Floor: openpyxl's write-only mode (the
+bare writer) appending the same, already fetched rows to one workbook (same sheet roll-over). The
+CSV time is core.reports.export_laporan(..., "csv") end to end. Peak RSS is taken right after the
+product's xlsx export (the floor then holds every row in memory, which is not the product's cost).
+
+The data is N synthetic leads inserted directly (only the columns the report reads) into a fresh
+SQLite file under bench/.data/ (kept for the next run), or the database of --database-url.
+
+    python -m bench.export              # 1,000,000 rows
+    python -m bench.export --quick      # 20,000 rows
+    python -m bench.export --rows 100000
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import Workbook
+from sqlalchemy import Table, func, insert, select
+
+from bench.common import arg_parser, peak_rss_mb, report
+from core import reports
+from core.access import Viewer
+from core.reports import EXCEL_MAX_ROWS, LAPORAN_COLUMNS, ReportFilter
+from db.engine import Database, make_engine
+from db.enums import ContactStatus, LeadCategory, Role, ServiceKind, Stage, Temperature
+from db.migrate import upgrade
+from db.models import Branch, Lead, LostReason, Occupation
+
+BRANCHES = [("SAM01", "SAMARINDA", "Asia/Makassar"), ("MAN01", "MANADO", "Asia/Makassar"),
+            ("BDG01", "BANDUNG", "Asia/Jakarta"), ("JKT01", "JAKARTA TIMUR", "Asia/Jakarta"),
+            ("JAP01", "JAYAPURA", "Asia/Jayapura")]
+UNITS = [("X1H02N35S2", "New Vario Techno 150 Plus"), ("D1B02N12L2", "Beat Sporty CBS"),
+         ("H1B02N41L0", "Scoopy"), ("Y1G02N02L0", "PCX 150")]
+STAGES = [Stage.LEAD] * 4 + [Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3, Stage.WON, Stage.LOST]
+
+
+def _database(url: str | None, n: int) -> Database:
+    if not url:
+        folder = Path(__file__).resolve().parent / ".data"
+        folder.mkdir(exist_ok=True)
+        url = f"sqlite:///{folder / f'export-{n}.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    db = Database(engine)
+    with db.session(None, system=True) as s:
+        have = s.scalar(select(func.count(Lead.id))) or 0
+    if have != n:
+        if have:
+            raise SystemExit(f"the database holds {have:,} leads, not {n:,}: use a fresh one")
+        started = time.perf_counter()
+        print(f"inserting {n:,} synthetic leads (once)...", file=sys.stderr)
+        _fill(db, n)
+        print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return db
+
+
+def _fill(db: Database, n: int) -> None:
+    rnd = random.Random(23)
+    now = dt.datetime.now(dt.UTC)
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    with db.transaction(None, system=True) as s:
+        branches = [Branch(code=c, name=nm, timezone=tz) for c, nm, tz in BRANCHES]
+        s.add_all(branches)
+        occ = Occupation(code="PELAJAR", name="Pelajar/Mahasiswa")
+        reason = LostReason(code="SOLD", name_id="Unit sudah dijual", name_en="Sold the unit")
+        s.add_all([occ, reason])
+        s.flush()
+        branch_ids, occ_id, reason_id = [b.id for b in branches], occ.id, reason.id
+    table = Lead.__table__
+    assert isinstance(table, Table)
+    chunk = 20_000
+    for lo in range(0, n, chunk):
+        rows = []
+        for i in range(lo, min(n, lo + chunk)):
+            b = i % len(branch_ids)
+            stage = STAGES[i % len(STAGES)]
+            created = start + dt.timedelta(seconds=int(i * 31_536_000 / n) + rnd.randrange(600))
+            day = created.date()
+            kpb = 1 + i % 4
+            opp = stage != Stage.LEAD
+            fu = [day + dt.timedelta(days=k) for k in (1, 8, 15)]
+            n_fu = {Stage.FU1: 1, Stage.FU2: 2, Stage.FU3: 3, Stage.WON: 2, Stage.LOST: 3}.get(stage, 0)
+            unit = UNITS[i % len(UNITS)]
+            rows.append({
+                "branch_id": branch_ids[b], "number": f"LDS/{BRANCHES[b][0]}/{day:%y%m}/{i:07d}",
+                "category": LeadCategory.H1_H2, "division": "Workshop", "sales_source": "CRM",
+                "stage": stage, "priority": "normal", "customer_code": f"BPA/{day:%y%m}/{i:07d}",
+                "contact_name": f"PELANGGAN NOMOR {i}", "phone": f"+62858{i:08d}", "nik": f"647202{i:010d}",
+                "occupation_id": occ_id, "engine_no": f"KF41E{i:07d}", "plate": f"KT {i % 9999 + 1} FK",
+                "unit_type_code": unit[0], "unit_name": unit[1], "sales_date": day - dt.timedelta(days=90 * kpb),
+                "service_kind": ServiceKind.KPB, "kpb_number": kpb, "deadline": day + dt.timedelta(days=21),
+                "due_key": f"KPB{kpb}:{i}", "last_service_type": f"KPB{kpb - 1}" if kpb > 1 else None,
+                "last_service_date": day - dt.timedelta(days=60) if kpb > 1 else None,
+                "converted_at": created if opp else None,
+                "fu1_date": fu[0] if n_fu >= 1 else None, "next_plan_fu2": fu[1] if n_fu >= 1 else None,
+                "fu2_date": fu[1] if n_fu >= 2 else None, "next_plan_fu3": fu[2] if n_fu >= 2 else None,
+                "fu3_date": fu[2] if n_fu >= 3 else None,
+                "temperature": rnd.choice(list(Temperature)) if opp else None,
+                "contact_status": rnd.choice(list(ContactStatus)) if n_fu else None,
+                "note": "Janji datang minggu depan" if i % 7 == 0 else None,
+                "closed_at": created if stage in (Stage.WON, Stage.LOST) else None,
+                "lost_reason_id": reason_id if stage == Stage.LOST else None,
+                "version": 1, "created_at": created, "updated_at": now,
+            })
+        with db.transaction(None, system=True) as s:
+            s.execute(insert(table), rows)
+
+
+def _floor(rows: list[tuple], path: str) -> float:
+    """The bare writer: openpyxl write-only appending the already fetched rows (same roll-over)."""
+    started = time.perf_counter()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Laporan CRM")
+    ws.append(list(LAPORAN_COLUMNS))
+    sheets, in_sheet = 1, 0
+    for row in rows:
+        if in_sheet == EXCEL_MAX_ROWS - 1:
+            sheets += 1
+            ws = wb.create_sheet(f"Laporan CRM ({sheets})")
+            ws.append(list(LAPORAN_COLUMNS))
+            in_sheet = 0
+        ws.append(row)
+        in_sheet += 1
+    wb.save(path)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = arg_parser(__doc__ or "")
+    parser.add_argument("--rows", type=int, default=None)
+    args = parser.parse_args()
+    n = args.rows or (20_000 if args.quick else 1_000_000)
+    db = _database(args.database_url, n)
+    base_rss = peak_rss_mb()  # the imports (pandas, pyarrow, SQLAlchemy...) and the data build
+    viewer = Viewer(None, "bench", "Bench", Role.PIC_CRM, frozenset())
+    f = ReportFilter()
+    with tempfile.TemporaryDirectory(prefix="h23-export-") as tmp:
+        xlsx, csv_path, floor_path = f"{tmp}/laporan.xlsx", f"{tmp}/laporan.csv", f"{tmp}/floor.xlsx"
+        with db.session(None, system=True) as s:
+            started = time.perf_counter()
+            written = reports.export_laporan(s, viewer, f, xlsx)
+            product_s = time.perf_counter() - started
+            s.rollback()  # the audit entry
+        product_rss = peak_rss_mb()
+        size_mb = Path(xlsx).stat().st_size / 1e6
+        with db.session(None, system=True) as s:
+            started = time.perf_counter()
+            reports.export_laporan(s, viewer, f, csv_path, "csv")
+            csv_s = time.perf_counter() - started
+            s.rollback()
+        with db.session(None, system=True) as s:
+            started = time.perf_counter()
+            rows = list(reports.laporan_rows(s, viewer, f))
+            fetch_s = time.perf_counter() - started
+        floor_s = _floor(rows, floor_path)
+    assert written == len(rows) == n, (written, len(rows), n)
+    sheets = -(-n // (EXCEL_MAX_ROWS - 1))
+    print(f"database: {db.dialect}; rows: {n:,}; columns: {len(LAPORAN_COLUMNS)}; sheets: {sheets}; "
+          f"xlsx {size_mb:.0f} MB", file=sys.stderr)
+    print(f"xlsx export (query + write + audit): {product_s:.1f} s ({n / product_s:,.0f} rows/s)", file=sys.stderr)
+    print(f"query + format alone (rows into a list): {fetch_s:.1f} s", file=sys.stderr)
+    print(f"csv export (query + write + audit): {csv_s:.1f} s", file=sys.stderr)
+    print(f"peak RSS before the export: {base_rss:.0f} MiB; after the xlsx export: {product_rss:.0f} MiB; "
+          f"at the end (the floor holds all rows): {peak_rss_mb():.0f} MiB", file=sys.stderr)
+    report("export", product_s, "s", floor_s)
+
+
+if __name__ == "__main__":
+    main()
