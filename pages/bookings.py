@@ -13,7 +13,6 @@ import streamlit as st
 
 from core import booking_queries, bookings, clock, settings
 from core.access import Perm
-from core.errors import DomainError
 from db.enums import BookingState, ServiceKind
 from ui import context, fmt
 
@@ -73,15 +72,7 @@ else:
 
 
 def _act(action: str, call: Callable[[Any], Any]) -> None:
-    """Run one core call in its own transaction; show the domain error or rerun with a notice."""
-    try:
-        with context.write_session(viewer) as s:
-            call(s)
-    except DomainError as error:
-        fmt.show_error(error, viewer.lang)
-        return
-    st.session_state["bk_flash"] = action
-    st.rerun()
+    context.save_and_rerun(viewer, call, "bk_flash", action)
 
 
 live = {r.id: r for r in rows if r.state in (BookingState.DRAFT, BookingState.POSTED)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.access import Perm, Viewer, session_for
+from core.errors import DomainError
 from db.engine import Database, make_engine
+from ui import fmt
 
 # Tests point the app at their own (transaction-bound) Database.
 _override: Database | None = None
@@ -64,3 +66,16 @@ def write_session(viewer: Viewer) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error."""
     with session_for(database(), viewer, write=True) as session, session.begin():
         yield session
+
+
+def save_and_rerun(viewer: Viewer, call: Callable[[Session], object], flash_key: str, notice: str) -> None:
+    """Run one core call in its own transaction. A refused change shows its message in the user's
+    language; a saved one reruns the page with `notice` kept under `flash_key` to show once."""
+    try:
+        with write_session(viewer) as s:
+            call(s)
+    except DomainError as error:
+        fmt.show_error(error, viewer.lang)
+        return
+    st.session_state[flash_key] = notice
+    st.rerun()

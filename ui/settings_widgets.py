@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from core import masterdata as md
 from core.access import Viewer
-from core.errors import DomainError
 from db.enums import Role, StaffKind
-from ui import context, fmt
+from ui import context
 
 FLASH_KEY = "md_flash"
 NEW = "(baru)"
@@ -29,15 +28,7 @@ def show_flash() -> None:
 
 
 def _save(viewer: Viewer, call: Callable[[Session], Any], done: str) -> None:
-    """One transaction; a refused change shows its message, a saved one reruns with a notice."""
-    try:
-        with context.write_session(viewer) as s:
-            call(s)
-    except DomainError as error:
-        fmt.show_error(error, viewer.lang)
-        return
-    st.session_state[FLASH_KEY] = done
-    st.rerun()
+    context.save_and_rerun(viewer, call, FLASH_KEY, done)
 
 
 def _table(rows: list[dict[str, Any]]) -> None:
