@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from ui import auth
-from ui.navigation import PAGES, pages_for
+from ui.navigation import PAGES, deep_link, pages_for
 
 # Our pages/ folder is listed in st.navigation below, not auto-discovered: turn the legacy
 # pages-folder mode off from the first run of the process on (see ui.context.require).
@@ -14,14 +14,19 @@ PagesManager.uses_pages_directory = False
 
 st.set_page_config(page_title="H23 CRM", page_icon=":material/two_wheeler:", layout="wide")
 
+# The address the browser asked for (a shared link to a lead or a filtered list): the login and the
+# re-login cookie rerun the app on its default page, so it is remembered here and opened after login.
+if "h23_viewer" not in st.session_state:
+    st.session_state.setdefault("h23_wanted", st.context.url)
+
 viewer = auth.gate()
 if viewer is None:
-    # Register every page (hidden, none run) while the login shows, so a page address is not reported
-    # as "page not found". (After login the app opens on Beranda: keeping a deep link through the
-    # login needs more than this; see the issue notes.)
+    # Register every page (hidden, none run) while the login shows, so the address is not reported
+    # as "page not found".
     st.navigation([st.Page(p.path, title=p.title, url_path=p.url_path, default=p.default) for p in PAGES],
                   position="hidden")
     st.stop()
+
 
 pages = [
     st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
@@ -37,4 +42,8 @@ with st.sidebar:
         auth.logout()
         st.rerun()
 
-st.navigation(sections).run()
+current = st.navigation(sections)
+wanted = deep_link(st.session_state.pop("h23_wanted", None), pages_for(viewer))
+if wanted is not None:  # after st.navigation: switch_page only knows the pages registered there
+    st.switch_page(wanted.page, query_params=wanted.query)
+current.run()

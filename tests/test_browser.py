@@ -194,3 +194,18 @@ def test_a_wrong_password_shows_the_error(page):
     expect(page.get_by_text("Username atau password salah.")).to_be_visible()
     expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
     _shot(page, "login-failed")
+
+
+def test_a_shared_link_opens_where_it_points_for_a_logged_in_user(page, app):
+    """A colleague's link to a filtered list opens that list (the re-login cookie logs the user in)."""
+    from playwright.sync_api import expect
+
+    _login(page, "admin.sam01")
+    _menu(page)
+    page.wait_for_function("document.cookie.includes('h23_login')")  # the re-login cookie is set by script
+    other_tab = page.context.new_page()
+    other_tab.goto(app["url"].rstrip("/") + "/leads")
+    expect(other_tab.get_by_text("Buat Lead baru", exact=True).first).to_be_visible()
+    assert other_tab.url.rstrip("/").endswith("/leads")
+    grid = other_tab.get_by_test_id("stDataFrame")
+    expect(grid).to_contain_text(app["sam"])

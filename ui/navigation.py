@@ -4,6 +4,7 @@ permission-matrix tests walk it, so a new page cannot be forgotten by either."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from core.access import Perm, Viewer
 
@@ -34,3 +35,24 @@ PAGES: list[PageSpec] = [
 
 def pages_for(viewer: Viewer) -> list[PageSpec]:
     return [p for p in PAGES if viewer.can(p.perm)]
+
+
+@dataclass(frozen=True)
+class DeepLink:
+    page: str
+    query: dict[str, list[str]]
+
+
+def deep_link(url: str | None, allowed: list[PageSpec]) -> DeepLink | None:
+    """The page (among those the user may open) and query a URL points to; None for the app's root
+    or a page the user may not open."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if not path:
+        return None
+    for spec in allowed:
+        if spec.url_path == path:
+            return DeepLink(spec.path, parse_qs(parts.query))
+    return None
