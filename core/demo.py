@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from core import clock, reference
 from core.auth import create_user, hash_password
-from core.leads import fill_snapshots
+from core.leads import fill_snapshots, priority_for
 from core.numbering import booking_series, format_number, lead_series, reserve, yymm
 from core.pipeline import next_plan_date
 from core.touches import plan_lead_touches
@@ -42,7 +42,6 @@ from db.enums import (
     Channel,
     ContactStatus,
     LeadCategory,
-    Priority,
     Role,
     ServiceKind,
     StaffKind,
@@ -767,7 +766,7 @@ def _build_leads(s: Session, gen: _Generator, ids: dict[str, int]) -> tuple[int,
             "sales_source": plan.sales_source,
             "source_document": plan.source_document if isinstance(plan.source_document, str)
             else plan.source_document[_WO_NUMBER],
-            "priority": Priority.HIGH if cust.nik and cust.phone else Priority.NORMAL,
+            "priority": priority_for(cust.nik, cust.phone),
             "customer_id": cust.id, "vehicle_id": plan.vehicle_id, "contact_name": cust.name, "phone": cust.phone,
             "nik": cust.nik, "address": cust.address, "occupation_id": cust.occupation_id,
             "service_kind": plan.kind, "kpb_number": plan.kpb, "deadline": dt.date.fromordinal(plan.deadline),

@@ -37,17 +37,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from core import clock, numbering, settings
-from core.reference import DEFAULT_ENGINE_CODE
+from core.leads import priority_sql
+from core.reference import DEFAULT_ENGINE_CODE, DEFAULT_KPB
 from core.sqlfuncs import add_days, date_iso, text_concat, zero_pad
 from core.touches import cancel_lead_touches, plan_feedback_calls, plan_lead_touches, plan_monthly_visits
 from db.base import UTCDateTime
-from db.enums import LeadCategory, Priority, ServiceKind, Stage
+from db.enums import LeadCategory, ServiceKind, Stage
 from db.models import Branch, Customer, KpbRule, Lead, LostReason, Sale, Vehicle, WorkOrder
 
 # How late a work order may arrive (through an import) and still close its lead in the daily run.
 CLOSE_LOOKBACK_DAYS = 45
 # A regular lead is not opened while the vehicle can still claim a KPB (default KPB 4 day).
-KPB_PERIOD_DAYS = 360
+KPB_PERIOD_DAYS = DEFAULT_KPB[-1][1]
 
 
 @dataclass
@@ -237,8 +238,7 @@ def _insert_leads(session: Session, candidates: Any, today: dt.date, by_branch: 
     rank = func.row_number().over(partition_by=candidates.c.branch_id,
                                   order_by=(candidates.c.deadline, candidates.c.vehicle_id, candidates.c.due_key))
     now = clock.now()
-    priority = case((and_(Customer.nik.is_not(None), Customer.phone.is_not(None)), Priority.HIGH.value),
-                    else_=Priority.NORMAL.value)
+    priority = priority_sql(Customer.nik, Customer.phone)
     source = select(
         candidates.c.branch_id, text_concat(prefix_of, zero_pad(base_of + rank - 1, 5)),
         candidates.c.category, literal("Workshop"), candidates.c.sales_source, literal(Stage.LEAD.value),

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, clock, numbering
@@ -62,6 +62,12 @@ class LeadInput:
 def priority_for(nik: str | None, phone: str | None) -> Priority:
     """Rule: priority is High when the KTP number and the phone are both present."""
     return Priority.HIGH if nik and phone else Priority.NORMAL
+
+
+def priority_sql(nik: Any, phone: Any) -> Any:
+    """The same rule as a SQL expression, for leads created in bulk (core.leadgen)."""
+    return case((and_(nik.is_not(None), nik != "", phone.is_not(None), phone != ""), Priority.HIGH.value),
+                else_=Priority.NORMAL.value)
 
 
 def missing_mandatory(branch_id: int | None, customer_id: int | None, occupation_id: int | None,

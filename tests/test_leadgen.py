@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core import leadgen
 from core.workorders import record_work_order, refresh_last_service
-from db.enums import LeadCategory, ServiceKind, Stage, TouchKind, TouchState
+from db.enums import LeadCategory, Priority, ServiceKind, Stage, TouchKind, TouchState
 from db.models import Customer, Lead, Sale, Touch, Vehicle, WorkOrder
 
 D = dt.date
@@ -43,6 +43,8 @@ def test_kpb3_lead_for_a_sale_of_2019_12_04_has_deadline_2020_07_31(world):
     assert lead.category == LeadCategory.H1_H2 and lead.stage == Stage.LEAD
     assert lead.branch_id == world.sam.id and lead.number.startswith("LDS/SAM01/2007/")
     assert lead.contact_name == "RESTU ANDIKA PRADANA PUTRA" and lead.phone == "+6285845164510"
+    assert lead.priority == Priority.HIGH  # NIK and phone present, the same rule as the lead form
+    assert (lead.engine_no, lead.plate, lead.sales_date) == ("KF41E1693525", "KT 2146 FK", D(2019, 12, 4))
     assert (result.kpb_leads, result.touches) == (1, 2)  # the run reports what it made, on both databases
 
 
