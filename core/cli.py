@@ -132,6 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--once", action="store_true", help="run what is due now and exit")
     p.add_argument("--interval", type=float, default=60.0, help="seconds between checks")
     p.set_defaults(func=cmd_worker)
+    sub.add_parser("import", help="import a dealer export: python -m core.cli import FILE --kind sales|work_orders"
+                   " [--branch CODE] [--user USERNAME] [--rejections PATH]")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import"]:  # its own options (core.intake.main_import)
+        from core.intake import main_import
+
+        return main_import(argv[1:])
     args = parser.parse_args(argv)
     print(f"database: {database_url().split('@')[-1]}", file=sys.stderr)
     return int(args.func(args))

@@ -30,6 +30,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/settings.py", "Master Data", ":material/settings:", Perm.SETTINGS_MANAGE, "Pengaturan",
              "master-data"),
     PageSpec("pages/reports.py", "Laporan CRM", ":material/download:", Perm.REPORT_VIEW, "Laporan", "laporan"),
+    PageSpec("pages/intake.py", "Import Data", ":material/upload:", Perm.CUSTOMER_CHANGE, "Pengaturan", "import"),
 ]
 
 
