@@ -29,7 +29,7 @@ import numpy as np
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from core import clock, reference
+from core import clock, reference, settings
 from core.auth import create_user, hash_password
 from core.leads import fill_snapshots, priority_for
 from core.numbering import booking_series, format_number, lead_series, reserve, yymm
@@ -183,8 +183,9 @@ _LOST_REASONS = (("ELSEWHERE", 25), ("NO_TIME", 20), ("KPB_EXPIRED", 15), ("NOT_
 _COMPLAINTS = (None, None, "Servis rutin", "Ganti oli", "Rem bunyi", "Tarikan berat", "Lampu depan mati",
                "Mesin susah hidup pagi hari", "Rantai kendor", "Getaran di setang")
 _HISTORY_DAYS = 730  # purchases over the two years before today
-_LEAD_OPEN_DAYS = 21  # settings "leads.open_days_before_deadline"
-_REG_INTERVAL = 60  # settings "leads.regular_interval_days"
+# The demo's history follows the dealer's default settings (a fresh database has no overrides).
+_LEAD_OPEN_DAYS = settings.DEFAULTS["leads.open_days_before_deadline"]
+_REG_INTERVAL = settings.DEFAULTS["leads.regular_interval_days"]
 _CHUNK = 50_000
 
 
