@@ -4,13 +4,13 @@ the session's scope safety net)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.access import Perm, Viewer
+from core.sqlfilters import contains, phone_condition
 from db.enums import StaffKind
 from db.models import Branch, Customer, Pit, Staff, Vehicle
 
@@ -58,25 +58,19 @@ def branch_resources(session: Session, viewer: Viewer, branch_id: int) -> Branch
         advisors=[(i, f"[{c}] {n}") for i, k, c, n in staff if k == StaffKind.SERVICE_ADVISOR])
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def find_customers_for_booking(session: Session, viewer: Viewer, branch_id: int, text: str,
                                limit: int = 20) -> list[CustomerHit]:
-    """Customers of the branch whose name contains the text, or whose mobile contains its digits
-    (08... typed locally matches the stored +628...). Each with its vehicles."""
+    """Customers of the branch whose name contains the text or whose mobile matches it (the lead list's
+    matching: 08... typed locally finds the stored +628...). Each with its vehicles."""
     viewer.require(Perm.BOOKING_CHANGE)
     viewer.require_branch(branch_id)
     text = (text or "").strip()
     if len(text) < 2:
         return []
-    conditions = [func.lower(Customer.name).like(f"%{_like_escape(text.lower())}%", escape="\\")]
-    digits = re.sub(r"\D", "", text)
-    if len(digits) >= 4 and len(digits) >= len(text.replace(" ", "").replace("-", "")) - 1:
-        if digits.startswith("0"):
-            digits = "62" + digits[1:]
-        conditions.append(Customer.phone.like(f"%{digits}%"))
+    conditions = [contains(Customer.name, text)]
+    phone = phone_condition(Customer.phone, text)
+    if phone is not None:
+        conditions.append(phone)
     rows = session.execute(
         select(Customer.id, Customer.code, Customer.name, Customer.phone)
         .where(Customer.branch_id == branch_id, Customer.anonymised_at.is_(None), or_(*conditions))

@@ -41,6 +41,8 @@ from core.i18n import register, t
 from core.identifiers import (
     JOB_TYPES,
     kpb_number_of_job,
+    nik_birth_date,
+    nik_gender,
     normalize_frame_no,
     normalize_job_type,
     normalize_plate,
@@ -374,19 +376,10 @@ def _merge_change(changes: dict[int, dict[str, Any]], stored: dict[str, Any], wa
     return moved
 
 
-def _in_scope(viewer: Viewer, branch_id: int) -> bool:
-    return viewer.may_see_branch(branch_id)
-
-
 def _nik_facts(nik: str) -> dict[str, Any]:
-    day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
-    female = day > 40
-    year = 1900 + yy if yy > dt.date.today().year % 100 else 2000 + yy
-    try:
-        birth: dt.date | None = dt.date(year, month, day - 40 if female else day)
-    except ValueError:
-        birth = None
-    return {"province_code": nik[:2], "city_code": nik[:4], "birth_date": birth, "gender": "F" if female else "M"}
+    """What a (validated) NIK says about its holder."""
+    return {"province_code": nik[:2], "city_code": nik[:4], "birth_date": nik_birth_date(nik),
+            "gender": nik_gender(nik)}
 
 
 _CUST_COLS = ("nik", "phone", "address")
@@ -451,7 +444,7 @@ def _upsert_batch(session: Session, viewer: Viewer, kind: str, recs: list[dict[s
                         "nik": None, "phone": None, "address": None}
         if cust is not None:
             r["_cust"] = cust["id"]
-            if (cust["branch_id"] is not None and _in_scope(viewer, cust["branch_id"])
+            if (cust["branch_id"] is not None and viewer.may_see_branch(cust["branch_id"])
                     and _merge_change(cust_changes, cust, {c: r[c] for c in _CUST_COLS if r.get(c)})):
                 changed_customers.add(cust["id"])
             good.append(r)
@@ -512,7 +505,7 @@ def _upsert_batch(session: Session, viewer: Viewer, kind: str, recs: list[dict[s
             target.update(want)
             changed_engines.add(engine)
             continue
-        if not _in_scope(viewer, cur["branch_id"]):
+        if not viewer.may_see_branch(cur["branch_id"]):
             continue
         if _merge_change(veh_changes, cur, want):
             changed_engines.add(engine)
@@ -550,7 +543,7 @@ def _upsert_batch(session: Session, viewer: Viewer, kind: str, recs: list[dict[s
                                          "sale_date": r["sale_date"], "customer_id": None, "number": None})
                 inserts[key].update({c: v for c, v in want.items() if v is not None})
                 main_new.add(key)
-            elif _in_scope(viewer, cur["branch_id"]) and _merge_change(
+            elif viewer.may_see_branch(cur["branch_id"]) and _merge_change(
                     changes, cur, {c: v for c, v in want.items() if v is not None}):
                 main_changed.add(key)
         if inserts:
@@ -573,7 +566,7 @@ def _upsert_batch(session: Session, viewer: Viewer, kind: str, recs: list[dict[s
             if cur is None:
                 inserts[key] = {"branch_id": r["branch_id"], "number": key, **want}
                 main_new.add(key)
-            elif _in_scope(viewer, cur["branch_id"]):
+            elif viewer.may_see_branch(cur["branch_id"]):
                 if _merge_change(changes, cur, {c: v for c, v in want.items() if not (c == "km" and v is None)}):
                     main_changed.add(key)
                     served_vehicles.append(cur["vehicle_id"])

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, aliased
 from core import clock, numbering, settings
 from core.leads import priority_sql
 from core.reference import DEFAULT_ENGINE_CODE, DEFAULT_KPB
-from core.sqlfuncs import add_days, date_iso, text_concat, zero_pad
+from core.sqlfuncs import add_days, date_iso, rowcount, text_concat, zero_pad
 from core.touches import cancel_lead_touches, plan_feedback_calls, plan_lead_touches, plan_monthly_visits
 from db.base import UTCDateTime
 from db.enums import LeadCategory, ServiceKind, Stage
@@ -308,9 +308,4 @@ def expire_kpb_leads(session: Session, today: dt.date) -> int:
                 lost_note="otomatis: masa KPB habis", version=Lead.version + 1)
         .execution_options(include_all_branches=True, synchronize_session=False))
     cancel_lead_touches(session, select(Lead.id).where(Lead.closed_at == now, Lead.lost_reason_id == reason_id))
-    return _rowcount(result)
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an INSERT ... SELECT / UPDATE touched (CursorResult.rowcount; -1 when unknown)."""
-    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+    return rowcount(result)

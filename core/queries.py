@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import clock, identifiers
 from core.access import Perm, Viewer
 from core.customers import require_cddb
 from core.errors import DomainError, NotFound, ValidationError
+from core.sqlfilters import contains, in_branches, phone_condition, prefix, visible_branch_ids
 from db.enums import ContactStatus, Priority, ServiceKind, StaffKind, Stage, Temperature
 from db.models import Branch, Customer, FollowUp, Lead, LostReason, Occupation, Staff, Vehicle
 
@@ -29,61 +30,13 @@ SORTS: tuple[Sort, ...] = ("created_desc", "deadline_asc", "number_asc")
 OPPORTUNITY_STAGES = (Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3, Stage.WON, Stage.LOST)
 
 
-# --- Branch scope -------------------------------------------------------------------------------
-
-
-def visible_branch_ids(viewer: Viewer, requested: Iterable[int] | None = None) -> frozenset[int] | None:
-    """The branches a query may read: the requested ones the viewer may see (a branch user never
-    gets another branch, whatever it asks for), all of the viewer's when none is requested.
-    None = every branch (head office asking for all)."""
-    wanted = frozenset(requested or ())
-    if viewer.all_branches:
-        return wanted or None
-    return wanted & viewer.branch_ids if wanted else viewer.branch_ids
-
-
-def _in_scope(column: Any, branch_ids: frozenset[int] | None) -> ColumnElement[bool]:
-    if branch_ids is None:
-        return true()  # head office: every branch
-    if not branch_ids:
-        return false()
-    return column.in_(sorted(branch_ids))
+# --- NIK ----------------------------------------------------------------------------------------
 
 
 def _show_nik(viewer: Viewer, nik: str | None) -> str:
     if not nik:
         return ""
     return nik if viewer.can(Perm.NIK_FULL) else identifiers.mask_nik(nik)
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _contains(column: Any, text: str) -> ColumnElement[bool]:
-    return column.ilike(f"%{_like_escape(text)}%", escape="\\")
-
-
-def _prefix(column: Any, text: str) -> ColumnElement[bool]:
-    return column.like(f"{_like_escape(text)}%", escape="\\")
-
-
-def _phone_condition(column: Any, text: str) -> ColumnElement[bool] | None:
-    """Phones are stored as E.164 (+628...): a whole number matches exactly, a partial one typed
-    as people do (0858..., 62858...) as a prefix of the E.164 form."""
-    compact = "".join(ch for ch in text if ch not in " -.()")
-    try:
-        return column == identifiers.normalize_phone(compact)
-    except ValidationError:
-        pass
-    digits = compact.lstrip("+")
-    if not digits.isdigit() or len(digits) < 4:
-        return None
-    if digits.startswith("0"):
-        return _prefix(column, "+62" + digits[1:])
-    if digits.startswith("62"):
-        return _prefix(column, "+" + digits)
-    return _contains(column, digits)
 
 
 # --- Lead list ----------------------------------------------------------------------------------
@@ -148,20 +101,20 @@ def _search_condition(text: str) -> ColumnElement[bool] | None:
     if not text:
         return None
     upper = text.upper()
-    conditions: list[ColumnElement[bool]] = [_contains(Lead.number, upper), _contains(Lead.contact_name, upper)]
-    phone = _phone_condition(Lead.phone, text)
+    conditions: list[ColumnElement[bool]] = [contains(Lead.number, upper), contains(Lead.contact_name, upper)]
+    phone = phone_condition(Lead.phone, text)
     if phone is not None:
         conditions.append(phone)
     with contextlib.suppress(ValidationError):
-        conditions.append(_prefix(Lead.plate, identifiers.normalize_plate(text)))  # 'KT 2146' finds KT 2146 FK
+        conditions.append(prefix(Lead.plate, identifiers.normalize_plate(text)))  # 'KT 2146' finds KT 2146 FK
     compact = upper.replace(" ", "").replace("-", "")
     if len(compact) >= 4 and compact.isalnum():
-        conditions.append(_prefix(Lead.engine_no, compact))
+        conditions.append(prefix(Lead.engine_no, compact))
     return or_(*conditions)
 
 
 def _lead_conditions(viewer: Viewer, f: LeadFilter) -> list[ColumnElement[bool]]:
-    conditions = [_in_scope(Lead.branch_id, visible_branch_ids(viewer, f.branch_ids))]
+    conditions = [in_branches(Lead.branch_id, visible_branch_ids(viewer, f.branch_ids))]
     search = _search_condition(f.text)
     if search is not None:
         conditions.append(search)
@@ -215,7 +168,7 @@ def stage_counts(session: Session, viewer: Viewer, branch_ids: Iterable[int] | N
     scope = visible_branch_ids(viewer, branch_ids)
     counts = dict.fromkeys(Stage, 0)
     for stage, n in session.execute(
-            select(Lead.stage, func.count(Lead.id)).where(_in_scope(Lead.branch_id, scope)).group_by(Lead.stage)):
+            select(Lead.stage, func.count(Lead.id)).where(in_branches(Lead.branch_id, scope)).group_by(Lead.stage)):
         counts[stage] = n
     return counts
 
@@ -301,7 +254,7 @@ def lead_detail(session: Session, viewer: Viewer, lead_id: int) -> LeadDetail:
         .join(Branch, Branch.id == Lead.branch_id)
         .outerjoin(Occupation, Occupation.id == Lead.occupation_id)
         .outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
-        .where(Lead.id == lead_id, _in_scope(Lead.branch_id, visible_branch_ids(viewer)))
+        .where(Lead.id == lead_id, in_branches(Lead.branch_id, visible_branch_ids(viewer)))
     ).first()
     if row is None:
         raise NotFound("error.not_found", what="Lead")
@@ -382,15 +335,15 @@ def find_customers(session: Session, viewer: Viewer, text: str, limit: int = 20)
     if len(text) < 2:
         return []
     upper = text.upper()
-    conditions = [_contains(Customer.name, upper), _prefix(Customer.code, upper)]
-    phone = _phone_condition(Customer.phone, text)
+    conditions = [contains(Customer.name, upper), prefix(Customer.code, upper)]
+    phone = phone_condition(Customer.phone, text)
     if phone is not None:
         conditions.append(phone)
     digits = text.replace(" ", "").replace(".", "")
     if digits.isdigit() and len(digits) >= 6:
-        conditions.append(_prefix(Customer.nik, digits))
+        conditions.append(prefix(Customer.nik, digits))
     customers = session.scalars(
-        select(Customer).where(or_(*conditions), _in_scope(Customer.branch_id, visible_branch_ids(viewer)))
+        select(Customer).where(or_(*conditions), in_branches(Customer.branch_id, visible_branch_ids(viewer)))
         .order_by(Customer.name, Customer.id).limit(max(1, min(limit, 100))))
     return [_customer_hit(viewer, c) for c in customers]
 
@@ -398,7 +351,7 @@ def find_customers(session: Session, viewer: Viewer, text: str, limit: int = 20)
 def customer_by_id(session: Session, viewer: Viewer, customer_id: int) -> CustomerHit:
     viewer.require(Perm.CUSTOMER_VIEW)
     customer = session.scalar(select(Customer).where(
-        Customer.id == customer_id, _in_scope(Customer.branch_id, visible_branch_ids(viewer))))
+        Customer.id == customer_id, in_branches(Customer.branch_id, visible_branch_ids(viewer))))
     if customer is None:
         raise NotFound("error.not_found", what="Customer")
     return _customer_hit(viewer, customer)
@@ -426,7 +379,7 @@ def vehicles_of(session: Session, viewer: Viewer, customer_id: int) -> list[Vehi
         select(Customer.id, Vehicle.id, Vehicle.engine_no, Vehicle.plate, Vehicle.unit_name, Vehicle.colour,
                Vehicle.purchase_date)
         .outerjoin(Vehicle, Vehicle.customer_id == Customer.id)
-        .where(Customer.id == customer_id, _in_scope(Customer.branch_id, scope))
+        .where(Customer.id == customer_id, in_branches(Customer.branch_id, scope))
         .order_by(Vehicle.id)).all()
     if not rows:
         raise NotFound("error.not_found", what="Customer")
@@ -444,7 +397,7 @@ def branches(session: Session, viewer: Viewer) -> list[Option]:
     """The active branches the viewer may pick."""
     return [Option(i, f"[{code}] {name}", code) for i, code, name in session.execute(
         select(Branch.id, Branch.code, Branch.name)
-        .where(Branch.active.is_(True), _in_scope(Branch.id, visible_branch_ids(viewer)))
+        .where(Branch.active.is_(True), in_branches(Branch.id, visible_branch_ids(viewer)))
         .order_by(Branch.code))]
 
 

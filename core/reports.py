@@ -27,7 +27,7 @@ from core import audit, clock, identifiers
 from core.access import Perm, Viewer
 from core.errors import ValidationError
 from core.pipeline import STAGE_LABEL
-from core.queries import _in_scope, visible_branch_ids
+from core.sqlfilters import in_branches, visible_branch_ids
 from db.enums import ContactStatus, ServiceKind, Stage, Temperature
 from db.models import Branch, Lead, LostReason, Occupation
 
@@ -102,7 +102,7 @@ def _period(session: Session, f: ReportFilter) -> ColumnElement[bool] | None:
 
 def _conditions(session: Session, viewer: Viewer, f: ReportFilter, *, with_kind: bool = True
                 ) -> list[ColumnElement[bool]]:
-    conditions = [_in_scope(Lead.branch_id, visible_branch_ids(viewer, f.branch_ids))]
+    conditions = [in_branches(Lead.branch_id, visible_branch_ids(viewer, f.branch_ids))]
     if with_kind:
         if f.kind == "leads":
             conditions.append(Lead.stage == Stage.LEAD)

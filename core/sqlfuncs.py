@@ -73,3 +73,8 @@ def text_concat(*parts: ColumnElement[Any] | str) -> ColumnElement[Any]:
         out = piece if out is None else out.concat(piece)
     assert out is not None
     return out
+
+
+def rowcount(result: Any) -> int:
+    """Rows an INSERT ... SELECT / UPDATE touched (CursorResult.rowcount; -1, unknown, counts as 0)."""
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)

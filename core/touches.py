@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, insert, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import clock, settings
-from core.sqlfuncs import add_days, text_concat
+from core.sqlfuncs import add_days, rowcount, text_concat
 from db.base import UTCDateTime
 from db.enums import Channel, TouchKind, TouchState
 from db.models import Booking, BranchRing, Customer, Lead, Touch, Vehicle, WorkOrder
@@ -30,7 +30,7 @@ def _insert_touches(session: Session, select_stmt: Any) -> int:
         # psycopg reports no row count (-1) for a parametrised INSERT ... SELECT: count what it returns.
         inserted = stmt.returning(Touch.id).cte("inserted")
         return session.scalar(select(func.count()).select_from(inserted)) or 0
-    return _rowcount(session.execute(stmt))
+    return rowcount(session.execute(stmt))
 
 
 def _not_planned(key: Any) -> Any:
@@ -106,7 +106,7 @@ def cancel_lead_touches(session: Session, leads: Any) -> int:
                             Touch.kind.in_([TouchKind.MESSAGE_H7, TouchKind.CALL_H3, TouchKind.VISIT]))
         .values(state=TouchState.CANCELLED)
         .execution_options(include_all_branches=True, synchronize_session=False))
-    return _rowcount(result)
+    return rowcount(result)
 
 
 def cancel_booking_touches(session: Session, booking_id: int) -> int:
@@ -114,7 +114,7 @@ def cancel_booking_touches(session: Session, booking_id: int) -> int:
         update(Touch).where(Touch.state == TouchState.PLANNED, Touch.booking_id == booking_id)
         .values(state=TouchState.CANCELLED)
         .execution_options(include_all_branches=True, synchronize_session=False))
-    return _rowcount(result)
+    return rowcount(result)
 
 
 def _text() -> Any:
@@ -125,8 +125,3 @@ def _text() -> Any:
 
 def count_planned(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Touch).where(Touch.state == TouchState.PLANNED)) or 0
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an INSERT ... SELECT / UPDATE touched (CursorResult.rowcount; -1 when unknown)."""
-    return max(int(getattr(result, "rowcount", 0) or 0), 0)

@@ -13,6 +13,7 @@ from core import clock
 from core.access import Perm, Viewer
 from core.errors import DomainError, NotFound
 from core.i18n import register
+from core.sqlfilters import in_branches, visible_branch_ids
 from db.enums import TouchKind, TouchState
 from db.models import Branch, Customer, Lead, Touch, Vehicle
 
@@ -50,22 +51,13 @@ class Worklist:
     overdue_by_kind: dict[TouchKind, int] = field(default_factory=dict)
 
 
-def _scope(viewer: Viewer, branch_ids: list[int] | None) -> list[int] | None:
-    """The branches asked for, never more than the viewer's; None = all (head office, no filter)."""
-    if branch_ids is None:
-        return None if viewer.all_branches else sorted(viewer.branch_ids)
-    return [b for b in branch_ids if viewer.may_see_branch(b)]
-
-
 def worklist(session: Session, viewer: Viewer, day: dt.date, *, branch_ids: list[int] | None = None,
              kinds: list[TouchKind] | None = None, assigned_user_id: int | None = None,
              page: int = 0, page_size: int = 50) -> Worklist:
     """Planned touches due on or before `day` (earlier ones are overdue: they count against the SLA)."""
     viewer.require(Perm.LEAD_VIEW)
-    scope = _scope(viewer, branch_ids)
-    where = [Touch.state == TouchState.PLANNED, Touch.due_on <= day]
-    if scope is not None:
-        where.append(Touch.branch_id.in_(scope))
+    where = [Touch.state == TouchState.PLANNED, Touch.due_on <= day,
+             in_branches(Touch.branch_id, visible_branch_ids(viewer, branch_ids))]
     if assigned_user_id is not None:
         where.append(Lead.assigned_user_id == assigned_user_id)
     counts_q = select(Touch.kind, func.count(), func.sum(case((Touch.due_on < day, 1), else_=0))).where(*where)

@@ -1,0 +1,61 @@
+"""WHERE-clause builders every read query shares: the viewer's branch scope, and the search box's
+LIKE, prefix and phone matching (phones are stored E.164)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, true
+
+from core import identifiers
+from core.access import Viewer
+from core.errors import ValidationError
+
+
+def visible_branch_ids(viewer: Viewer, requested: Iterable[int] | None = None) -> frozenset[int] | None:
+    """The branches a query may read: the requested ones the viewer may see (a branch user never
+    gets another branch, whatever it asks for), all of the viewer's when none is requested.
+    None = every branch (head office asking for all)."""
+    wanted = frozenset(requested or ())
+    if viewer.all_branches:
+        return wanted or None
+    return wanted & viewer.branch_ids if wanted else viewer.branch_ids
+
+
+def in_branches(column: Any, branch_ids: frozenset[int] | None) -> ColumnElement[bool]:
+    if branch_ids is None:
+        return true()  # head office: every branch
+    if not branch_ids:
+        return false()
+    return column.in_(sorted(branch_ids))
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(column: Any, text: str) -> ColumnElement[bool]:
+    return column.ilike(f"%{like_escape(text)}%", escape="\\")
+
+
+def prefix(column: Any, text: str) -> ColumnElement[bool]:
+    return column.like(f"{like_escape(text)}%", escape="\\")
+
+
+def phone_condition(column: Any, text: str) -> ColumnElement[bool] | None:
+    """Phones are stored as E.164 (+628...): a whole number matches exactly, a partial one typed
+    as people do (0858..., 62858...) as a prefix of the E.164 form."""
+    compact = "".join(ch for ch in text if ch not in " -.()")
+    try:
+        return column == identifiers.normalize_phone(compact)
+    except ValidationError:
+        pass
+    digits = compact.lstrip("+")
+    if not digits.isdigit() or len(digits) < 4:
+        return None
+    if digits.startswith("0"):
+        return prefix(column, "+62" + digits[1:])
+    if digits.startswith("62"):
+        return prefix(column, "+" + digits)
+    return contains(column, digits)
