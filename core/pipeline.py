@@ -57,6 +57,11 @@ STAGE_OF_FOLLOWUP = {1: Stage.FU1, 2: Stage.FU2, 3: Stage.FU3}
 STAGE_BEFORE = {1: Stage.NEW, 2: Stage.FU1, 3: Stage.FU2}
 STAGE_LABEL = {Stage.LEAD: "Lead", Stage.NEW: "New", Stage.FU1: "Follow Up 1", Stage.FU2: "Follow Up 2",
                Stage.FU3: "Follow Up 3", Stage.WON: "Won", Stage.LOST: "Lost"}
+# The seed's display names for the opportunity status and the contact outcome (screens and reports).
+TEMPERATURE_LABEL = {Temperature.HOT: "HOT PROSPECT", Temperature.MEDIUM: "MEDIUM PROSPECT",
+                     Temperature.COLD: "COLD PROSPECT"}
+CONTACT_LABEL = {ContactStatus.TERHUBUNG: "Terhubung", ContactStatus.TIDAK_TERHUBUNG: "Tidak Terhubung",
+                 ContactStatus.REJECTED: "Rejected"}
 
 
 def temperature_from_promise(done_on: dt.date, promised: dt.date) -> Temperature:

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from core import audit, clock, identifiers
 from core.access import Perm, Viewer
 from core.errors import ValidationError
-from core.pipeline import STAGE_LABEL
+from core.pipeline import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.sqlfilters import in_branches, visible_branch_ids
-from db.enums import ContactStatus, ServiceKind, Stage, Temperature
+from db.enums import ServiceKind, Stage, Temperature
 from db.models import Branch, Lead, LostReason, Occupation
 
 Kind = Literal["all", "leads", "opportunity"]
@@ -46,10 +46,8 @@ LAPORAN_COLUMNS: tuple[str, ...] = (
 )
 
 _STAGE_TEXT = {s.value: STAGE_LABEL[s] for s in Stage}
-_TEMPERATURE_TEXT = {Temperature.HOT.value: "HOT PROSPECT", Temperature.MEDIUM.value: "MEDIUM PROSPECT",
-                     Temperature.COLD.value: "COLD PROSPECT"}
-_CONTACT_TEXT = {ContactStatus.TERHUBUNG.value: "Terhubung", ContactStatus.TIDAK_TERHUBUNG.value: "Tidak Terhubung",
-                 ContactStatus.REJECTED.value: "Rejected"}
+_TEMPERATURE_TEXT = {t.value: label for t, label in TEMPERATURE_LABEL.items()}
+_CONTACT_TEXT = {c.value: label for c, label in CONTACT_LABEL.items()}
 _SERVICE_TEXT = {ServiceKind.KPB.value: "KPB", ServiceKind.REG.value: "Regular"}
 
 

@@ -22,10 +22,8 @@ from ui import context, fmt
 T = TypeVar("T")
 
 STAGE_LABEL: dict[Stage, str] = {s: pipeline.STAGE_LABEL[s] for s in Stage}
-TEMPERATURE_LABEL = {Temperature.HOT: "HOT PROSPECT", Temperature.MEDIUM: "MEDIUM PROSPECT",
-                     Temperature.COLD: "COLD PROSPECT"}
-CONTACT_LABEL = {ContactStatus.TERHUBUNG: "Terhubung", ContactStatus.TIDAK_TERHUBUNG: "Tidak Terhubung",
-                 ContactStatus.REJECTED: "Rejected"}
+TEMPERATURE_LABEL = pipeline.TEMPERATURE_LABEL
+CONTACT_LABEL = pipeline.CONTACT_LABEL
 CHANNEL_LABEL = {Channel.CALL: "Telepon", Channel.WHATSAPP: "WhatsApp", Channel.SMS: "SMS",
                  Channel.VISIT: "Kunjungan"}
 REASONS_TO_COME = ["Telp Reminder", "WA Reminder", "Inisiatif Sendiri", "Lainnya"]
