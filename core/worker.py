@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -58,9 +59,8 @@ def finish(db: Database, run_id: int, result: dict[str, Any] | None = None, erro
             error=error))
 
 
-def run_due_jobs(db: Database, worker: str | None = None) -> list[str]:
-    """Run every job that is due now and not yet done; returns what ran."""
-    worker = worker or worker_name()
+def run_leadgen(db: Database, worker: str) -> list[str]:
+    """The daily lead engine run, once per time zone and local day."""
     ran = []
     with db.session(None, system=True) as s:
         zones = sorted(set(s.scalars(select(Branch.timezone).where(Branch.active.is_(True)))))
@@ -78,6 +78,24 @@ def run_due_jobs(db: Database, worker: str | None = None) -> list[str]:
         except Exception as e:  # a failed run is recorded and retried after STALE_AFTER
             finish(db, run_id, error=repr(e))
             log.exception("leadgen %s %s failed", tz, key)
+    return ran
+
+
+# Every job the worker runs on each tick: a function (db, worker name) -> what it did. Each job claims
+# its own work (JobRun rows or row-level claims), so any number of workers can run the same list.
+Job = Callable[[Database, str], list[str]]
+JOBS: list[Job] = [run_leadgen]
+
+
+def run_due_jobs(db: Database, worker: str | None = None) -> list[str]:
+    """Run every job that is due now and not yet done; returns what ran."""
+    worker = worker or worker_name()
+    ran: list[str] = []
+    for job in JOBS:
+        try:
+            ran.extend(job(db, worker))
+        except Exception:  # one broken job must not stop the others
+            log.exception("job %s failed", getattr(job, "__name__", job))
     return ran
 
 
