@@ -31,6 +31,7 @@ class Perm(enum.StrEnum):
     REPORT_EXPORT = "report.export"
     SETTINGS_MANAGE = "settings.manage"  # master data, users, rules
     AUDIT_VIEW = "audit.view"
+    PRIVACY_MANAGE = "privacy.manage"  # UU PDP: consent records, export and anonymise a customer
     ALL_BRANCHES = "branch.all"
 
 

@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 import bcrypt
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import clock, settings
@@ -137,12 +137,35 @@ def viewer_for_session(session: Session, token: str | None) -> Viewer | None:
     now = clock.now()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
+    if now - row.last_seen_at > dt.timedelta(minutes=settings.get(session, "auth.idle_minutes")):
+        return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
     if user.sessions_valid_after is not None and row.created_at < user.sessions_valid_after:
         return None
     return viewer_for_user(session, user)
+
+
+# last_seen_at is written at most this often: not one UPDATE per click.
+KEEP_ALIVE_EVERY = dt.timedelta(seconds=60)
+
+
+def check_session(session: Session, token: str | None) -> Viewer | None:
+    """Every run of the app: the live session's viewer (its idle clock restarted), or None when it
+    ended, expired (absolute or idle) or was revoked; a dead session is marked revoked."""
+    viewer = viewer_for_session(session, token)
+    row = session.get(AuthSession, token) if token else None
+    if row is None:
+        return None
+    now = clock.now()
+    if viewer is None:
+        if row.revoked_at is None:
+            row.revoked_at = now
+        return None
+    if now - row.last_seen_at >= KEEP_ALIVE_EVERY:
+        row.last_seen_at = now
+    return viewer
 
 
 def viewer_for_user(session: Session, user: User) -> Viewer:
@@ -165,7 +188,15 @@ def cookie_still_valid(session: Session, username: str, issued_at: dt.datetime) 
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active:
         return False
-    return user.sessions_valid_after is None or issued_at >= user.sessions_valid_after
+    if user.sessions_valid_after is not None and issued_at < user.sessions_valid_after:
+        return False
+    # The cookie must not outlive the session limits either: reopening the browser after the idle
+    # time, or past the absolute limit of the login that set the cookie, asks for the password again.
+    now = clock.now()
+    if issued_at + dt.timedelta(hours=settings.get(session, "auth.session_hours")) <= now:
+        return False
+    last_seen = session.scalar(select(func.max(AuthSession.last_seen_at)).where(AuthSession.user_id == user.id))
+    return last_seen is not None and now - last_seen <= dt.timedelta(minutes=settings.get(session, "auth.idle_minutes"))
 
 
 def end_session(session: Session, token: str) -> None:

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock, numbering, settings
 from core.access import Perm, Viewer
+from core.concurrency import check_version
 from core.errors import DomainError, NotFound, ValidationError
 from core.i18n import register
-from core.leads import check_version
 from core.touches import cancel_booking_touches, plan_booking_confirmation
 from core.workorders import record_work_order
 from db.enums import BookingState, ServiceKind, StaffKind, Stage
@@ -170,7 +170,9 @@ def create_booking(session: Session, viewer: Viewer, data: BookingInput) -> Book
     session.add(booking)
     session.flush()
     plan_booking_confirmation(session, booking, branch.timezone)
-    audit.record(session, viewer, "booking.create", booking)
+    audit.record(session, viewer, "booking.create", booking, changes={
+        "state": [None, booking.state], "booking_at": [None, at], "pit_id": [None, booking.pit_id],
+        "mechanic_id": [None, booking.mechanic_id], "customer_id": [None, booking.customer_id]})
     return booking
 
 

@@ -10,14 +10,14 @@ from typing import Any
 from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session, aliased
 
-from core import audit, clock, numbering
+from core import audit, clock, concurrency, numbering
 from core.access import Perm, Viewer
 from core.customers import CustomerInput, clean_customer_fields, require_cddb, update_customer
 from core.errors import DomainError, MultipleErrors, NotFound, ValidationError
 from core.i18n import register
 from core.touches import plan_lead_touches
 from db.enums import LeadCategory, Priority, ServiceKind, Stage
-from db.models import AuditLog, Booking, Branch, Customer, Lead, User, Vehicle, WorkOrder
+from db.models import Booking, Branch, Customer, Lead, Vehicle, WorkOrder
 
 register({
     "lead.required": {"id": "wajib diisi", "en": "is required"},
@@ -99,16 +99,8 @@ def check_open(lead: Lead) -> None:
 
 
 def check_version(session: Session, obj: Lead | Booking, expected_version: int | None) -> None:
-    """Optimistic concurrency: refuse a save made on a stale copy, naming who changed it and when."""
-    if expected_version is None or obj.version == expected_version:
-        return
-    last = session.execute(
-        select(User.full_name, AuditLog.at).outerjoin(User, User.id == AuditLog.user_id)
-        .where(AuditLog.object_type == type(obj).__tablename__, AuditLog.object_id == obj.id)
-        .order_by(AuditLog.id.desc()).limit(1)).first()
-    who = (last[0] if last and last[0] else "sistem")
-    when = last[1] if last else obj.updated_at
-    raise DomainError("error.stale", user=who, at=clock.local(when, "Asia/Jakarta").strftime("%d/%m/%Y %H:%M WIB"))
+    """Optimistic concurrency: refuse a save made on a stale copy (see core.concurrency)."""
+    concurrency.check_version(session, obj, expected_version)
 
 
 def lead_for_change(session: Session, viewer: Viewer, lead_id: int, expected_version: int | None) -> Lead:

@@ -63,8 +63,8 @@ def gate() -> Viewer | None:
     """Returns the logged-in viewer, or draws the login form and returns None."""
     token = st.session_state.get(context.TOKEN_KEY)
     if token:
-        with context.database().session(None, system=True) as s:
-            viewer = auth.viewer_for_session(s, token)
+        with context.database().transaction(None, system=True) as s:
+            viewer = auth.check_session(s, token)  # revoked, disabled, expired or idle: None
         if viewer is not None:
             st.session_state[context.VIEWER_KEY] = viewer
             return viewer
