@@ -40,7 +40,8 @@ if [[ -z "${H23_COOKIE_KEY:-}" ]] && ! grep -qs '^cookie_key' .streamlit/secrets
 fi
 
 # ---------------------------------------------------------------- worker + app
-STREAMLIT=("$PY" -m streamlit run app.py
+# web/asgi.py is app.py served by st.App together with our HTTP routes (/healthz, provider webhooks).
+STREAMLIT=("$PY" -m streamlit run web/asgi.py
     --server.port "$PORT" --server.address "$ADDRESS" --server.headless true)
 
 URL_HOST="$ADDRESS"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,8 +13,9 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.access import Perm, Viewer
 from core.errors import NotFound
-from core.identifiers import wa_me_digits
 from core.leads import convert_to_opportunity, get_lead
+from core.messaging import templates
+from core.messaging.providers import manual
 from core.pipeline import FollowUpInput, edit_current_followup, enter_followup, mark_lost
 from core.worklist import WorkItem, complete_touch
 from db.enums import Channel, ContactStatus, Stage, Temperature, TouchKind
@@ -103,34 +103,19 @@ def log_outcome(session: Session, viewer: Viewer, touch_id: int, outcome: Outcom
 # --- The reminder the admin sends -----------------------------------------------------------------
 
 
-def _d(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "-"
-
-
-def message_text(kind: TouchKind, item: WorkItem, branch_name: str) -> str:
-    """The Indonesian text for the WhatsApp link (the admin can still edit it before sending)."""
-    name = item.customer_name or "Pelanggan"
-    unit = f"{item.unit_name or 'Honda'}" + (f" ({item.plate})" if item.plate else "")
-    hello = f"Halo Bapak/Ibu {name}, "
-    if kind == TouchKind.FEEDBACK_H3:
-        return (f"{hello}terima kasih telah melakukan servis motor {unit} di AHASS {branch_name}. "
-                "Bagaimana hasil servisnya? Kritik dan saran Anda sangat berarti bagi kami.")
-    if kind == TouchKind.BOOKING_CONFIRM:
-        return (f"{hello}kami mengingatkan booking servis motor {unit} Anda di AHASS {branch_name} "
-                f"pada {_d(item.due_on)}. Kami tunggu kedatangannya. Terima kasih.")
-    if kind == TouchKind.VISIT:
-        return (f"{hello}AHASS {branch_name} siap melayani servis kunjungan (home service) untuk motor {unit} "
-                "Anda. Balas pesan ini untuk mengatur jadwalnya. Terima kasih.")
-    if item.kpb_number:
-        return (f"{hello}servis KPB {item.kpb_number} motor {unit} Anda berlaku sampai {_d(item.deadline)}. "
-                f"Yuk booking servis di AHASS {branch_name} agar tidak antre. Terima kasih.")
-    return (f"{hello}motor {unit} Anda sudah waktunya servis berkala pada {_d(item.deadline or item.due_on)}. "
-            f"Yuk booking servis di AHASS {branch_name} agar motor tetap prima. Terima kasih.")
+def message_text(kind: TouchKind, item: WorkItem, branch_name: str, body: str | None = None, *,
+                 branch_phone: str | None = None, booking: str | None = None) -> str:
+    """The Indonesian text for the WhatsApp link (the admin can still edit it before sending): the
+    branch's template for the kind (`body`, set by head office) or the default, with its variables."""
+    body = body or templates.default_body(kind, kpb=item.kpb_number)
+    return templates.render(body, templates.MessageVars(
+        nama=item.customer_name, unit=item.unit_name, plat=item.plate, kpb=item.kpb_number,
+        deadline=item.deadline or item.due_on, cabang=branch_name, telepon_cabang=branch_phone, booking=booking))
 
 
 def wa_link(phone_e164: str, text: str) -> str:
     """A wa.me link the user's phone opens, with the text already written."""
-    return f"https://wa.me/{wa_me_digits(phone_e164)}?text={quote(text, safe='')}"
+    return manual.wa_me_link(phone_e164, text)
 
 
 def tel_link(phone_e164: str) -> str:

@@ -1,0 +1,113 @@
+"""Pesan Otomatis: per-branch figures (sent, delivered, read, failed, cost) for admins and heads; for
+head office also each branch's channels, sending hours, frequency cap and message templates with a
+preview. Rules live in core.messaging."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from core import clock
+from core.access import Perm
+from core.errors import DomainError
+from core.messaging import config as mcfg
+from core.messaging import stats, templates
+from db.enums import TouchKind
+from ui import context, fmt
+from ui.today_widgets import KIND_LABEL
+
+FLASH = "messaging_flash"
+
+viewer = context.require(Perm.REPORT_VIEW)
+st.title("Pesan Otomatis")
+if st.session_state.get(FLASH):
+    st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
+
+options, chosen = context.branch_choice(viewer)
+if not options:
+    st.info("Anda belum terdaftar di cabang mana pun.")
+    st.stop()
+
+# --- Figures per branch ------------------------------------------------------------------------------
+st.subheader("Ringkasan per cabang")
+today = clock.today_in("Asia/Jakarta")
+period = st.date_input("Periode", value=(today - dt.timedelta(days=29), today), format="DD/MM/YYYY",
+                       key="msg_period")
+since, until = (period[0], period[-1]) if isinstance(period, tuple) and period else (today, today)
+with context.read_session(viewer) as session:
+    figures = stats.branch_stats(session, viewer, since, until, chosen)
+if figures:
+    st.dataframe(pd.DataFrame([{
+        "Cabang": f"[{f.code}] {f.name}", "Antre": f.queued, "Terkirim": f.sent, "Sampai": f.delivered,
+        "Dibaca": f.read, "Gagal": f.failed, "Perkiraan biaya": fmt.rupiah(f.cost)} for f in figures]),
+        hide_index=True, width="stretch")
+else:
+    st.caption(f"Belum ada pesan otomatis {fmt.date_id(since)} - {fmt.date_id(until)}.")
+
+if not viewer.can(Perm.SETTINGS_MANAGE):
+    st.stop()
+
+# --- Head office: a branch's settings ----------------------------------------------------------------
+st.divider()
+st.subheader("Pengaturan cabang")
+creds = mcfg.credentials_from_env()
+st.caption(("WhatsApp API: siap" if creds.whatsapp_ready else "WhatsApp API: belum diatur (H23_WA_TOKEN)")
+           + " · " + ("SMS gateway: siap" if creds.sms_ready else "SMS gateway: belum diatur (H23_SMS_URL)"))
+by_id = {o.id: o for o in options}
+branch_id = st.selectbox("Cabang", list(by_id), format_func=lambda i: by_id[i].label, key="msg_branch",
+                         index=list(by_id).index(chosen[0]) if chosen and chosen[0] in by_id else 0)
+with context.read_session(viewer) as session:
+    current = mcfg.branch_messaging(session, branch_id)
+    tpl = templates.branch_templates(session, branch_id)
+
+with st.form(f"msg_settings_{branch_id}"):
+    st.markdown("**Saluran per jenis kontak**")
+    channels = {}
+    for col, kind in zip(st.columns(len(mcfg.AUTO_KINDS)), mcfg.AUTO_KINDS, strict=True):
+        channels[kind.value] = col.selectbox(KIND_LABEL[kind], mcfg.CHANNELS,
+                                             index=mcfg.CHANNELS.index(current.channel_for(kind)),
+                                             format_func=mcfg.CHANNEL_LABEL.__getitem__,
+                                             key=f"msg_ch_{branch_id}_{kind.value}")
+    c1, c2, c3, c4 = st.columns(4)
+    start = c1.text_input("Jam mulai kirim", current.send_start, help="Waktu lokal cabang, JJ:MM",
+                          key=f"msg_start_{branch_id}")
+    end = c2.text_input("Jam selesai kirim", current.send_end, key=f"msg_end_{branch_id}",
+                        help="Tidak ada pesan terkirim di luar jam ini")
+    cap = c3.number_input("Maks. pesan per customer", 1, 20, current.cap_messages, key=f"msg_cap_{branch_id}")
+    cap_days = c4.number_input("...dalam (hari)", 1, 60, current.cap_days, key=f"msg_capdays_{branch_id}")
+    c5, c6, c7, c8 = st.columns(4)
+    pnid = c5.text_input("WhatsApp phone number ID", current.wa_phone_number_id or "", key=f"msg_pnid_{branch_id}")
+    booking = c6.text_input("Link / nomor booking", current.booking_link or "", help="Isi variabel {booking}",
+                        key=f"msg_booking_{branch_id}")
+    cost_wa = c7.number_input("Biaya WhatsApp (Rp/pesan)", 0, 100_000, current.cost_whatsapp,
+                              key=f"msg_costwa_{branch_id}")
+    cost_sms = c8.number_input("Biaya SMS (Rp/pesan)", 0, 100_000, current.cost_sms, key=f"msg_costsms_{branch_id}")
+    if st.form_submit_button("Simpan pengaturan", type="primary"):
+        context.save_and_rerun(viewer, lambda s: mcfg.save_branch_messaging(
+            s, viewer, branch_id, channels=channels, send_start=start.strip(), send_end=end.strip(),
+            cap_messages=int(cap), cap_days=int(cap_days), wa_phone_number_id=pnid, booking_link=booking,
+            cost_whatsapp=int(cost_wa), cost_sms=int(cost_sms)), FLASH, "Pengaturan pesan disimpan.")
+
+# --- Head office: templates with a preview --------------------------------------------------------------
+st.subheader("Template pesan")
+st.caption("Variabel: " + ", ".join(f"`{{{k}}}` {v}" for k, v in templates.VARIABLES.items()))
+kind = st.selectbox("Jenis kontak", list(TouchKind), format_func=KIND_LABEL.__getitem__, key="msg_tpl_kind")
+t = tpl[kind]
+body = st.text_area("Teks (Bahasa Indonesia)", t.body, height=140, key=f"msg_body_{branch_id}_{kind.value}")
+c1, c2 = st.columns(2)
+wa_name = c1.text_input("Nama template WhatsApp (disetujui Meta)", t.wa_template or "",
+                        key=f"msg_wa_{branch_id}_{kind.value}")
+category = c2.selectbox("Kategori template", ["utility", "marketing"], index=0 if t.wa_category == "utility" else 1,
+                        key=f"msg_cat_{branch_id}_{kind.value}")
+try:
+    preview = templates.render(templates.validate(body), templates.SAMPLE)
+except DomainError as e:  # a typo in a variable: say which, keep the text
+    fmt.show_error(e, viewer.lang)
+else:
+    st.info(preview, icon=":material/visibility:")
+    st.caption(f"Parameter WhatsApp: {len(templates.variables_in(body))} ({{{{1}}}}..)")
+if st.button("Simpan template", key=f"msg_tpl_save_{branch_id}_{kind.value}"):
+    context.save_and_rerun(viewer, lambda s: templates.save_template(s, viewer, branch_id, kind, body, wa_name,
+                                                                     category), FLASH, "Template disimpan.")

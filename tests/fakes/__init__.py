@@ -1,0 +1,1 @@
+"""Local fakes of outside services, spoken to over real HTTP on 127.0.0.1."""
