@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import clock, queries, reports
+from core import clock, export_jobs, queries, reports, settings
 from core.access import Perm
 from core.errors import DomainError
 from core.reports import ReportFilter
@@ -73,8 +76,11 @@ def _export(fmt: str) -> None:
 
         viewer.require(Perm.REPORT_EXPORT)
         with context.read_session(viewer) as session:  # the rows stream; the audit gets its own short write
-            n = (reports.write_xlsx if fmt == "xlsx" else reports.write_csv)(
-                reports.laporan_rows(session, viewer, report_filter), path, reports.LAPORAN_COLUMNS, progress)
+            if fmt == "xlsx":
+                n = reports.write_xlsx(reports.laporan_rows(session, viewer, report_filter), path,
+                                       reports.LAPORAN_COLUMNS, progress)
+            else:  # formatted (PostgreSQL: written) by the database
+                n = reports.write_csv_fast(session, viewer, report_filter, path, progress)
         with context.write_session(viewer) as ws:
             reports.record_export(ws, viewer, report_filter, fmt, n)
         bar.empty()
@@ -88,12 +94,54 @@ def _export(fmt: str) -> None:
                        key=f"rep_download_{fmt}", on_click="ignore")
 
 
+def _queue(fmt: str) -> None:
+    """A large export runs in the worker; the list below shows its progress and, when done, its file."""
+    with context.write_session(viewer) as ws:
+        export_jobs.request_export(ws, viewer, report_filter, fmt, total)
+    st.info("Laporan besar dibuat di latar belakang: lihat kemajuannya di bawah.")
+
+
+def _file_reader(path: Path) -> Callable[[], bytes]:
+    return lambda: path.read_bytes()  # read only when the user clicks
+
+
+@st.fragment(run_every=3)
+def _background_exports() -> None:
+    with context.read_session(viewer) as session:
+        jobs = export_jobs.jobs_for(session, viewer)
+    if not jobs:
+        return
+    st.markdown("**Ekspor latar belakang**")
+    for job in jobs:
+        label = f"{job.created_at.astimezone(ZoneInfo('Asia/Jakarta')):%d/%m/%Y %H:%M}"
+        head = f"{label} · {job.fmt.upper()} · {job.description}"
+        if job.state in ("queued", "running"):
+            share = min(1.0, job.done_rows / job.total) if job.total else 0.0
+            st.progress(share, text=f"{head}: {job.done_rows:,} / {job.total:,} baris".replace(",", "."))
+        elif job.state == "done" and job.path:
+            st.download_button(f"Unduh {job.fmt.upper()} ({job.done_rows:,} baris)".replace(",", "."),
+                               _file_reader(Path(job.path)), file_name=job.file_name or f"laporan.{job.fmt}",
+                               mime=MIME[job.fmt], key=f"rep_job_{job.id}", on_click="ignore", help=head)
+        elif job.state == "failed":
+            st.error(f"{head}: gagal ({job.error or '-'})")
+        else:
+            st.caption(f"{head}: file sudah dihapus (disimpan {keep_hours} jam)")
+
+
 if viewer.can(Perm.REPORT_EXPORT):
+    with context.read_session(viewer) as session:
+        background_rows = settings.get(session, "reports.background_rows")
+        keep_hours = settings.get(session, "reports.export_keep_hours")
+    in_background = total > background_rows
+    if in_background:
+        st.caption(f"Lebih dari {background_rows:,} baris: dibuat di latar belakang, file disimpan "
+                   f"{keep_hours} jam.".replace(",", "."))
     b1, b2, _ = st.columns([1, 1, 4])
     if b1.button("Export Excel", type="primary", key="rep_xlsx", disabled=not total):
-        _export("xlsx")
+        (_queue if in_background else _export)("xlsx")
     if b2.button("Export CSV", key="rep_csv", disabled=not total):
-        _export("csv")
+        (_queue if in_background else _export)("csv")
+    _background_exports()
 
 st.divider()
 st.subheader("Opportunity Status per cabang")

@@ -203,3 +203,29 @@ def test_chart_aggregates(world, known):
     with world.db.session(world.kabeng_sam.scope) as s:
         assert reports.won_lost_by_branch(s, world.kabeng_sam, f) == [("SAM01", 1, 1, 2)]
         assert reports.prospect_status_by_branch(s, world.kabeng_sam, ReportFilter(branch_ids=(world.man.id,))) == []
+
+
+@pytest.mark.parametrize("role", ["ho", "kabeng_sam"])  # full NIK / masked NIK
+def test_csv_rows_formatted_in_sql_match_the_report_rows(world, known, role):
+    viewer = getattr(world, role)
+    with world.db.session(viewer.scope, system=viewer.all_branches) as s:
+        expected = [tuple("" if v is None else str(v) for v in r)
+                    for r in reports.laporan_rows(s, viewer, ReportFilter())]
+        got = [tuple("" if v is None else str(v) for v in r)
+               for part in reports.csv_batches(s, viewer, ReportFilter(), batch=3) for r in part]
+    assert got == expected and len(got) == (7 if role == "ho" else 6)
+
+
+@pytest.mark.parametrize("role", ["ho", "kabeng_sam"])
+def test_csv_export_holds_the_report_rows_on_each_database(world, known, role):
+    """SQLite: SQL-formatted rows through csv.writer; PostgreSQL: the server's own COPY ... CSV."""
+    viewer = getattr(world, role)
+    f = ReportFilter(created_from=D(2020, 7, 1))
+    buf = io.BytesIO()
+    with world.db.session(viewer.scope, system=viewer.all_branches) as s:
+        expected = [["" if v is None else str(v) for v in r] for r in reports.laporan_rows(s, viewer, f)]
+        n = reports.write_csv_fast(s, viewer, f, buf)
+    data = buf.getvalue().decode("utf-8")
+    assert data.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(data[1:])))
+    assert rows[0] == list(LAPORAN_COLUMNS) and rows[1:] == expected and n == len(expected) > 0

@@ -1,0 +1,107 @@
+"""Rekap Mingguan & PICA: the weekly monitoring recap per branch and week (reminded, came for KPB,
+came for regular service, did not come with reasons) and PICA (failed follow-ups by cause per branch
+and admin, with the list behind each number, paged), plus the branch head's xlsx."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import clock, queries, recap
+from core.access import Perm
+from core.errors import DomainError
+from core.recap import CAUSE_LABEL, CAUSES, Period
+from ui import context
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+viewer = context.require(Perm.REPORT_VIEW)
+st.title("Rekap Mingguan & PICA")
+
+with context.read_session(viewer) as session:
+    branch_rows = queries.branches(session, viewer)
+label_of = {o.id: o.label for o in branch_rows}
+today = clock.today_in("Asia/Jakarta")
+monday = today - dt.timedelta(days=today.weekday())
+
+c1, c2, c3 = st.columns(3)
+start = c1.date_input("Minggu dari", value=monday - dt.timedelta(weeks=3), format="DD/MM/YYYY", key="rc_from")
+end = c2.date_input("Sampai", value=today, format="DD/MM/YYYY", key="rc_to")
+branch_ids = c3.multiselect("Cabang", list(label_of), format_func=label_of.__getitem__,
+                            placeholder="Semua cabang", key="rc_branches")
+try:
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
+        raise DomainError("report.period")
+    period = Period(start - dt.timedelta(days=start.weekday()), end, tuple(branch_ids))
+except DomainError:
+    st.error("Tanggal sampai tidak boleh sebelum tanggal dari.")
+    st.stop()
+
+with context.read_session(viewer) as session:
+    weeks = recap.weekly_recap(session, viewer, period)
+    reasons = recap.not_came_reasons(session, viewer, period)
+    pica = recap.pica_summary(session, viewer, period)
+
+
+def _download(df: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button("Unduh CSV", df.to_csv(index=False).encode("utf-8-sig"), file_name=f"{name}.csv",
+                       mime="text/csv", key=key, on_click="ignore")
+
+
+st.subheader("Rekap monitoring follow up reminder service")
+recap_df = pd.DataFrame(
+    [(r.branch, r.week.strftime("%d/%m/%Y"), r.reminded, r.came_kpb, r.came_reg, r.not_came) for r in weeks],
+    columns=["Cabang", "Minggu", "Diingatkan", "Datang KPB", "Datang Reguler", "Tidak datang"])
+if recap_df.empty:
+    st.caption("Belum ada follow up pada periode ini.")
+else:
+    by_week = recap_df.groupby("Minggu", sort=False)[["Diingatkan", "Datang KPB", "Datang Reguler",
+                                                      "Tidak datang"]].sum().reset_index()  # a few rows
+    fig = go.Figure([go.Bar(name=c, x=by_week["Minggu"], y=by_week[c]) for c in by_week.columns[1:]])
+    fig.update_layout(barmode="group", height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10},
+                      legend={"orientation": "h", "y": -0.2})
+    st.plotly_chart(fig, key="rc_chart", width="stretch", config={"displaylogo": False})
+st.dataframe(recap_df, hide_index=True, key="rc_table", width="stretch")
+if not recap_df.empty:
+    _download(recap_df, "rekap-mingguan", "rc_csv")
+
+st.markdown("**Alasan tidak datang**")
+reasons_df = pd.DataFrame([(b, w.strftime("%d/%m/%Y"), why, n) for b, w, why, n in reasons],
+                          columns=["Cabang", "Minggu", "Alasan", "Jumlah"])
+st.dataframe(reasons_df, hide_index=True, key="rc_reasons", width="stretch")
+
+st.subheader("PICA: follow up gagal per cabang dan admin")
+pica_df = pd.DataFrame([(r.branch, r.admin, r.rejected, r.not_connected, r.not_followed, r.total) for r in pica],
+                       columns=["Cabang", "Admin", *CAUSE_LABEL.values(), "Total"])
+st.dataframe(pica_df, hide_index=True, key="rc_pica", width="stretch")
+if pica:
+    _download(pica_df, "pica", "rc_pica_csv")
+    c1, c2, c3 = st.columns([3, 2, 1])
+    row_i = c1.selectbox("Lihat daftar: cabang / admin", range(len(pica)),
+                         format_func=lambda i: f"{pica[i].branch} / {pica[i].admin}", key="rc_row")
+    cause = c2.selectbox("Penyebab", CAUSES, format_func=CAUSE_LABEL.__getitem__, key="rc_cause")
+    chosen = pica[row_i or 0]
+    count = {"rejected": chosen.rejected, "not_connected": chosen.not_connected,
+             "not_followed": chosen.not_followed}[cause]
+    pages = max(1, -(-count // PAGE_SIZE))
+    page = int(c3.number_input("Hal.", min_value=1, max_value=pages, value=1, key="rc_page"))
+    with context.read_session(viewer) as session:
+        items, total = recap.pica_items(session, viewer, period, cause, branch_id=chosen.branch_id,
+                                        user_id=chosen.user_id, page=page, page_size=PAGE_SIZE)
+    st.caption(f"{total} follow up, halaman {page} dari {pages}")
+    st.dataframe(pd.DataFrame([(i.day.strftime("%d/%m/%Y"), i.lead_number, i.customer, i.phone, i.channel, i.note)
+                               for i in items],
+                              columns=["Tanggal", "Nomor", "Customer", "Telepon", "Kanal", "Catatan"]),
+                 hide_index=True, key="rc_items", width="stretch")
+
+if viewer.can(Perm.REPORT_EXPORT):
+    st.divider()
+    if st.button("Siapkan rekap Excel", key="rc_xlsx"):
+        with context.read_session(viewer) as session:
+            data = recap.recap_xlsx(session, viewer, period)
+        st.download_button("Unduh rekap Excel", data, file_name=f"rekap-mingguan-{period.start:%Y%m%d}.xlsx",
+                           mime=XLSX, key="rc_xlsx_download", on_click="ignore")

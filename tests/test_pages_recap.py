@@ -1,0 +1,58 @@
+"""Rekap Mingguan & PICA page through AppTest: the hand-counted recap and PICA tables, the list
+behind a PICA number, branch scope, and the recap workbook only for roles that may export."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import clock
+from tests import recap_fixtures
+from tests.helpers import FIXED_NOW
+
+
+@pytest.fixture
+def leads(world):
+    return recap_fixtures.build(world)
+
+
+def _open(run_page, viewer):
+    with clock.frozen(FIXED_NOW):  # the default period: the four weeks up to 10/07/2020
+        return run_page("pages/recap.py", viewer)
+
+
+def test_head_office_sees_the_recap_and_pica_of_every_branch(world, leads, run_page):
+    at = _open(run_page, world.ho)
+    assert not at.exception, [e.value for e in at.exception]
+    recap_df = at.dataframe[0].value
+    assert list(recap_df["Cabang"]) == ["MAN01", "SAM01", "SAM01"]
+    assert list(recap_df["Diingatkan"]) == [1, 4, 2] and list(recap_df["Datang KPB"]) == [0, 1, 0]
+    pica = at.dataframe[2].value
+    assert list(pica["Admin"]) == ["Admin Manado", "Admin Samarinda", "Kabeng Samarinda"]
+    assert list(pica["Total"]) == [1, 4, 1]
+    assert at.get("plotly_chart")
+
+
+def test_pica_list_behind_a_number(world, leads, run_page):
+    at = _open(run_page, world.ho)
+    at.selectbox(key="rc_row").set_value(1)
+    with clock.frozen(FIXED_NOW):
+        at.selectbox(key="rc_cause").set_value("not_connected").run()
+    items = at.dataframe[3].value
+    assert list(items["Nomor"]) == [leads["D"].number, leads["F"].number]
+    assert list(items["Tanggal"]) == ["30/06/2020", "08/07/2020"]
+
+
+def test_branch_admin_sees_only_their_branch_and_cannot_export(world, leads, run_page):
+    at = _open(run_page, world.admin_sam)
+    assert not at.exception
+    assert set(at.dataframe[0].value["Cabang"]) == {"SAM01"}
+    assert set(at.dataframe[2].value["Cabang"]) == {"SAM01"}
+    assert not [b for b in at.button if b.key == "rc_xlsx"]
+
+
+def test_kabeng_downloads_the_weekly_recap_workbook(world, leads, run_page):
+    at = _open(run_page, world.kabeng_sam)
+    with clock.frozen(FIXED_NOW):
+        at.button(key="rc_xlsx").click().run()
+    assert not at.exception
+    assert at.get("download_button")
