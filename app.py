@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from ui import auth
-from ui.navigation import PAGES, deep_link, pages_for
+from ui.navigation import PAGES, deep_link, pages_for, with_query
 
 # Our pages/ folder is listed in st.navigation below, not auto-discovered: turn the legacy
 # pages-folder mode off from the first run of the process on (see ui.context.require).
@@ -16,8 +16,9 @@ st.set_page_config(page_title="H23 CRM", page_icon=":material/two_wheeler:", lay
 
 # The address the browser asked for (a shared link to a lead or a filtered list): the login and the
 # re-login cookie rerun the app on its default page, so it is remembered here and opened after login.
-if "h23_viewer" not in st.session_state:
-    st.session_state.setdefault("h23_wanted", st.context.url)
+if "h23_viewer" not in st.session_state and "h23_wanted" not in st.session_state:
+    # st.context.url carries no query string: the lead id or filters come from st.query_params.
+    st.session_state["h23_wanted"] = with_query(st.context.url, st.query_params.to_dict())
 
 viewer = auth.gate()
 if viewer is None:

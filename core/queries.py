@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
 
 from core import clock, identifiers
 from core.access import Perm, Viewer
@@ -23,7 +25,7 @@ from core.customers import require_cddb
 from core.errors import DomainError, NotFound, ValidationError
 from core.sqlfilters import contains, in_branches, phone_condition, prefix, visible_branch_ids
 from db.enums import ContactStatus, Priority, ServiceKind, StaffKind, Stage, Temperature
-from db.models import Branch, Customer, FollowUp, Lead, LostReason, Occupation, Staff, Vehicle
+from db.models import Branch, Customer, FollowUp, Lead, LostReason, Occupation, Staff, User, Vehicle
 
 Sort = Literal["created_desc", "deadline_asc", "number_asc"]
 SORTS: tuple[Sort, ...] = ("created_desc", "deadline_asc", "number_asc")
@@ -55,6 +57,9 @@ class LeadFilter:
     created_to: dt.date | None = None  # inclusive
     sort: Sort = "created_desc"
     tz: str = "Asia/Jakarta"  # the day boundaries of created_from/created_to
+    assigned_user_id: int | None = None  # the admin the lead is shared out to
+    unassigned: bool = False  # only leads no admin has yet
+    open_only: bool = False  # only leads not closed (distribution works on these)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ class LeadRow:
     temperature: Temperature | None
     contact_status: ContactStatus | None
     branch_timezone: str
+    customer_id: int | None
+    assigned_to: str | None  # the admin's name
     nik: str  # masked unless the viewer may see it whole
 
     @property
@@ -132,7 +139,31 @@ def _lead_conditions(viewer: Viewer, f: LeadFilter) -> list[ColumnElement[bool]]
         conditions.append(Lead.created_at >= clock.at_local(f.created_from, 0, 0, f.tz))
     if f.created_to is not None:
         conditions.append(Lead.created_at < clock.at_local(f.created_to + dt.timedelta(days=1), 0, 0, f.tz))
+    if f.assigned_user_id is not None:
+        conditions.append(Lead.assigned_user_id == f.assigned_user_id)
+    if f.unassigned:
+        conditions.append(Lead.assigned_user_id.is_(None))
+    if f.open_only:
+        conditions.append(Lead.closed_at.is_(None))
     return conditions
+
+
+class unindexed(FunctionElement[Any]):
+    """The column's value, spelled so the planner does not walk an index for ORDER BY on it: with a
+    stage filter the (branch, stage, deadline) index finds a few thousand rows to sort, where walking
+    the (branch, created) index in order reads the whole branch to find them."""
+
+    inherit_cache = True
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"  # SQLite's unary + : same value, no index
+
+
+@compiles(unindexed, "postgresql")
+def _unindexed_pg(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} + interval '0 seconds')"
 
 
 _ORDER: dict[str, tuple[ColumnElement[Any], ...]] = {
@@ -149,13 +180,18 @@ def list_leads(session: Session, viewer: Viewer, f: LeadFilter, page: int = 1, p
     conditions = _lead_conditions(viewer, f)
     count: Select[Any] = select(func.count(Lead.id)).select_from(Lead)
     total = session.scalar(count.where(*conditions)) or 0
+    order = _ORDER.get(f.sort, _ORDER["created_desc"])
+    if f.stages and f.sort == "created_desc":
+        order = (unindexed(Lead.created_at).desc(), Lead.id.desc())
     rows = session.execute(
         select(Lead.id, Lead.created_at, Branch.code, Branch.name, Lead.number, Lead.contact_name, Lead.phone,
                Lead.stage, Lead.source_document, Lead.sales_source, Lead.deadline, Lead.kpb_number,
-               Lead.plate, Lead.engine_no, Lead.temperature, Lead.contact_status, Branch.timezone, Lead.nik)
+               Lead.plate, Lead.engine_no, Lead.temperature, Lead.contact_status, Branch.timezone,
+               Lead.customer_id, User.full_name, Lead.nik)
         .join(Branch, Branch.id == Lead.branch_id)
+        .outerjoin(User, User.id == Lead.assigned_user_id)
         .where(*conditions)
-        .order_by(*_ORDER.get(f.sort, _ORDER["created_desc"]))
+        .order_by(*order)
         .limit(page_size).offset((page - 1) * page_size)
     ).all()
     return LeadPage([LeadRow(*tuple(r)[:-1], nik=_show_nik(viewer, r[-1])) for r in rows],  # type: ignore[misc]

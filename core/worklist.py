@@ -13,6 +13,7 @@ from core import clock
 from core.access import Perm, Viewer
 from core.errors import DomainError, NotFound
 from core.i18n import register
+from core.messaging.replies import auto_messages, latest_replies
 from core.sqlfilters import in_branches, visible_branch_ids
 from db.enums import TouchKind, TouchState
 from db.models import Branch, Customer, Lead, Touch, Vehicle
@@ -41,6 +42,8 @@ class WorkItem:
     plate: str | None
     kpb_number: int | None
     deadline: dt.date | None
+    last_reply: str | None = None  # the customer's latest WhatsApp/SMS reply (core.messaging)
+    auto_message: str | None = None  # the automatic message of this touch and its state, if any
 
 
 @dataclass
@@ -67,6 +70,11 @@ def worklist(session: Session, viewer: Viewer, day: dt.date, *, branch_ids: list
     if kinds:
         where.append(Touch.kind.in_(kinds))
     kind_rank = case({k.value: i for i, k in enumerate(KIND_ORDER)}, value=Touch.kind)
+    # Within one kind a touch is due a fixed number of days before its lead's deadline, so the due
+    # day orders like the deadline, and the (branch, state, kind, due_on) index hands the first
+    # page over without sorting the whole day's list.
+    order = ((Touch.due_on, Touch.id) if kinds and len(kinds) == 1
+             else (kind_rank, Lead.deadline.is_(None), Lead.deadline, Touch.due_on, Touch.id))
     rows = session.execute(
         select(Touch.id, Touch.kind, Touch.due_on, Branch.code, Lead.id, Lead.number, Customer.name,
                Customer.phone, Vehicle.unit_name, Vehicle.plate, Lead.kpb_number, Lead.deadline)
@@ -75,10 +83,12 @@ def worklist(session: Session, viewer: Viewer, day: dt.date, *, branch_ids: list
         .outerjoin(Customer, Customer.id == Touch.customer_id)
         .outerjoin(Vehicle, Vehicle.id == Touch.vehicle_id)
         .where(*where)
-        .order_by(kind_rank, Lead.deadline.is_(None), Lead.deadline, Touch.due_on, Touch.id)
+        .order_by(*order)
         .limit(page_size).offset(page * page_size)).all()
+    replies = latest_replies(session, [r[4] for r in rows if r[4] is not None])
+    auto = auto_messages(session, [r[0] for r in rows])
     items = [WorkItem(r[0], TouchKind(r[1]), r[2], r[2] < day, r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-                      r[11]) for r in rows]
+                      r[11], replies.get(r[4]), auto.get(r[0])) for r in rows]
     due = {TouchKind(k): int(n) for k, n, _ in counts}
     overdue = {TouchKind(k): int(o or 0) for k, _, o in counts}
     total = sum(n for k, n in due.items() if not kinds or k in kinds)

@@ -36,7 +36,9 @@ if not branches:
 by_id = {b[0]: b for b in branches}
 
 left, right = st.columns([3, 1])
-branch_id = left.selectbox("Cabang", list(by_id), format_func=lambda i: by_id[i][1], key="bk_branch")
+_, sidebar_branches = context.branch_choice(viewer)  # head office: the branch picked in the sidebar first
+first = list(by_id).index(sidebar_branches[0]) if sidebar_branches and sidebar_branches[0] in by_id else 0
+branch_id = left.selectbox("Cabang", list(by_id), index=first, format_func=lambda i: by_id[i][1], key="bk_branch")
 tz = by_id[branch_id][2]
 day = right.date_input("Tanggal", value=clock.today_in(tz), key=f"bk_day_{branch_id}", format="DD/MM/YYYY")
 

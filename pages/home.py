@@ -9,15 +9,16 @@ from core.access import Perm
 from db.enums import Stage
 from ui import context
 from ui import lead_widgets as w
+from ui.words import tr
 
 viewer = context.require(Perm.LEAD_VIEW)
-st.title("Beranda")
-st.caption(f"Selamat datang, {viewer.full_name}.")
+st.title(tr("ui.home.title", viewer.lang))
+st.caption(tr("ui.home.welcome", viewer.lang, name=viewer.full_name))
 
-with context.read_session(viewer) as session:
-    branches = w.labels(queries.branches(session, viewer))
-chosen: list[int] = list(branches)
-if viewer.all_branches or len(branches) > 1:
+options, sidebar_branches = context.branch_choice(viewer)
+branches = w.labels(options)
+chosen: list[int] = list(sidebar_branches or [])
+if sidebar_branches is None:  # all branches in the sidebar: narrow here if wanted
     chosen = st.multiselect("Cabang", list(branches), format_func=branches.__getitem__,
                             placeholder="Semua cabang", key="home_branches")
 with context.read_session(viewer) as session:
@@ -32,8 +33,10 @@ for col, stage in zip(st.columns(len(stages)), stages, strict=True):
     col.metric(w.STAGE_LABEL[stage], f"{counts[stage]:,}".replace(",", "."), border=True)
 
 st.divider()
-left, right = st.columns(2)
+left, mid, right = st.columns(3)
 with left:
     w.link("pages/leads.py", "Daftar Leads & Opportunity", icon=":material/list:")
+with mid:
+    w.link("pages/board.py", "Papan Opportunity", icon=":material/view_kanban:")
 with right:
     w.link("pages/lead.py", "Buat Lead baru", icon=":material/add:")

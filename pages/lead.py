@@ -7,13 +7,14 @@ import contextlib
 
 import streamlit as st
 
-from core import customers, identifiers, leads, pipeline, queries
+from core import customers, identifiers, leads, pipeline, privacy, queries
 from core.access import Perm, Viewer
 from core.errors import DomainError
 from core.queries import CustomerHit, LeadDetail
 from db.enums import ServiceKind, Stage
 from ui import context, fmt
 from ui import lead_widgets as w
+from ui.words import tr
 
 viewer = context.require(Perm.LEAD_VIEW)
 can_change = viewer.can(Perm.LEAD_CHANGE)
@@ -204,10 +205,17 @@ def main(v: Viewer) -> None:
         st.title("Form Lead")
         fmt.show_error(e, v.lang)
         return
+    if detail.nik and v.can(Perm.NIK_FULL) and st.session_state.get("lead_nik_logged") != lead_id:
+        with context.write_session(v) as session:  # UU PDP: who saw the whole KTP number
+            privacy.record_lead_nik_view(session, v, lead_id)
+        st.session_state["lead_nik_logged"] = lead_id
     st.title(detail.number)
     detail = w.as_first_seen(detail)
     st.caption(f"{detail.branch_label} · {detail.contact_name or '-'} · dibuat "
                f"{fmt.datetime_id(detail.created_at, detail.branch_timezone)}")
+    if detail.customer_id is not None and v.can(Perm.CUSTOMER_VIEW):
+        w.link("pages/customer.py", tr("ui.customer.open", v.lang), icon=":material/person:",
+               query_params={"id": str(detail.customer_id)})
     if detail.stage == Stage.LEAD:
         w.stage_bar(detail.stage)
         lead_form(detail)

@@ -15,21 +15,22 @@ from core.queries import LeadFilter, Sort
 from db.enums import ContactStatus, Stage, Temperature
 from ui import context, fmt
 from ui import lead_widgets as w
+from ui.words import tr
 
-PAGE_SIZE = 50
+PAGE_SIZES = [25, 50, 100]
 SORT_LABEL: dict[Sort, str] = {
     "created_desc": "Terbaru dibuat", "deadline_asc": "Deadline terdekat", "number_asc": "Nomor"}
 
 viewer = context.require(Perm.LEAD_VIEW)
-st.title("Leads & Opportunity")
+lang = viewer.lang
+st.title(tr("ui.leads.title", lang))
 
-with context.read_session(viewer) as session:
-    branch_rows = queries.branches(session, viewer)
+branch_rows, sidebar_branches = context.branch_choice(viewer)
 codes = {o.code: o.id for o in branch_rows}  # branch codes in the URL, ids to the query
 code_label = {o.code: o.label for o in branch_rows}
 
 # Filters are bound to the URL's query parameters (key = parameter name).
-text = st.text_input("Cari (nama, no HP, no polisi, no mesin, nomor lead)", key="q", bind="query-params")
+text = st.text_input(tr("ui.leads.search", lang), key="q", bind="query-params")
 c1, c2, c3, c4 = st.columns(4)
 stages = c1.multiselect("Stage", [s.value for s in Stage], format_func=lambda v: w.STAGE_LABEL[Stage(v)],
                         placeholder="Semua", key="stage", bind="query-params")
@@ -43,13 +44,20 @@ created_from = c1.date_input("Dibuat dari", value=None, format="DD/MM/YYYY", key
 created_to = c2.date_input("Dibuat sampai", value=None, format="DD/MM/YYYY", key="to", bind="query-params")
 sort = c3.selectbox("Urutkan", list(SORT_LABEL), format_func=SORT_LABEL.__getitem__, key="sort",
                     bind="query-params")
+page_size = c3.selectbox("Baris per halaman", PAGE_SIZES, index=1, key="n", bind="query-params")
 chosen_codes: list[str] = []
-if viewer.all_branches or len(codes) > 1:
+if sidebar_branches is None:  # all branches in the sidebar: narrow here if wanted
     chosen_codes = c4.multiselect("Cabang", list(codes), format_func=code_label.__getitem__,
                                   placeholder="Semua cabang", key="branch", bind="query-params")
 
+# Whose leads: everyone's, mine (an admin's share), or those no admin has yet.
+ASSIGNED = {"": "Semua", "mine": tr("ui.leads.mine", lang), "none": tr("ui.leads.unassigned", lang)}
+assigned = st.segmented_control(tr("ui.leads.assigned", lang), list(ASSIGNED), format_func=ASSIGNED.__getitem__,
+                                key="admin", bind="query-params") or ""
+branch_ids = tuple(sidebar_branches) if sidebar_branches else tuple(codes[c] for c in chosen_codes if c in codes)
 lead_filter = LeadFilter(
-    text=text or "", stages=tuple(Stage(s) for s in stages), branch_ids=tuple(codes[c] for c in chosen_codes),
+    text=text or "", stages=tuple(Stage(s) for s in stages), branch_ids=branch_ids,
+    assigned_user_id=viewer.user_id if assigned == "mine" else None, unassigned=assigned == "none",
     kpb_number=int(kpb) if kpb else None, temperature=Temperature(temp) if temp else None,
     contact_status=ContactStatus(status) if status else None,
     created_from=created_from if isinstance(created_from, dt.date) else None,
@@ -62,11 +70,11 @@ if st.session_state.get("leads_filter") != lead_filter:
     st.session_state["leads_page"] = 1
 page_no = int(st.session_state.get("leads_page", 1))
 with context.read_session(viewer) as session:
-    result = queries.list_leads(session, viewer, lead_filter, page_no, PAGE_SIZE)
+    result = queries.list_leads(session, viewer, lead_filter, page_no, int(page_size or 50))
 if page_no > result.pages:  # the data shrank under us
     st.session_state["leads_page"] = page_no = result.pages
     with context.read_session(viewer) as session:
-        result = queries.list_leads(session, viewer, lead_filter, page_no, PAGE_SIZE)
+        result = queries.list_leads(session, viewer, lead_filter, page_no, int(page_size or 50))
 
 table = pd.DataFrame([{
     "created": fmt.datetime_id(r.created_at, r.branch_timezone), "branch": r.branch_label, "number": r.number,
@@ -74,21 +82,24 @@ table = pd.DataFrame([{
     "source": r.source_document or "", "deadline": fmt.date_id(r.deadline) if r.deadline else "",
     "kpb": str(r.kpb_number or ""), "plate": r.plate or "",
     "temp": w.TEMPERATURE_LABEL[r.temperature] if r.temperature else "",
-    "status": w.CONTACT_LABEL[r.contact_status] if r.contact_status else "",
+    "status": w.CONTACT_LABEL[r.contact_status] if r.contact_status else "", "admin": r.assigned_to or "",
+    "customer": f"customer?id={r.customer_id}" if r.customer_id else None,
 } for r in result.rows], columns=["created", "branch", "number", "name", "phone", "stage", "source", "deadline",
-                                  "kpb", "plate", "temp", "status"])
+                                  "kpb", "plate", "temp", "status", "admin", "customer"])
 headers = {"created": "Creation Date", "branch": "Branch", "number": "Subject", "name": "Contact Name",
            "phone": "Phone", "stage": "Stage", "source": "Source Document", "deadline": "KPB Date Expired",
            "kpb": "KPB Ke", "plate": "No Polisi", "temp": "Opportunity Status", "status": "Status Customer"}
-st.caption(f"{result.total:,} data".replace(",", ".") + " · klik baris untuk membuka")
+headers["admin"] = "Admin"
+st.caption(tr("ui.leads.rows", lang, n=f"{result.total:,}".replace(",", ".")))
 event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="leads_table",
-                     column_config={k: st.column_config.TextColumn(v) for k, v in headers.items()})
+                     column_config={**{k: st.column_config.TextColumn(v) for k, v in headers.items()},
+                                    "customer": st.column_config.LinkColumn("Customer", display_text="Lihat")})
 
 prev, info, nxt = st.columns([1, 2, 1])
 if prev.button("‹ Sebelumnya", key="leads_prev", disabled=page_no <= 1):
     st.session_state["leads_page"] = page_no - 1
     st.rerun()
-info.markdown(f"Halaman {page_no} dari {result.pages}")
+info.markdown(tr("ui.page_of", lang, page=page_no, pages=result.pages))
 if nxt.button("Berikutnya ›", key="leads_next", disabled=page_no >= result.pages):
     st.session_state["leads_page"] = page_no + 1
     st.rerun()
@@ -100,4 +111,4 @@ if selected and selected[0] < len(result.rows):
         st.switch_page("pages/lead.py", query_params={"id": str(row.id)})
     except StreamlitAPIException:  # the page run on its own (AppTest): no menu to switch within
         st.info(f"Buka lead {row.number}")
-w.link("pages/lead.py", "Buat Lead baru", icon=":material/add:")
+w.link("pages/lead.py", tr("ui.leads.new", lang), icon=":material/add:")

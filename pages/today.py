@@ -8,64 +8,75 @@ import streamlit as st
 from core import followup_log, queries
 from core.access import Perm
 from core.worklist import KIND_ORDER, worklist
+from db.enums import Role
 from ui import context, fmt
 from ui import lead_widgets as w
 from ui import today_widgets as tw
-
-PAGE_SIZE = 30
+from ui.words import tr
 
 viewer = context.require(Perm.LEAD_VIEW)
-st.title("Hari ini")
+lang = viewer.lang
+PAGE_SIZE = int(st.session_state.get("today_page_size", 30))  # rows per kind (the benchmark varies it)
+st.title(tr("ui.today.title", lang))
 
+options, chosen = context.branch_choice(viewer)
 with context.read_session(viewer) as session:
-    branches = w.labels(queries.branches(session, viewer))
-    reasons = queries.lost_reasons(session, viewer.lang)
+    reasons = queries.lost_reasons(session, lang)
+branches = w.labels(options)
 if not branches:
     st.info("Anda belum terdaftar di cabang mana pun.")
     st.stop()
-branch_id = next(iter(branches))
-if viewer.all_branches or len(branches) > 1:
-    branch_id = st.selectbox("Cabang", list(branches), format_func=branches.__getitem__, key="today_branch")
+if chosen:
+    branch_id = chosen[0]
+else:  # all branches in the sidebar: the worklist is one branch's day, so pick it here
+    branch_id = st.selectbox(tr("ui.branch", lang), list(branches), format_func=branches.__getitem__,
+                             key="today_branch")
 
+# Admins work their own leads once the head has shared them out; the whole branch stays one tap away.
+mine = False
+if viewer.role == Role.ADMIN_CRM:
+    mine = st.toggle(tr("ui.today.mine", lang), key="today_mine")
 with context.read_session(viewer) as session:
     branch = followup_log.branch_day(session, viewer, branch_id)
-    pages = {k: st.session_state.get(f"today_page_{k.value}", 0) for k in KIND_ORDER}
-    lists = {k: worklist(session, viewer, branch.today, branch_ids=[branch.id], kinds=[k], page=pages[k],
-                         page_size=PAGE_SIZE) for k in KIND_ORDER}
-due, overdue = lists[KIND_ORDER[0]].due_by_kind, lists[KIND_ORDER[0]].overdue_by_kind
+    counts = worklist(session, viewer, branch.today, branch_ids=[branch.id], page_size=1,
+                      assigned_user_id=viewer.user_id if mine else None)
+    due, overdue = counts.due_by_kind, counts.overdue_by_kind
+    busy = [k for k in KIND_ORDER if due.get(k)]  # only kinds with work: five cards fill a phone screen
+    # One kind's rows at a time (a tab per kind would draw every kind's rows on each run).
+    kind = st.segmented_control("Jenis tugas", KIND_ORDER, key="today_kind", default=busy[0] if busy else None,
+                                format_func=lambda k: f"{tw.KIND_LABEL[k]} ({due.get(k, 0)})",
+                                label_visibility="collapsed") or (busy[0] if busy else KIND_ORDER[0])
+    page_no = st.session_state.get(f"today_page_{kind.value}", 0)
+    page = worklist(session, viewer, branch.today, branch_ids=[branch.id], kinds=[kind], page=page_no,
+                    page_size=PAGE_SIZE, assigned_user_id=viewer.user_id if mine else None)
 
 st.caption(f"{branch.code} {branch.name} · {fmt.date_id(branch.today)}")
-busy = [k for k in KIND_ORDER if due.get(k)]  # only kinds with work: five cards fill a phone screen
 if not busy:
-    st.success("Tidak ada tugas hari ini.")
-for col, kind in zip(st.columns(max(len(busy), 1)), busy, strict=False):
-    late = overdue.get(kind, 0)
-    col.metric(tw.KIND_LABEL[kind], due.get(kind, 0) - late, delta=f"{late} terlambat" if late else None,
+    st.success(tr("ui.today.nothing", lang))
+for col, k in zip(st.columns(max(len(busy), 1)), busy, strict=False):
+    late = overdue.get(k, 0)
+    col.metric(tw.KIND_LABEL[k], due.get(k, 0) - late,
+               delta=tr("ui.today.late", lang, n=late) if late else None,
                delta_color="inverse", delta_arrow="off", border=True, help="Jatuh tempo hari ini / terlambat")
-st.button("Muat ulang daftar", icon=":material/refresh:", key="today_reload")
+st.button(tr("ui.today.reload", lang), icon=":material/refresh:", key="today_reload")
 
-tabs = st.tabs([f"{tw.KIND_LABEL[k]} ({due.get(k, 0)})" for k in KIND_ORDER])
-for tab, kind in zip(tabs, KIND_ORDER, strict=True):
-    with tab:
-        page = lists[kind]
-        if overdue.get(kind):
-            st.caption(f"{due.get(kind, 0)} tugas, {overdue[kind]} terlambat")
-        if not page.items:
-            if pages[kind]:  # the page emptied (done rows): back to the first one
-                st.session_state[f"today_page_{kind.value}"] = 0
-                st.rerun()
-            st.caption("Tidak ada tugas.")
-            continue
-        for item in page.items:
-            tw.touch_row(viewer, item, branch.name, reasons)
-        last = max(0, (page.total - 1) // PAGE_SIZE)
-        if last:
-            key = f"today_page_{kind.value}"
-            prev, mid, nxt = st.columns([1, 2, 1])
-            if prev.button("Sebelumnya", disabled=pages[kind] == 0, key=f"today_prev_{kind.value}"):
-                st.session_state[key] = pages[kind] - 1
-                st.rerun()
-            mid.caption(f"Halaman {pages[kind] + 1} dari {last + 1}")
-            if nxt.button("Berikutnya", disabled=pages[kind] >= last, key=f"today_next_{kind.value}"):
-                st.session_state[key] = pages[kind] + 1
-                st.rerun()
+if overdue.get(kind):
+    st.caption(f"{due.get(kind, 0)} tugas, {overdue[kind]} terlambat")
+if not page.items:
+    if page_no:  # the page emptied (done rows): back to the first one
+        st.session_state[f"today_page_{kind.value}"] = 0
+        st.rerun()
+    st.caption(tr("ui.today.none", lang))
+for item in page.items:
+    tw.touch_row(viewer, item, branch.name, reasons)
+last = max(0, (page.total - 1) // PAGE_SIZE)
+if last:
+    key = f"today_page_{kind.value}"
+    prev, mid, nxt = st.columns([1, 2, 1])
+    if prev.button(tr("ui.prev", lang), disabled=page_no == 0, key="today_prev"):
+        st.session_state[key] = page_no - 1
+        st.rerun()
+    mid.caption(tr("ui.page_of", lang, page=page_no + 1, pages=last + 1))
+    if nxt.button(tr("ui.next", lang), disabled=page_no >= last, key="today_next"):
+        st.session_state[key] = page_no + 1
+        st.rerun()

@@ -41,11 +41,12 @@ def test_the_page_lists_the_branchs_due_touches_with_overdue_ones_marked(world, 
     assert "Terlambat · 24/07/2020" in text  # the H-7 message, two days late
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert metrics["WhatsApp H-7"] == ("0", "1 terlambat") and metrics["Telepon H-3"] == ("1", "")
-    wa = _touch_id(world, sam.id, TouchKind.MESSAGE_H7)
     links = {b.proto.label: b.proto.url for b in at.get("link_button")}
     assert links["WhatsApp"].startswith("https://wa.me/6285845164510?text=Halo")
-    assert links["Telepon"] == "tel:+6285845164510"
-    assert at.button_group(key=f"today_status_{wa}") is not None
+    at.button_group(key="today_kind").set_value(TouchKind.CALL_H3).run()  # one kind's rows at a time
+    links = {b.proto.label: b.proto.url for b in at.get("link_button")}
+    assert links["Telepon"] == "tel:+6285845164510" and "WhatsApp" not in links
+    assert at.button_group(key=f"today_status_{_touch_id(world, sam.id, TouchKind.CALL_H3)}") is not None
 
 
 def test_head_office_picks_the_branch(world, run_page):
@@ -64,6 +65,7 @@ def test_logging_an_outcome_in_a_row_moves_the_lead_and_shows_tercatat(world, ru
     with clock.frozen(H3_DAY):
         at = run_page("pages/today.py", world.admin_sam)
         at.button_group(key=f"today_status_{wa}").set_value(ContactStatus.TERHUBUNG)
+        at.toggle(key=f"today_more_{wa}").set_value(True).run()  # the optional details, on request
         at.text_input(key=f"today_note_{wa}").input("WA dibaca")
         at.button(key=f"today_save_{wa}").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -76,6 +78,7 @@ def test_logging_an_outcome_in_a_row_moves_the_lead_and_shows_tercatat(world, ru
     # The call of the same lead is still to do, and now enters Follow Up 2.
     call = _touch_id(world, lead.id, TouchKind.CALL_H3)
     with clock.frozen(H3_DAY):
+        at.button_group(key="today_kind").set_value(TouchKind.CALL_H3).run()  # the calls' list
         at.button_group(key=f"today_status_{call}").set_value(ContactStatus.REJECTED)
         at.button(key=f"today_save_{call}").click().run()
     assert "Tercatat: Follow Up 2" in _texts(at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -9,16 +10,23 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 
+from core import queries
 from core.access import Perm, Viewer, session_for
 from core.errors import DomainError
+from core.queries import Option
 from db.engine import Database, make_engine
 from ui import fmt
+from ui.words import tr
 
 # Tests point the app at their own (transaction-bound) Database.
 _override: Database | None = None
 
 VIEWER_KEY = "h23_viewer"
 TOKEN_KEY = "h23_token"
+LANG_KEY = "h23_lang"  # the language switch (session), over the user's own setting
+BRANCH_KEY = "h23_branch"  # the branch picked in the sidebar: a branch code, or ALL
+BRANCH_PARAM = "cabang"  # ...and in the URL, so a shared link shows the same branch
+ALL = "*"
 
 
 @st.cache_resource(show_spinner=False)
@@ -52,7 +60,45 @@ def require(perm: Perm | None = None) -> Viewer:
     if perm is not None and not viewer.can(perm):
         st.error("Anda tidak berhak membuka halaman ini.")
         st.stop()
-    return viewer
+    return _with_language(viewer)
+
+
+def _with_language(viewer: Viewer) -> Viewer:
+    """The sidebar's language switch: Bahasa Indonesia by default (or the user's setting), English on."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = viewer.lang == "en"
+    st.sidebar.toggle(tr("ui.lang_switch", viewer.lang), key="h23_lang_widget",
+                      value=bool(st.session_state[LANG_KEY]), on_change=_keep_language)
+    lang = "en" if st.session_state[LANG_KEY] else "id"
+    return viewer if viewer.lang == lang else dataclasses.replace(viewer, lang=lang)
+
+
+def _keep_language() -> None:
+    st.session_state[LANG_KEY] = bool(st.session_state.get("h23_lang_widget"))
+
+
+def branch_choice(viewer: Viewer) -> tuple[list[Option], list[int] | None]:
+    """The viewer's branches, and those the daily pages show: for head office (or anyone with more
+    than one branch) a sidebar picker of one branch or all, kept in the session and in the URL
+    (?cabang=SAM01). Returns (branch options, chosen ids; None = every branch the viewer may see)."""
+    with read_session(viewer) as session:
+        options = queries.branches(session, viewer)
+    if len(options) <= 1 and not viewer.all_branches:
+        return options, [o.id for o in options]
+    by_code = {o.code: o for o in options}
+    wanted = st.query_params.get(BRANCH_PARAM)
+    if wanted in by_code or wanted == ALL:
+        st.session_state[BRANCH_KEY] = wanted
+    current = st.session_state.get(BRANCH_KEY, ALL)
+    choices = [ALL, *by_code]
+    choice = st.sidebar.selectbox(
+        tr("ui.branch", viewer.lang), choices, index=choices.index(current) if current in choices else 0,
+        format_func=lambda c: tr("ui.all_branches", viewer.lang) if c == ALL else by_code[c].label,
+        key="h23_branch_widget")
+    st.session_state[BRANCH_KEY] = choice
+    if st.query_params.get(BRANCH_PARAM) != choice:
+        st.query_params[BRANCH_PARAM] = choice
+    return options, None if choice == ALL else [by_code[choice].id]
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from core.access import Perm, Viewer
 from core.errors import DomainError
 from core.followup_log import FOLLOWUP_KINDS, OutcomeInput, OutcomeResult
 from core.identifiers import format_phone_local
+from core.messaging import templates
 from core.queries import Option
 from core.worklist import WorkItem
 from db.enums import ContactStatus, Temperature, TouchKind
@@ -39,13 +40,27 @@ def _header(item: WorkItem) -> None:
              f"Deadline {fmt.date_id(item.deadline)}" if item.deadline else None]
     st.caption(" · ".join(p for p in parts if p) or "-")
     st.caption(" · ".join(p for p in (format_phone_local(item.phone), item.lead_number) if p))
+    if item.auto_message:
+        st.caption(f":material/send: {item.auto_message}")
+    if item.last_reply:
+        st.caption(f":material/reply: Balasan customer: “{item.last_reply}”")
+
+
+@st.cache_data(ttl=60, max_entries=200, show_spinner=False)
+def _branch_texts(branch_code: str) -> templates.BranchTexts | None:
+    """The branch's message templates (head office's settings, not personal data), a minute old at most."""
+    with context.database().session(None, system=True) as session:
+        return templates.branch_texts(session, branch_code)
 
 
 def _contact_button(item: WorkItem, branch_name: str) -> None:
     if not item.phone:
         st.caption("Nomor telepon belum ada.")
     elif item.kind == TouchKind.MESSAGE_H7:
-        text = followup_log.message_text(item.kind, item, branch_name)
+        texts = _branch_texts(item.branch_code)
+        text = followup_log.message_text(item.kind, item, branch_name, texts.bodies.get(item.kind) if texts else None,
+                                         branch_phone=texts.branch_phone if texts else None,
+                                         booking=texts.booking if texts else None)
         st.link_button("WhatsApp", followup_log.wa_link(item.phone, text), icon=":material/chat:",
                        type="primary", key=f"today_wa_{item.touch_id}")
     else:
@@ -60,7 +75,10 @@ def _outcome(item: WorkItem, reasons: list[Option]) -> OutcomeInput:
     status = st.segmented_control("Status customer", list(ContactStatus), format_func=w.CONTACT_LABEL.__getitem__,
                                   key=f"today_status_{k}")
     data = OutcomeInput(contact_status=status)
-    with st.expander("Detail (opsional)"):
+    # The details are drawn only when asked for: a list of rows each with five idle widgets is slow.
+    if not st.toggle("Detail (opsional)", key=f"today_more_{k}"):
+        return data
+    with st.container():
         temps = list(Temperature)
         data.temperature = st.segmented_control("Opportunity status", temps, key=f"today_temp_{k}",
                                                 format_func=TEMPERATURE_SHORT.__getitem__)
