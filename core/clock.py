@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 _frozen: dt.datetime | None = None
+# Active freezes, innermost last. Freezes opened in several threads may close out of order; each
+# close removes its own entry, so the clock never stays frozen after the last one ends.
+_freezes: list[tuple[object, dt.datetime]] = []
 
 
 def now() -> dt.datetime:
@@ -34,8 +37,11 @@ def frozen(at: dt.datetime) -> Iterator[None]:
     global _frozen
     if at.tzinfo is None:
         raise ValueError("freeze with an aware datetime")
-    previous, _frozen = _frozen, at
+    token = object()
+    _freezes.append((token, at))
+    _frozen = at
     try:
         yield
     finally:
-        _frozen = previous
+        _freezes[:] = [f for f in _freezes if f[0] is not token]
+        _frozen = _freezes[-1][1] if _freezes else None
