@@ -107,6 +107,40 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dgi_pull(args: argparse.Namespace) -> int:
+    from core.dgi_jobs import main_pull
+
+    return main_pull(_database(), args.date_from, args.date_to, dealer=args.dealer)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from core import backup
+
+    try:
+        done = backup.backup(database_url(), args.path)
+    except backup.BackupError as e:
+        print(e, file=sys.stderr)
+        return 2
+    print(f"backup written: {done.path} ({done.bytes:,} bytes; {done.how})")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from core import backup
+
+    if not args.yes:
+        print("restore replaces every row of the database with the backup's; add --yes to go ahead",
+              file=sys.stderr)
+        return 2
+    try:
+        done = backup.restore(database_url(), args.path)
+    except backup.BackupError as e:
+        print(e, file=sys.stderr)
+        return 2
+    print(f"restored from {done.path} ({done.how}); run `python -m core.cli migrate` if it is an older version")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="H23 CRM operations")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--once", action="store_true", help="run what is due now and exit")
     p.add_argument("--interval", type=float, default=60.0, help="seconds between checks")
     p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("dgi-pull", help="pull work orders and sales from AHM DGI for a window (safe to repeat)")
+    p.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD or 'YYYY-MM-DD HH:MM' (dealer time)")
+    p.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD (through that day) or 'YYYY-MM-DD HH:MM'")
+    p.add_argument("--dealer", help="only this configured dealer (its name)")
+    p.set_defaults(func=cmd_dgi_pull)
+    p = sub.add_parser("backup", help="back up the database to PATH (SQLite online backup; PostgreSQL pg_dump -Fc)")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="replace the database's content with the backup at PATH")
+    p.add_argument("path")
+    p.add_argument("--yes", action="store_true", help="confirm: every current row is replaced")
+    p.set_defaults(func=cmd_restore)
     sub.add_parser("import", help="import a dealer export: python -m core.cli import FILE --kind sales|work_orders"
                    " [--branch CODE] [--user USERNAME] [--rejections PATH]")
     argv = sys.argv[1:] if argv is None else argv

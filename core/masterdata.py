@@ -33,6 +33,7 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "leads.regular_interval_days": (1, 730), "booking.slot_minutes": (10, 480),
     "booking.open_hour": (0, 23), "booking.close_hour": (1, 24), "auth.max_failed_logins": (1, 100),
     "auth.lockout_minutes": (1, 1440), "auth.session_hours": (1, 168),
+    "auth.idle_minutes": (5, 1440),
 }
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
 _ENGINE_CODE = re.compile(r"^([A-Z0-9]{1,5}|\*)$")

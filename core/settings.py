@@ -32,7 +32,17 @@ DEFAULTS: dict[str, Any] = {
     # Login.
     "auth.max_failed_logins": 5,
     "auth.lockout_minutes": 15,
-    "auth.session_hours": 12,
+    "auth.session_hours": 12,  # absolute: a login lasts at most this long
+    # Laporan CRM: exports of more rows run in the worker; their files are deleted after this many hours.
+    "reports.background_rows": 50_000,
+    "reports.export_keep_hours": 24,
+    "auth.idle_minutes": 60,  # idle: a session unused this long ends
+    # AHM DGI pull (core.dgi_jobs); the dealers' keys and secrets come from the environment, not here.
+    "dgi.pull_every_minutes": 60,
+    "dgi.overlap_minutes": 60,  # each pull starts this much before the last one ended
+    "dgi.first_pull_days": 7,  # how far back the very first pull of a dealer reaches
+    "dgi.max_window_days": 7,  # the longest window one DGI call may ask for
+    "dgi.spk_lookback_days": 30,  # how far back to look for the SPK of a unit delivered (BAST) now
 }
 
 

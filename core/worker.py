@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import clock, leadgen
+from core import clock, dgi_jobs, export_jobs, intake_jobs, leadgen, report_charts
+from core.messaging import sender
 from db.engine import Database
 from db.enums import JobState
 from db.models import Branch, JobRun
@@ -84,7 +85,8 @@ def run_leadgen(db: Database, worker: str) -> list[str]:
 # Every job the worker runs on each tick: a function (db, worker name) -> what it did. Each job claims
 # its own work (JobRun rows or row-level claims), so any number of workers can run the same list.
 Job = Callable[[Database, str], list[str]]
-JOBS: list[Job] = [run_leadgen]
+JOBS: list[Job] = [run_leadgen, intake_jobs.run_pending, dgi_jobs.run_pending, report_charts.run_refresh_job,
+                    sender.run_outbox, export_jobs.run_pending]
 
 
 def run_due_jobs(db: Database, worker: str | None = None) -> list[str]:

@@ -232,6 +232,7 @@ SETTING_LABELS = {
     "auth.max_failed_logins": "Maks. login gagal sebelum dikunci",
     "auth.lockout_minutes": "Lama akun dikunci (menit)",
     "auth.session_hours": "Lama sesi login (jam)",
+    "auth.idle_minutes": "Sesi berakhir bila tidak dipakai (menit)",
 }
 
 

@@ -1,10 +1,14 @@
 """All models, importable from one place (alembic and core use this)."""
 
 from db.models.customers import Customer, Sale, Vehicle, WorkOrder
+from db.models.intake import ImportJob, ImportRejection, ImportState
 from db.models.master import KpbRule, LostReason, Occupation, Pit, Staff, UnitType
+from db.models.messaging import MessageEvent, MessageTemplate, MessagingConfig, OutboxMessage
 from db.models.org import AuditLog, AuthSession, Branch, BranchRing, Counter, Setting, User, UserBranch
 from db.models.pipeline import Booking, FollowUp, Lead
 from db.models.plan import JobRun, Touch
+from db.models.privacy import ConsentRecord
+from db.models.reports import ExportJob, ReportDaily, ReportRefresh
 
 __all__ = [
     "AuditLog",
@@ -12,15 +16,26 @@ __all__ = [
     "Booking",
     "Branch",
     "BranchRing",
+    "ConsentRecord",
     "Counter",
     "Customer",
+    "ExportJob",
     "FollowUp",
+    "ImportJob",
+    "ImportRejection",
+    "ImportState",
     "JobRun",
     "KpbRule",
     "Lead",
     "LostReason",
+    "MessageEvent",
+    "MessageTemplate",
+    "MessagingConfig",
     "Occupation",
+    "OutboxMessage",
     "Pit",
+    "ReportDaily",
+    "ReportRefresh",
     "Sale",
     "Setting",
     "Staff",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, BigId, IdMixin, TimestampMixin, UTCDateTime, str_enum
@@ -111,6 +111,11 @@ class AuditLog(Base):
     """Who did what to which record, with old and new values. Written by core, never edited."""
 
     __tablename__ = "audit_log"
+    # The audit viewer's searches: one record's history, and one user's actions.
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        Index("ix_audit_log_user_at", "user_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

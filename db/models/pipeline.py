@@ -151,6 +151,7 @@ class Booking(IdMixin, TimestampMixin, BranchOwned, Base):
     __table_args__ = (
         Index("ix_booking_branch_at", "branch_id", "booking_at"),
         Index("ix_booking_pit_at", "pit_id", "booking_at"),
+        Index("ix_booking_customer", "customer_id"),  # the customer view's timeline
     )
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))

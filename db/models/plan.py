@@ -22,6 +22,9 @@ class Touch(IdMixin, BranchOwned, Base):
     __table_args__ = (
         Index("ix_touch_branch_state_due", "branch_id", "state", "due_on"),
         Index("ix_touch_lead", "lead_id"),
+        Index("ix_touch_customer", "customer_id"),  # the customer view's timeline
+        # The worklist: one kind's due touches in due order, and the day's counts per kind (index only).
+        Index("ix_touch_branch_state_kind_due", "branch_id", "state", "kind", "due_on"),
     )
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
