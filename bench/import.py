@@ -3,13 +3,15 @@
 A CSV of N rows (default 1,000,000; --quick 20,000) in the dealer system's shape (';'-separated, dd/mm/yyyy
 dates, 08xx mobiles, about 1 customer in 8 with a second motorcycle, 1 row in 200 with a bad value) is
 generated once into bench/.data/ and imported into a fresh SQLite file through core.intake.import_file
-(read, validate, upsert with a commit per batch, audit). The floor is the plainest code for the same
+(read in chunks, validate, upsert with a commit per chunk, audit). The floor is the plainest code for the same
 stored rows: raw sqlite3 executemany of the already-parsed customers, vehicles and sales into a fresh
 database of the same schema, one transaction. The re-import of the same file (every row unchanged) is
-reported on stderr with the peak RSS.
+reported on stderr with the peak RSS of the product imports, and so are the xlsx path (the CSV's first
+--xlsx-rows rows as an xlsx, read by calamine row by row) and, with --pg URL, PostgreSQL.
 
     python -m bench.import              # 1,000,000 rows
     python -m bench.import --quick      # 20,000 rows
+    python -m bench.import --pg postgresql+psycopg://postgres@127.0.0.1:5432/h23_bench   # DROPS its schema
 """
 
 from __future__ import annotations
@@ -94,14 +96,15 @@ def _fresh(path: Path) -> Database:
     return db
 
 
-def _floor(db_path: Path, csv_path: Path) -> tuple[float, int]:
-    """Raw sqlite3 executemany of the already-parsed rows (parsing not timed)."""
-    db = _fresh(db_path)
+def _parsed(csv_path: Path) -> tuple[list[tuple], list[tuple], list[tuple], int]:
+    """The file's valid rows as customer, vehicle and sale tuples with their ids (parsing not timed)."""
     df = intake.read_table(csv_path)
+    db = _fresh(DATA / "import-parse.db")
     with db.session(None, system=True) as s:
         checked = intake._check(s, Viewer.system_viewer(), "sales", df, intake.guess_mapping(df.columns), None)
+    db.engine.dispose()
     values = checked.values[checked.ok]
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     customers: list[tuple] = []
     vehicles: list[tuple] = []
     sales: list[tuple] = []
@@ -113,35 +116,117 @@ def _floor(db_path: Path, csv_path: Path) -> tuple[float, int]:
         if cid is None:
             cid = cust_ids[key] = len(cust_ids) + 1
             customers.append((cid, int(rec.branch_id), f"BPA/2611/{cid:07d}", rec.name, rec.nik, rec.phone,
-                              rec.address, 0, 0, now, now))
+                              rec.address, False, False, now, now))
         vid = veh_ids.get(rec.engine_no)
         if vid is None:
             vid = veh_ids[rec.engine_no] = len(veh_ids) + 1
             vehicles.append((vid, int(rec.branch_id), cid, rec.engine_no, rec.engine_no[:4], rec.frame_no, rec.plate,
-                             rec.unit_type_code, rec.unit_name, rec.sale_date.isoformat(), 0, now, now))
-        sales.append((int(rec.branch_id), vid, cid, rec.sale_date.isoformat(), now, now))
-    db.engine.dispose()
+                             rec.unit_type_code, rec.unit_name, rec.sale_date, False, now, now))
+        sales.append((int(rec.branch_id), vid, cid, rec.sale_date, now, now))
+    return customers, vehicles, sales, len(values)
+
+
+_CUSTOMER_COLS = ("id, branch_id, code, name, nik, phone, address, consent_contact, consent_message, created_at,"
+                  " updated_at")
+_VEHICLE_COLS = ("id, branch_id, customer_id, engine_no, engine_code, frame_no, plate, unit_type_code, unit_name,"
+                 " purchase_date, premium, created_at, updated_at")
+_SALE_COLS = "branch_id, vehicle_id, customer_id, sale_date, created_at, updated_at"
+
+
+def _floor(db_path: Path, parsed: tuple[list[tuple], list[tuple], list[tuple], int]) -> tuple[float, int]:
+    """Raw sqlite3 executemany of the already-parsed rows into a fresh database, one transaction."""
+    customers, vehicles, sales, good = parsed
+    _fresh(db_path).engine.dispose()
     conn = sqlite3.connect(db_path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    started = time.perf_counter()
+    stamp = customers[0][-1].isoformat(sep=" ") if customers else ""
+    started, cpu = time.perf_counter(), time.process_time()
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO customer (id, branch_id, code, name, nik, phone, address, consent_contact,"
-                     " consent_message, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", customers)
-    conn.executemany("INSERT INTO vehicle (id, branch_id, customer_id, engine_no, engine_code, frame_no, plate,"
-                     " unit_type_code, unit_name, purchase_date, premium, created_at, updated_at)"
-                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", vehicles)
-    conn.executemany("INSERT INTO sale (branch_id, vehicle_id, customer_id, sale_date, created_at, updated_at)"
-                     " VALUES (?,?,?,?,?,?)", sales)
+    conn.executemany(f"INSERT INTO customer ({_CUSTOMER_COLS}) VALUES ({','.join('?' * 11)})",
+                     [(*c[:7], 0, 0, stamp, stamp) for c in customers])
+    conn.executemany(f"INSERT INTO vehicle ({_VEHICLE_COLS}) VALUES ({','.join('?' * 13)})",
+                     [(*v[:9], v[9].isoformat(), 0, stamp, stamp) for v in vehicles])
+    conn.executemany(f"INSERT INTO sale ({_SALE_COLS}) VALUES ({','.join('?' * 6)})",
+                     [(*x[:3], x[3].isoformat(), stamp, stamp) for x in sales])
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
+    print(f"floor CPU {time.process_time() - cpu:.1f} s", file=sys.stderr)
     conn.close()
-    return elapsed, len(values)
+    return elapsed, good
+
+
+def _pg_floor(url: str, parsed: tuple[list[tuple], list[tuple], list[tuple], int]) -> float:
+    """psycopg 3 COPY of the same parsed rows into a fresh schema at url, one transaction."""
+    import psycopg
+
+    customers, vehicles, sales, _good = parsed
+    _pg_fresh(url).dispose()
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn, conn.cursor() as cur:
+        started = time.perf_counter()
+        for table, cols, rows in (("customer", _CUSTOMER_COLS, customers), ("vehicle", _VEHICLE_COLS, vehicles),
+                                  ("sale", _SALE_COLS, sales)):
+            with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        conn.commit()
+        return time.perf_counter() - started
+
+
+def _xlsx_from_csv(csv_path: Path, xlsx_path: Path, rows: int) -> None:
+    """The CSV's first rows as an xlsx (openpyxl write-only), as a dealer's Excel export."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Penjualan")
+    with csv_path.open(encoding="utf-8") as handle:
+        for i, line in enumerate(handle):
+            if i > rows:
+                break
+            ws.append(line.rstrip("\n").split(";"))
+    wb.save(xlsx_path)
+
+
+def _timed_import(db: Database, path: Path) -> tuple[float, float, intake.ImportResult]:
+    """(wall seconds, this process's CPU seconds, result) of one import_file."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = intake.import_file(db, Viewer.system_viewer(), path, "sales")
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def _pg_fresh(url: str):
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    with Database(engine).transaction(None, system=True) as s:
+        s.add_all([Branch(code=code, name=name, timezone="Asia/Makassar") for code, name, *_ in BRANCHES])
+    return engine
+
+
+def _postgres(url: str, csv_path: Path, n: int, parsed: tuple[list[tuple], list[tuple], list[tuple], int]) -> None:
+    """The same import into PostgreSQL (the schema of the database at url is dropped and re-created),
+    and its floor: COPY of the same parsed rows."""
+    engine = _pg_fresh(url)
+    db = Database(engine)
+    first_s, first_cpu, first = _timed_import(db, csv_path)
+    second_s, second_cpu, _second = _timed_import(db, csv_path)
+    engine.dispose()
+    floor_s = _pg_floor(url, parsed)
+    print(f"postgresql: first import {n / first_s:,.0f} rows/s ({first_s:.1f} s, client CPU {first_cpu:.1f} s) "
+          f"{first.as_dict()}; re-import {n / second_s:,.0f} rows/s ({second_s:.1f} s, client CPU "
+          f"{second_cpu:.1f} s); floor (psycopg COPY of the {parsed[3]:,} parsed rows) {parsed[3] / floor_s:,.0f} "
+          f"rows/s ({floor_s:.1f} s)", file=sys.stderr)
 
 
 def main() -> None:
     parser = arg_parser(__doc__ or "")
     parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--xlsx-rows", type=int, default=None, help="rows of the xlsx run (default 200,000)")
+    parser.add_argument("--pg", default=None, help="also import into this PostgreSQL URL (its schema is DROPPED)")
     args = parser.parse_args()
     n = args.rows or (20_000 if args.quick else 1_000_000)
     DATA.mkdir(exist_ok=True)
@@ -151,19 +236,38 @@ def main() -> None:
         generate_csv(csv_path, n)
         print(f"generated {csv_path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     db = _fresh(DATA / f"import-{n}.db")
-    viewer = Viewer.system_viewer()
-    started = time.perf_counter()
-    first = intake.import_file(db, viewer, csv_path, "sales")
-    first_s = time.perf_counter() - started
-    started = time.perf_counter()
-    second = intake.import_file(db, viewer, csv_path, "sales")
-    second_s = time.perf_counter() - started
+    first_s, first_cpu, first = _timed_import(db, csv_path)
+    second_s, second_cpu, second = _timed_import(db, csv_path)
     db.engine.dispose()
-    floor_s, good = _floor(DATA / f"import-floor-{n}.db", csv_path)
-    print(f"rows: {n:,}; first import {first_s:.2f} s {first.as_dict()}", file=sys.stderr)
-    print(f"re-import: {second_s:.2f} s, {n / second_s:,.0f} rows/s {second.as_dict()}", file=sys.stderr)
+    product_peak = peak_rss_mb()  # before the floor, which holds the parsed file in memory
+    print(f"rows: {n:,}; first import {first_s:.2f} s (CPU {first_cpu:.1f} s) {first.as_dict()}", file=sys.stderr)
+    print(f"re-import: {second_s:.2f} s (CPU {second_cpu:.1f} s), {n / second_s:,.0f} rows/s {second.as_dict()}",
+          file=sys.stderr)
+    print(f"peak RSS of the product imports (read in chunks): {product_peak:.0f} MiB", file=sys.stderr)
+
+    xlsx_rows = args.xlsx_rows if args.xlsx_rows is not None else (5_000 if args.quick else 200_000)
+    if xlsx_rows:  # 0 skips the xlsx run
+        xlsx_path = DATA / f"import-sales-{xlsx_rows}.xlsx"
+        if not xlsx_path.exists():
+            _xlsx_from_csv(csv_path, xlsx_path, xlsx_rows)
+        from python_calamine import CalamineWorkbook
+
+        started = time.perf_counter()
+        workbook = CalamineWorkbook.from_path(str(xlsx_path))
+        read = sum(1 for _ in workbook.get_sheet_by_index(0).iter_rows()) - 1
+        workbook.close()
+        calamine_s = time.perf_counter() - started
+        xdb = _fresh(DATA / f"import-xlsx-{xlsx_rows}.db")
+        xlsx_s, _cpu, xlsx = _timed_import(xdb, xlsx_path)
+        xdb.engine.dispose()
+        print(f"xlsx: {xlsx_rows:,} rows imported at {xlsx_rows / xlsx_s:,.0f} rows/s {xlsx.as_dict()}; "
+              f"bare calamine read {read / calamine_s:,.0f} rows/s", file=sys.stderr)
+    parsed = _parsed(csv_path)
+    if args.pg:
+        _postgres(args.pg, csv_path, n, parsed)
+
+    floor_s, good = _floor(DATA / f"import-floor-{n}.db", parsed)
     print(f"floor: {floor_s:.2f} s for {good:,} parsed rows", file=sys.stderr)
-    print(f"peak RSS: {peak_rss_mb():.0f} MiB", file=sys.stderr)
     report("import", n / first_s, "rows/s", good / floor_s)
 
 

@@ -343,20 +343,26 @@ def _from_serial(serial: float, field: str, value: object) -> date:
     return _EXCEL_EPOCH + timedelta(days=math.floor(serial))
 
 
-def _date_from_text(text: str, field: str, value: object) -> date:
+def _date_from_text(text: str, field: str, value: object, month_first: bool = False) -> date:
     if _SERIAL_TEXT.fullmatch(text):
         return _from_serial(float(text), field, value)
-    match = _DMY.fullmatch(text) or _ISO.fullmatch(text)
+    slashed = _DMY.fullmatch(text)
+    match = slashed or _ISO.fullmatch(text)
     if not match:
         raise ValidationError("date.invalid_format", field=field, value=value)
+    day, month = int(match["d"]), int(match["m"])
+    if slashed and month_first:  # an export in US order (05/19/2020): the first number is the month
+        day, month = month, day
     try:
-        return date(int(match["y"]), int(match["m"]), int(match["d"]))
+        return date(int(match["y"]), month, day)
     except ValueError:
         raise ValidationError("date.impossible", field=field, value=value) from None
 
 
-def parse_date(value: object, field: str = "date") -> date:
-    """A date from a date/datetime/Timestamp, day-first text, ISO text or an Excel serial number."""
+def parse_date(value: object, field: str = "date", *, month_first: bool = False) -> date:
+    """A date from a date/datetime/Timestamp, day-first text (month-first when asked: an export's own
+    order, chosen per import), ISO text or an Excel serial number. A date impossible in the chosen
+    order (19 as a month) is rejected, never guessed."""
     if _is_missing(value):
         raise _required(field, value)
     if isinstance(value, np.datetime64):
@@ -368,7 +374,7 @@ def parse_date(value: object, field: str = "date") -> date:
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):
         result = _from_serial(float(value), field, value)
     elif isinstance(value, str):
-        result = _date_from_text(value.strip(), field, value)
+        result = _date_from_text(value.strip(), field, value, month_first)
     else:
         raise ValidationError("date.invalid_format", field=field, value=value)
     if not DATE_MIN <= result <= DATE_MAX:

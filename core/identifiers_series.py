@@ -26,8 +26,10 @@ from core.identifiers import (
     DATE_MIN,
     NIK_PROVINCES,
     normalize_engine_no,
+    normalize_frame_no,
     normalize_nik,
     normalize_phone,
+    normalize_plate,
     parse_date,
 )
 
@@ -132,8 +134,32 @@ def normalize_engine_no_series(values: pd.Series) -> tuple[pd.Series, pd.Series]
     return _finish(values, pc.ascii_upper(engine), normalize_engine_no)
 
 
-def parse_date_series(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """parse_date for a column: (datetime.date values, error codes)."""
+def normalize_frame_no_series(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """normalize_frame_no for a column: (17-character frame numbers, error codes)."""
+    compact = pc.replace_substring_regex(pc.ascii_upper(_as_text(values)), pattern=r"[ \t\n\r\f-]",
+                                         replacement="")
+    body = pc.match_substring_regex(compact, r"^[A-Z0-9]{14}$")
+    full = pc.match_substring_regex(compact, r"^MH1[A-Z0-9]{14}$")
+    truncated = pc.starts_with(compact, "MH1")  # a 14-char value starting MH1 is a cut full number
+    frame = pc.if_else(full, compact, pc.if_else(pc.and_(body, pc.invert(truncated)),
+                                                 pc.binary_join_element_wise("MH1", compact, ""), None))
+    return _finish(values, frame, normalize_frame_no)
+
+
+def normalize_plate_series(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """normalize_plate for a column: ("BD 2035 ID" plates, error codes)."""
+    found = pc.extract_regex(
+        pc.ascii_upper(_as_text(values)),
+        pattern=r"^[ \t\n\r\f]*(?P<a>[A-Z]{1,2})[ \t\n\r\f-]*(?P<b>[0-9]{1,4})[ \t\n\r\f-]*(?P<c>[A-Z]{0,3})"
+                r"[ \t\n\r\f]*$")
+    a, b, c = (pc.struct_field(found, k) for k in "abc")
+    plate = pc.if_else(pc.equal(pc.utf8_length(c), 0), pc.binary_join_element_wise(a, b, " "),
+                       pc.binary_join_element_wise(a, b, c, " "))
+    return _finish(values, pc.if_else(found.is_valid(), plate, None), normalize_plate)
+
+
+def parse_date_series(values: pd.Series, month_first: bool = False) -> tuple[pd.Series, pd.Series]:
+    """parse_date for a column: (datetime.date values, error codes); month_first as in parse_date."""
     if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = pd.Series(values)
     elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
@@ -145,8 +171,10 @@ def parse_date_series(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         dmy = pc.extract_regex(text, pattern=f"^ *{_DMY_PATTERN} *$")
         iso = pc.extract_regex(text, pattern=f"^ *{_ISO_PATTERN} *$")
 
+        swap = {"d": "m", "m": "d"} if month_first else {}
+
         def part(name: str) -> np.ndarray:
-            from_dmy = pc.if_else(dmy.is_valid(), pc.struct_field(dmy, name), None)
+            from_dmy = pc.if_else(dmy.is_valid(), pc.struct_field(dmy, swap.get(name, name)), None)
             from_iso = pc.if_else(iso.is_valid(), pc.struct_field(iso, name), None)
             return pc.cast(pc.coalesce(from_dmy, from_iso), pa.float64()).to_numpy(zero_copy_only=False)
 
@@ -157,4 +185,4 @@ def parse_date_series(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     inside = stamps.notna() & (stamps >= pd.Timestamp(DATE_MIN)) & (stamps <= pd.Timestamp(DATE_MAX))
     fast = np.full(len(values), None, dtype=object)
     fast[inside.to_numpy()] = stamps[inside].dt.date.to_numpy()
-    return _finish(values, fast, parse_date)
+    return _finish(values, fast, lambda v: parse_date(v, month_first=month_first))

@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -109,14 +109,112 @@ def read_table(path_or_buffer: str | Path | IO[bytes], filename: str | None = No
     data = Path(path_or_buffer).read_bytes() if isinstance(path_or_buffer, str | Path) else path_or_buffer.read()
     if isinstance(data, str):
         data = data.encode()
-    try:
-        text_head = data[:65536].decode("utf-8-sig")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        text_head, encoding = data[:65536].decode("cp1252", errors="replace"), "cp1252"
-    first_line = text_head.splitlines()[0] if text_head else ""
-    sep = ";" if first_line.count(";") > first_line.count(",") else ","
+    sep, encoding = _csv_dialect(data[:65536])
     frame = pd.read_csv(io.BytesIO(data), sep=sep, dtype=str, keep_default_na=False, encoding=encoding,
                         quoting=csv.QUOTE_MINIMAL)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _csv_dialect(head: bytes) -> tuple[str, str]:
+    """(separator, encoding) from the file's first bytes: ';' when the header has more ';' than ','."""
+    try:
+        text_head, encoding = head.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a multi-byte character cut by the end of the head
+            text_head, encoding = head[:exc.start].decode("utf-8-sig"), "utf-8-sig"
+        else:
+            text_head, encoding = head.decode("cp1252", errors="replace"), "cp1252"
+    first_line = text_head.splitlines()[0] if text_head else ""
+    return (";" if first_line.count(";") > first_line.count(",") else ","), encoding
+
+
+def is_excel(filename: str) -> bool:
+    return filename.lower().endswith((".xlsx", ".xlsm", ".xls"))
+
+
+def iter_table(path: str | Path, *, chunk_rows: int = 50_000, skip_chunks: int = 0) -> Iterator[pd.DataFrame]:
+    """The file as DataFrames of strings of at most chunk_rows rows each, read as it goes (a file of
+    millions of rows never sits in memory whole). Each chunk's index is its rows' position among the
+    data rows (0 = the row under the header), so file row = index + 2. skip_chunks leaves out the
+    first chunks (a resumed import); chunks are the same whatever is skipped."""
+    path = Path(path)
+    if is_excel(path.name):
+        yield from _iter_excel(path, chunk_rows, skip_chunks)
+        return
+    with path.open("rb") as handle:
+        sep, encoding = _csv_dialect(handle.read(65536))
+    reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding,
+                         quoting=csv.QUOTE_MINIMAL, chunksize=chunk_rows)
+    with reader:
+        for number, chunk in enumerate(reader):
+            if number < skip_chunks:
+                continue
+            chunk.columns = [str(c).strip() for c in chunk.columns]
+            yield chunk
+
+
+def _iter_excel(path: Path, chunk_rows: int, skip_chunks: int) -> Iterator[pd.DataFrame]:
+    """The first sheet through calamine's row iterator, cells as read_table writes them."""
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    try:
+        rows = workbook.get_sheet_by_index(0).iter_rows()
+        header_cells = next(rows, None)
+        if header_cells is None:
+            return
+        columns = _unique_headers(header_cells)
+        nik_at = {i for i, h in enumerate(columns) if guess_mapping([h]).get(h) == "nik"}
+        width = len(columns)
+        start, number = 0, 0
+        buffer: list[list[str] | None] = []
+
+        def frame() -> pd.DataFrame:
+            cols = list(zip(*(b for b in buffer if b is not None), strict=True)) if buffer else [()] * width
+            return pd.DataFrame({c: np.array(v, dtype=object) for c, v in zip(columns, cols, strict=True)},
+                                index=pd.RangeIndex(start, start + len(buffer)))
+
+        for cells in rows:  # skipped chunks are counted, not converted
+            if number >= skip_chunks:
+                cells = list(cells[:width]) + [""] * (width - len(cells))
+                buffer.append([_cell_text(v, i in nik_at) for i, v in enumerate(cells)])
+            else:
+                buffer.append(None)
+            if len(buffer) == chunk_rows:
+                if number >= skip_chunks:
+                    yield frame()
+                start, buffer, number = start + chunk_rows, [], number + 1
+        if buffer and number >= skip_chunks:
+            yield frame()
+    finally:
+        workbook.close()
+
+
+def _unique_headers(cells: Iterable[object]) -> list[str]:
+    """Header cells as pandas names them: blank -> 'Unnamed: i', a repeat -> 'name.1'."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        name = _cell_text(cell, False).strip() or f"Unnamed: {i}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def table_rows(path: str | Path) -> int | None:
+    """How many data rows the file has, when that is cheap to know (a CSV: its lines less the header;
+    quoted line breaks make it an estimate), else None."""
+    path = Path(path)
+    if is_excel(path.name):
+        return None
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return max(lines - (last == b"\n"), 0)

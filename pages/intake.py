@@ -1,22 +1,29 @@
 """Import Data: upload a dealer export (CSV/Excel), check the guessed column mapping, preview the first rows
-as they will be stored, import with a progress bar, then see the counts and download the rejected rows."""
+as they will be stored, import with a progress bar, then see the counts and download the rejected rows.
+A large file goes to the background worker (resumed if it stops); the page follows its progress."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from core import intake, queries
+from core import intake, intake_jobs, queries
 from core.access import Perm
 from core.errors import DomainError
+from core.intake_read import iter_table
 from ui import context, fmt
 
 NONE = "(tidak ada)"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FILE_KEY = "intake_file"  # (file name, DataFrame of strings)
+FILE_KEY = "intake_file"  # (file name, DataFrame of strings: the whole file, or the head of a large one)
+STORED_KEY = "intake_stored"  # a large upload's copy under data/imports/, imported by the worker
 RESULT_KEY = "intake_result"
+JOB_KEY = "intake_job"
+INLINE_XLSX_KEY = "intake_xlsx_inline"  # the rejections xlsx of the last import run on this page
+DATE_ORDERS = {False: "hari/bulan/tahun (31/12/2020)", True: "bulan/hari/tahun (12/31/2020)"}
 
 viewer = context.require(Perm.CUSTOMER_CHANGE)
 st.title("Import Data")
@@ -26,12 +33,20 @@ kind = st.radio("Jenis data", list(intake.KINDS), format_func=intake.KINDS.__get
 upload = st.file_uploader("File CSV atau Excel (.xlsx)", type=["csv", "xlsx"], key="intake_upload")
 if upload is not None and st.session_state.get("intake_upload_id") != upload.file_id:
     try:
-        st.session_state[FILE_KEY] = (upload.name, intake.read_table(upload, upload.name))
+        if upload.size > intake_jobs.BACKGROUND_ABOVE_BYTES:
+            stored = intake_jobs.store_upload(upload, upload.name)
+            head = next(iter_table(stored, chunk_rows=200), pd.DataFrame())
+            st.session_state[FILE_KEY] = (upload.name, head)
+            st.session_state[STORED_KEY] = str(stored)
+        else:
+            st.session_state[FILE_KEY] = (upload.name, intake.read_table(upload, upload.name))
+            st.session_state.pop(STORED_KEY, None)
     except Exception as exc:  # an unreadable file: tell the user, keep the page
         st.error(f"File tidak bisa dibaca: {exc}")
         st.stop()
     st.session_state["intake_upload_id"] = upload.file_id
     st.session_state.pop(RESULT_KEY, None)
+    st.session_state.pop(JOB_KEY, None)
 loaded = st.session_state.get(FILE_KEY)
 if loaded is None:
     st.info("Unggah file ekspor dari sistem dealer (CSV dengan pemisah , atau ;, atau Excel .xlsx). "
@@ -39,13 +54,21 @@ if loaded is None:
     st.stop()
 name, frame = loaded
 assert isinstance(frame, pd.DataFrame)
-st.caption(f"**{name}**: {len(frame):,} baris, {len(frame.columns)} kolom")
+stored_path = st.session_state.get(STORED_KEY)
+if stored_path:
+    st.caption(f"**{name}**: file besar, {len(frame.columns)} kolom; diimpor di latar belakang oleh worker "
+               "(halaman ini boleh ditutup)")
+else:
+    st.caption(f"**{name}**: {len(frame):,} baris, {len(frame.columns)} kolom")
 
 with context.read_session(viewer) as session:
     branch_rows = queries.branches(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
 default_branch = st.selectbox("Cabang untuk baris tanpa kode cabang", [None, *label_of],
                               format_func=lambda b: "-" if b is None else label_of[b], key="intake_branch")
+month_first = st.radio("Urutan tanggal di file", list(DATE_ORDERS), format_func=DATE_ORDERS.__getitem__,
+                       horizontal=True, key="intake_month_first",
+                       help="Tanggal yang tidak mungkin dalam urutan ini ditolak, tidak ditebak.")
 
 st.subheader("Kolom")
 st.caption("Kolom file untuk setiap data; tebakan otomatis bisa diubah. Tanda * wajib diisi.")
@@ -63,39 +86,89 @@ for i, fld in enumerate(intake.KIND_FIELDS[kind]):
 
 st.subheader("Pratinjau (10 baris pertama)")
 with context.read_session(viewer) as session:
-    shown = intake.preview(session, viewer, kind, frame, mapping, branch_id=default_branch)
+    shown = intake.preview(session, viewer, kind, frame, mapping, branch_id=default_branch, month_first=month_first)
 st.dataframe(shown, hide_index=True)
 
-if st.button("Import", type="primary", key="intake_go"):
-    bar = st.progress(0.0, text="Memeriksa data...")
-
-    def on_progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"{done:,} / {total:,} baris disimpan")
-
-    try:
-        imported = intake.import_dataframe(context.database(), viewer, kind, frame, mapping, name=name,
-                                         branch_id=default_branch, progress=on_progress)
-    except DomainError as error:
-        fmt.show_error(error, viewer.lang)
-    else:
-        bar.progress(1.0, text="Selesai")
-        st.session_state[RESULT_KEY] = imported
-
-result = st.session_state.get(RESULT_KEY)
-if isinstance(result, intake.ImportResult):
+def show_result(result: intake.ImportResult, rejected_rows: int, rejections: list[intake.Rejection],
+                rows_of: pd.DataFrame | Path, download_key: str) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Baru", f"{result.created:,}")
     c2.metric("Diperbarui", f"{result.updated:,}")
     c3.metric("Tidak berubah", f"{result.unchanged:,}")
-    c4.metric("Ditolak (baris)", f"{result.rejected_rows:,}")
-    if result.rejected:
-        st.subheader("Baris yang ditolak")
-        table = pd.DataFrame([{"Baris": r.row, "Kolom": r.column, "Nilai": r.value, "Alasan": r.reason}
-                              for r in result.rejected[:5000]])
-        st.dataframe(table, hide_index=True)
-        buffer = io.BytesIO()
-        intake.rejections_xlsx(result.rejected, buffer, frame)
-        st.download_button("Unduh baris yang ditolak (.xlsx)", buffer.getvalue(), file_name="ditolak.xlsx",
-                           mime=XLSX, key="intake_download")
-    else:
+    c4.metric("Ditolak (baris)", f"{rejected_rows:,}")
+    if not rejections:
         st.success("Semua baris berhasil diimpor.")
+        return
+    st.subheader("Baris yang ditolak")
+    table = pd.DataFrame([{"Baris": r.row, "Kolom": r.column, "Nilai": r.value, "Alasan": r.reason}
+                          for r in rejections[:5000]])
+    st.dataframe(table, hide_index=True)
+    if download_key not in st.session_state:  # built once: a large file is read again to write it
+        buffer = io.BytesIO()
+        if isinstance(rows_of, Path):
+            intake.rejections_xlsx(rejections, buffer, source=rows_of)
+        else:
+            intake.rejections_xlsx(rejections, buffer, rows_of)
+        st.session_state[download_key] = buffer.getvalue()
+    st.download_button("Unduh baris yang ditolak (.xlsx)", st.session_state[download_key], file_name="ditolak.xlsx",
+                       mime=XLSX, key="intake_download")
+
+
+@st.fragment(run_every=2)
+def follow_job(job_id: int) -> None:
+    """The background import's progress, refreshed every 2 s; the whole page shows the result once it ends."""
+    status = intake_jobs.job_status(context.database(), viewer, job_id)
+    if status.finished:
+        st.rerun()
+    waiting = status.state == intake_jobs.ImportState.QUEUED
+    total = f" / {status.total_rows:,}" if status.total_rows else ""
+    st.progress(status.fraction, text="Menunggu worker..." if waiting
+                else f"{status.rows_done:,}{total} baris disimpan")
+
+
+def job_result(status: intake_jobs.JobStatus) -> None:
+    database = context.database()
+    if status.state == intake_jobs.ImportState.FAILED:
+        st.error(f"Import gagal setelah {status.rows_done:,} baris: {status.error}")
+    else:
+        st.progress(1.0, text="Selesai")
+    rejections = intake_jobs.job_rejections(database, viewer, status.id)
+    show_result(status.result, status.rejected_rows, rejections, intake_jobs.job_path(database, viewer, status.id),
+                f"intake_xlsx_job_{status.id}")
+
+
+if st.button("Import", type="primary", key="intake_go"):
+    if stored_path:
+        try:
+            st.session_state[JOB_KEY] = intake_jobs.queue_import(
+                context.database(), viewer, kind, Path(stored_path), name, mapping, branch_id=default_branch,
+                month_first=month_first)
+        except DomainError as error:
+            fmt.show_error(error, viewer.lang)
+    else:
+        bar = st.progress(0.0, text="Memeriksa data...")
+
+        def on_progress(done: int, total: int) -> None:
+            bar.progress(done / total if total else 1.0, text=f"{done:,} / {total:,} baris diperiksa dan disimpan")
+
+        try:
+            imported = intake.import_dataframe(context.database(), viewer, kind, frame, mapping, name=name,
+                                             branch_id=default_branch, progress=on_progress,
+                                             month_first=month_first)
+        except DomainError as error:
+            fmt.show_error(error, viewer.lang)
+        else:
+            bar.progress(1.0, text="Selesai")
+            st.session_state[RESULT_KEY] = imported
+            st.session_state.pop(INLINE_XLSX_KEY, None)
+
+job = st.session_state.get(JOB_KEY)
+result = st.session_state.get(RESULT_KEY)
+if isinstance(job, int):
+    job_status = intake_jobs.job_status(context.database(), viewer, job)
+    if job_status.finished:
+        job_result(job_status)
+    else:
+        follow_job(job)
+elif isinstance(result, intake.ImportResult):
+    show_result(result, result.rejected_rows, result.rejected, frame, INLINE_XLSX_KEY)

@@ -485,6 +485,8 @@ dates = st.builds(
     st.sampled_from(["/", "-"]),
     st.sampled_from(["", " 13:43:34", " 24:00"]),
 )
+frames = st.from_regex(r"(MH1|mh1)?[A-Za-z0-9][A-Za-z0-9 \t-]{11,16}", fullmatch=True)
+plates = st.from_regex(r"\s?[A-Za-z]{0,3}[ -]{0,2}[0-9]{0,5}[ \t-]{0,2}[A-Za-z]{0,4}\s?", fullmatch=True)
 iso_dates = st.builds(lambda d, t: d.isoformat() + t, st.dates(), st.sampled_from(["", "T08:15", " 23:59:59.5"]))
 
 SERIES_CASES = [
@@ -492,11 +494,14 @@ SERIES_CASES = [
     (series.normalize_nik_series, ids.normalize_nik, st.one_of(niks, anything)),
     (series.normalize_engine_no_series, ids.normalize_engine_no, st.one_of(engines, anything)),
     (series.parse_date_series, ids.parse_date, st.one_of(dates, iso_dates, anything)),
+    (series.normalize_frame_no_series, ids.normalize_frame_no, st.one_of(frames, anything)),
+    (series.normalize_plate_series, ids.normalize_plate, st.one_of(plates, anything)),
 ]
 
 
 @pytest.mark.parametrize(
-    ("series_func", "scalar_func", "values"), SERIES_CASES, ids=["phone", "nik", "engine_no", "date"]
+    ("series_func", "scalar_func", "values"), SERIES_CASES,
+    ids=["phone", "nik", "engine_no", "date", "frame_no", "plate"],
 )
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())

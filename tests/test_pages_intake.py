@@ -46,3 +46,25 @@ def test_mapping_preview_and_import(world, run_page):
     assert list(at.dataframe[1].value["Baris"]) == [3]
     with world.db.session(None, system=True) as s:
         assert s.scalar(select(Vehicle.id).where(Vehicle.engine_no == "JM81E1056301")) is not None
+
+
+def test_a_large_file_is_queued_for_the_worker_and_the_page_shows_its_result(world, run_page, tmp_path,
+                                                                            monkeypatch):
+    from core import intake_jobs
+    from core.intake_read import iter_table
+
+    monkeypatch.setenv("H23_DATA_DIR", str(tmp_path))
+    stored = intake_jobs.store_upload(CSV.encode(), "besar.csv")
+    at = run_page("pages/intake.py", world.admin_sam, intake_file=("besar.csv", next(iter_table(stored))),
+                  intake_stored=str(stored))
+    assert not at.exception and "latar belakang" in at.caption[0].value
+    at.button(key="intake_go").click().run()
+    assert not at.exception
+    assert "Menunggu worker" in at.get("progress")[0].proto.text
+    with world.db.session(None, system=True) as s:  # nothing imported while the page waits
+        assert s.scalar(select(Vehicle.id).where(Vehicle.engine_no == "JM81E1056301")) is None
+    assert intake_jobs.run_pending(world.db, "test-worker") == [f"import:{at.session_state['intake_job']}:done"]
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["1", "0", "0", "1"]
+    assert list(at.dataframe[1].value["Baris"]) == [3]

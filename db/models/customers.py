@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, null, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, BigId, BranchOwned, IdMixin, TimestampMixin, UTCDateTime
@@ -89,7 +89,8 @@ class Sale(IdMixin, TimestampMixin, BranchOwned, Base):
     """H1: a motorcycle sold by a branch."""
 
     __tablename__ = "sale"
-    __table_args__ = (Index("ix_sale_branch_date", "branch_id", "sale_date"),)
+    __table_args__ = (Index("ix_sale_branch_date", "branch_id", "sale_date"),
+                      Index("ix_sale_row_hash", "row_hash"))
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
     number: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -98,6 +99,9 @@ class Sale(IdMixin, TimestampMixin, BranchOwned, Base):
     sale_date: Mapped[dt.date] = mapped_column(Date)
     sales_source: Mapped[str | None] = mapped_column(String(30))  # Showroom, CRM, ...
     payment: Mapped[str | None] = mapped_column(String(10))  # cash / credit
+    # The hash of the import row this sale was last stored from (core.intake_hash), so a re-import skips
+    # unchanged rows without validating them. Any other update of the sale clears it (onupdate NULL).
+    row_hash: Mapped[int | None] = mapped_column(BigInteger, onupdate=null())
 
 
 class WorkOrder(IdMixin, TimestampMixin, BranchOwned, Base):

@@ -1,0 +1,127 @@
+"""The re-import fast path by row hash: a sales row stored before and untouched since skips validation.
+
+Every stored sales row leaves the hash of its file cells (the mapped columns, as read, plus the import
+settings that change their meaning: kind, mapping, month_first, default branch) on its sale
+(``sale.row_hash``). A later import hashes each row of a chunk (vectorised) and asks once per chunk which
+hashes are on a sale that is still as that row left it:
+
+- the sale was not updated since (any other update of a sale clears its hash: ``onupdate`` NULL),
+- its vehicle and customer were not updated after it (``updated_at`` not later than the sale's),
+- the vehicle is still the buyer's (the sale's customer owns it),
+- and, for a viewer limited to some branches, all three are in those branches.
+
+Such a row would change nothing, so it counts as unchanged without being validated. Only a row alone
+with its engine number, NIK and mobile in its chunk leaves its hash (``alone_in_chunk``): with several
+rows of one customer in a chunk, the last one's values are stored and the others' would move them. A row of the chunk
+that does go the full way and shares an engine number, NIK or mobile with a hashed row takes that row
+along (later rows win in the full path, so skipping one could change the outcome).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.access import Viewer
+from core.intake_read import KIND_FIELDS
+from db.models import Customer, Sale, Vehicle
+
+_C: Table = Customer.__table__  # type: ignore[assignment]
+_V: Table = Vehicle.__table__  # type: ignore[assignment]
+_S: Table = Sale.__table__  # type: ignore[assignment]
+
+
+def row_hashes(chunk: pd.DataFrame, kind: str, mapping: dict[str, str], *, month_first: bool,
+               branch_id: int | None) -> np.ndarray:
+    """A 64-bit hash per row of the file's mapped cells, seeded with the settings that give them meaning."""
+    order = {fld: i for i, fld in enumerate(KIND_FIELDS[kind])}
+    used = sorted((h for h in chunk.columns if mapping.get(str(h)) in order), key=lambda h: order[mapping[str(h)]])
+    seed = json.dumps([kind, [[str(h), mapping[str(h)]] for h in used], month_first, branch_id])
+    key = hashlib.sha256(seed.encode()).hexdigest()[:16]  # pandas wants a 16-byte key
+    cells = chunk[used].astype(str) if used else pd.DataFrame({"_": [""] * len(chunk)})
+    hashed = pd.util.hash_pandas_object(cells, index=False, hash_key=key)
+    return hashed.to_numpy(dtype=np.uint64).view(np.int64)
+
+
+def stored_unchanged(session: Session, viewer: Viewer, hashes: np.ndarray, key_in: Any) -> np.ndarray:
+    """The chunk's hashes that sit on a sale still as its row left it. One query."""
+    where, params = key_in(session, _S.c.row_hash, [int(h) for h in pd.unique(hashes)])
+    stmt = (select(_S.c.row_hash)
+            .select_from(_S.join(_V, _V.c.id == _S.c.vehicle_id).join(_C, _C.c.id == _S.c.customer_id))
+            .where(where, _V.c.customer_id == _S.c.customer_id, _V.c.updated_at <= _S.c.updated_at,
+                   _C.c.updated_at <= _S.c.updated_at))
+    if not viewer.all_branches:
+        mine = sorted(viewer.branch_ids)
+        stmt = stmt.where(_S.c.branch_id.in_(mine), _V.c.branch_id.in_(mine), _C.c.branch_id.in_(mine))
+    return np.fromiter(session.execute(stmt, params).scalars(), dtype=np.int64)
+
+
+def entangled(session: Session, skippable: np.ndarray, hashes: np.ndarray, going: pd.DataFrame,
+              select_in: Any) -> np.ndarray:
+    """skippable minus the rows that must go the full way with the rows in going (their normalised
+    engine_no, nik, phone): a shared key, followed to its end (a row taken along brings its own keys).
+    Looked up by key, so a chunk of unchanged rows costs nothing here."""
+    out = skippable.copy()
+    keys = {col: set(going[col].dropna().tolist()) for col in ("engine_no", "nik", "phone")}
+    seen: dict[str, set[Any]] = {col: set() for col in keys}
+    source = _S.join(_V, _V.c.id == _S.c.vehicle_id).join(_C, _C.c.id == _S.c.customer_id)
+    columns = [_S.c.row_hash, _V.c.engine_no, _C.c.nik, _C.c.phone]
+    where = {"engine_no": _V.c.engine_no, "nik": _C.c.nik, "phone": _C.c.phone}
+    while out.any():
+        found = []
+        for col, known in keys.items():
+            fresh = known - seen[col]
+            seen[col] |= fresh
+            if fresh:
+                found.extend(select_in(session, columns, where[col], sorted(fresh), source=source))
+        hit = out & np.isin(hashes, np.array([f[0] for f in found if f[0] is not None], dtype=np.int64))
+        if not hit.any():
+            break
+        out &= ~hit
+        taken = {int(h) for h in hashes[hit]}
+        for row in found:
+            if row[0] in taken:
+                for col, value in zip(("engine_no", "nik", "phone"), row[1:], strict=True):
+                    if value is not None:
+                        keys[col].add(value)
+    return out
+
+
+def alone_in_chunk(good: pd.DataFrame) -> np.ndarray:
+    """The validated rows that may leave their hash: a NIK or a mobile, and no other row of the chunk
+    with the same engine number, NIK or mobile. Such a row's values are what is stored once the chunk
+    is done (no later row of the chunk overwrote them), so applying it again would change nothing;
+    a later chunk that changes its customer or vehicle moves their updated_at past the sale's."""
+    engine, nik, phone = good["engine_no"], good["nik"], good["phone"]
+    out = ~engine.duplicated(keep=False).to_numpy() & (nik.notna() | phone.notna()).to_numpy()
+    for key in (nik, phone):
+        out &= key.isna().to_numpy() | ~key.duplicated(keep=False).to_numpy()
+    return out
+
+
+def stamp_sales(session: Session, viewer: Viewer, rows: list[tuple[int, str, dt.date]]) -> None:
+    """Record (row hash, engine number, sale date) on the rows' sales, stamped now: after every write of
+    the chunk, so the vehicle and customer are not later than the sale. One executemany."""
+    if not rows or not (viewer.all_branches or viewer.branch_ids):
+        return
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    now = clock.now()
+    stamp: Any = now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") \
+        if sqlite else now
+    mark = "?" if sqlite else "%s"
+    limit = "" if viewer.all_branches else f" AND branch_id IN ({', '.join(str(int(b)) for b in viewer.branch_ids)})"
+    sql = (f"UPDATE sale SET row_hash = {mark}, updated_at = {mark} WHERE vehicle_id = "
+           f"(SELECT id FROM vehicle WHERE engine_no = {mark}) AND sale_date = {mark}{limit}")
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.executemany(sql, [(h, stamp, engine, day) for h, engine, day in rows])
+    finally:
+        cursor.close()
