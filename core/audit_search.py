@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.access import Perm, Viewer
+from core.paging import Paged
 from core.sqlfilters import prefix
 from db.models import AuditLog, Branch, User
 
@@ -43,15 +44,11 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
-class AuditPage:
+class AuditPage(Paged):
     rows: list[AuditRow]
     total: int
     page: int
     page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 def _conditions(f: AuditFilter) -> list[ColumnElement[bool]]:

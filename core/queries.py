@@ -23,6 +23,7 @@ from core import clock, identifiers
 from core.access import Perm, Viewer
 from core.customers import require_cddb
 from core.errors import DomainError, NotFound, ValidationError
+from core.paging import Paged
 from core.sqlfilters import contains, in_branches, phone_condition, prefix, visible_branch_ids
 from db.enums import ContactStatus, Priority, ServiceKind, StaffKind, Stage, Temperature
 from db.models import Branch, Customer, FollowUp, Lead, LostReason, Occupation, Staff, User, Vehicle
@@ -91,15 +92,11 @@ class LeadRow:
 
 
 @dataclass(frozen=True)
-class LeadPage:
+class LeadPage(Paged):
     rows: list[LeadRow]
     total: int
     page: int
     page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 def _search_condition(text: str) -> ColumnElement[bool] | None:

@@ -20,6 +20,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.selectable import Select
 
 from core.access import Perm, Viewer
+from core.paging import Paged
 from core.sqlfilters import in_branches, visible_branch_ids
 from db.base import UTCDateTime
 from db.models import Booking, FollowUp, Lead, Touch, WorkOrder
@@ -98,15 +99,11 @@ class Event:
 
 
 @dataclass(frozen=True)
-class TimelinePage:
+class TimelinePage(Paged):
     events: list[Event]
     total: int
     page: int
     page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 def timeline(session: Any, viewer: Viewer, customer_id: int, page: int = 1, page_size: int = 25) -> TimelinePage:
