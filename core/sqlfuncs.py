@@ -1,72 +1,64 @@
-"""The few SQL expressions SQLite and PostgreSQL spell differently, for set-based statements."""
+"""The SQL expressions SQLite and PostgreSQL spell differently, for set-based statements and reports.
+
+Each is declared once with its two spellings (`{0}`, `{1}` stand for the compiled arguments), so a new
+one is three lines, not two compiler functions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.types import TypeEngine
 
 
-class add_days(FunctionElement[Any]):
-    """date + n days (n a column or bound integer)."""
+def _dialect_function(name: str, type_: TypeEngine[Any], doc: str, *, sqlite: str | None = None,
+                      postgresql: str | None = None) -> type[FunctionElement[Any]]:
+    """A SQL function class whose text is `sqlite` / `postgresql` with the arguments filled in. A
+    dialect left out has no spelling: using the function there fails at compile time."""
+    cls = type(name, (FunctionElement,), {"type": type_, "inherit_cache": True, "__doc__": doc})
+    for dialect, template in (("sqlite", sqlite), ("postgresql", postgresql)):
+        if template is None:
+            continue
 
-    type = Date()
-    inherit_cache = True
+        def compile_(element: Any, compiler: Any, _template: str = template, **kw: Any) -> str:
+            return _template.format(*(compiler.process(arg, **kw) for arg in element.clauses))
 
-
-@compiles(add_days, "sqlite")
-def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
-    day, n = list(element.clauses)
-    return f"date({compiler.process(day, **kw)}, printf('%+d days', {compiler.process(n, **kw)}))"
-
-
-@compiles(add_days, "postgresql")
-def _add_days_pg(element: add_days, compiler: Any, **kw: Any) -> str:
-    day, n = list(element.clauses)
-    return f"(CAST({compiler.process(day, **kw)} AS DATE) + CAST({compiler.process(n, **kw)} AS INTEGER))"
+        compiles(cls, dialect)(compile_)
+    return cls
 
 
-class zero_pad(FunctionElement[Any]):
-    """An integer as text, left-padded with zeros to a width."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(zero_pad, "sqlite")
-def _zero_pad_sqlite(element: zero_pad, compiler: Any, **kw: Any) -> str:
-    n, width = list(element.clauses)
-    return f"printf('%0' || {compiler.process(width, **kw)} || 'd', {compiler.process(n, **kw)})"
-
-
-@compiles(zero_pad, "postgresql")
-def _zero_pad_pg(element: zero_pad, compiler: Any, **kw: Any) -> str:
-    n, width = list(element.clauses)
-    return f"lpad(CAST({compiler.process(n, **kw)} AS TEXT), {compiler.process(width, **kw)}, '0')"
-
-
-class date_iso(FunctionElement[Any]):
-    """A date as 'YYYY-MM-DD' text."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(date_iso, "sqlite")
-def _date_iso_sqlite(element: date_iso, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(next(iter(element.clauses)), **kw)})"
-
-
-@compiles(date_iso, "postgresql")
-def _date_iso_pg(element: date_iso, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(next(iter(element.clauses)), **kw)}, 'YYYY-MM-DD')"
+add_days = _dialect_function(
+    "add_days", Date(), "date + n days (n a column or bound integer).",
+    sqlite="date({0}, printf('%+d days', {1}))",
+    postgresql="(CAST({0} AS DATE) + CAST({1} AS INTEGER))")
+zero_pad = _dialect_function(
+    "zero_pad", String(), "An integer as text, left-padded with zeros to a width.",
+    sqlite="printf('%0' || {1} || 'd', {0})",
+    postgresql="lpad(CAST({0} AS TEXT), {1}, '0')")
+date_iso = _dialect_function(
+    "date_iso", String(), "A date as 'YYYY-MM-DD' text.",
+    sqlite="date({0})", postgresql="to_char({0}, 'YYYY-MM-DD')")
+dmy = _dialect_function(
+    "dmy", String(), "A date as 'dd/mm/yyyy' text (NULL stays NULL).",
+    sqlite="strftime('%d/%m/%Y', {0})", postgresql="to_char({0}, 'DD/MM/YYYY')")
+# 'weekday 0' moves to the next Sunday (or stays on one); six days back is that week's Monday.
+week_start = _dialect_function(
+    "week_start", Date(), "The Monday of a date's ISO week, as a date.",
+    sqlite="date({0}, 'weekday 0', '-6 days')", postgresql="CAST(date_trunc('week', {0}) AS DATE)")
+month_start = _dialect_function(
+    "month_start", Date(), "The first day of a date's month, as a date.",
+    sqlite="date({0}, 'start of month')", postgresql="CAST(date_trunc('month', {0}) AS DATE)")
+shift_hours_date = _dialect_function(
+    "shift_hours_date", Date(), "SQLite only: a naive UTC timestamp text moved by n hours, as a date.",
+    sqlite="date({0}, printf('%+d hours', {1}))")
+at_zone_date = _dialect_function(
+    "at_zone_date", Date(), "PostgreSQL only: a timestamptz's date in the named zone.",
+    postgresql="CAST(({0} AT TIME ZONE {1}) AS DATE)")
 
 
 def text_concat(*parts: ColumnElement[Any] | str) -> ColumnElement[Any]:
-    from sqlalchemy import literal
-
     out: ColumnElement[Any] | None = None
     for p in parts:
         piece = literal(p) if isinstance(p, str) else p
