@@ -254,6 +254,8 @@ def rejections_xlsx(rejections: list[Rejection], path: str | Path | IO[bytes],
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Ditolak")
+    if source is not None and not Path(str(source)).exists():
+        source = None  # the stored upload was deleted after its keeping time: list the reasons only
     if frame is not None or source is not None:
         by_row: dict[int, list[str]] = defaultdict(list)
         for rej in rejections:

@@ -26,7 +26,7 @@ from typing import IO
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, settings
 from core.access import Perm, Viewer
 from core.auth import viewer_for_user
 from core.errors import DomainError
@@ -262,10 +262,32 @@ def run_job(db: Database, job_id: int, worker: str) -> ImportState:
         return ImportState.FAILED
 
 
+def delete_old_uploads(db: Database) -> int:
+    """Delete the stored files of imports finished more than `intake.keep_upload_days` ago: they hold
+    customers' NIK and phones (UU PDP: kept no longer than needed). The job keeps its counts and its
+    rejections; the rejections download then lists them without the original rows."""
+    with db.session(None, system=True) as s:
+        keep = settings.get(s, "intake.keep_upload_days")
+        cutoff = clock.now() - dt.timedelta(days=keep)
+        paths = list(s.scalars(select(ImportJob.path).where(
+            ImportJob.state.in_((ImportState.DONE, ImportState.FAILED)), ImportJob.finished_at < cutoff)))
+    deleted = 0
+    for name in paths:
+        path = Path(name)
+        if path.exists():
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
 def run_pending(db: Database, worker: str) -> list[str]:
-    """The worker job: import every queued (or abandoned) file, one after the other."""
+    """The worker job: import every queued (or abandoned) file, one after the other, then delete the
+    stored uploads past their keeping time."""
     ran: list[str] = []
     while (job_id := claim_next(db, worker)) is not None:
         state = run_job(db, job_id, worker)
         ran.append(f"import:{job_id}:{state.value}")
+    deleted = delete_old_uploads(db)
+    if deleted:
+        ran.append(f"import-uploads-deleted:{deleted}")
     return ran

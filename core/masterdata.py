@@ -33,7 +33,10 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "leads.regular_interval_days": (1, 730), "booking.slot_minutes": (10, 480),
     "booking.open_hour": (0, 23), "booking.close_hour": (1, 24), "auth.max_failed_logins": (1, 100),
     "auth.lockout_minutes": (1, 1440), "auth.session_hours": (1, 168),
-    "auth.idle_minutes": (5, 1440),
+    "auth.idle_minutes": (5, 1440), "reports.background_rows": (1_000, 1_048_576),
+    "reports.export_keep_hours": (1, 720), "intake.keep_upload_days": (1, 365),
+    "dgi.pull_every_minutes": (5, 1440), "dgi.overlap_minutes": (0, 1440), "dgi.first_pull_days": (1, 90),
+    "dgi.max_window_days": (1, 31), "dgi.spk_lookback_days": (1, 365),
 }
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
 _ENGINE_CODE = re.compile(r"^([A-Z0-9]{1,5}|\*)$")

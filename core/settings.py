@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     # Laporan CRM: exports of more rows run in the worker; their files are deleted after this many hours.
     "reports.background_rows": 50_000,
     "reports.export_keep_hours": 24,
+    "intake.keep_upload_days": 7,  # stored uploads of finished imports are deleted after this
     "auth.idle_minutes": 60,  # idle: a session unused this long ends
     # AHM DGI pull (core.dgi_jobs); the dealers' keys and secrets come from the environment, not here.
     "dgi.pull_every_minutes": 60,

@@ -154,3 +154,33 @@ def test_only_its_owner_or_head_office_sees_a_job(committed_db, tmp_path, monkey
     with pytest.raises(DomainError) as refused:
         intake_jobs.job_status(db, world.admin_man, job_id)
     assert refused.value.code == "error.not_found"
+
+
+def test_stored_uploads_are_deleted_after_their_keeping_time_and_the_rejections_stay(
+        committed_db, tmp_path, monkeypatch):
+    """Rule (UU PDP): an uploaded file holds NIKs and phones, so its stored copy is deleted
+    `intake.keep_upload_days` after the import finished; the job keeps its counts and rejections."""
+    import io
+
+    from openpyxl import load_workbook
+
+    db = committed_db
+    world = build_world(db)
+    monkeypatch.setenv("H23_DATA_DIR", str(tmp_path))
+    path = _sales_file(tmp_path / "penjualan.csv", 300)
+    job_id = intake_jobs.queue_import(db, world.admin_sam, "sales", path.read_bytes(), "penjualan.csv",
+                                      intake.guess_mapping(HEADER.split(";")), batch_size=100)
+    intake_jobs.run_pending(db, "host-a:1:1")
+    stored = intake_jobs.job_path(db, world.admin_sam, job_id)
+    assert stored.exists()
+    with clock.frozen(clock.now() + dt.timedelta(days=6)):
+        assert intake_jobs.delete_old_uploads(db) == 0  # still within the 7 days
+    with clock.frozen(clock.now() + dt.timedelta(days=8)):
+        assert intake_jobs.run_pending(db, "host-a:1:1") == ["import-uploads-deleted:1"]
+    assert not stored.exists()
+    rejections = intake_jobs.job_rejections(db, world.admin_sam, job_id)
+    assert len(rejections) == 3
+    buffer = io.BytesIO()
+    intake.rejections_xlsx(rejections, buffer, source=stored)  # the page's download, file gone
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert sheet is not None and sheet.max_row == 1 + len(rejections)

@@ -233,6 +233,14 @@ SETTING_LABELS = {
     "auth.lockout_minutes": "Lama akun dikunci (menit)",
     "auth.session_hours": "Lama sesi login (jam)",
     "auth.idle_minutes": "Sesi berakhir bila tidak dipakai (menit)",
+    "reports.background_rows": "Ekspor di latar belakang mulai (baris)",
+    "reports.export_keep_hours": "File ekspor disimpan (jam)",
+    "intake.keep_upload_days": "File import disimpan (hari)",
+    "dgi.pull_every_minutes": "Tarik data DGI tiap (menit)",
+    "dgi.overlap_minutes": "Tumpang tindih tarikan DGI (menit)",
+    "dgi.first_pull_days": "Tarikan DGI pertama mundur (hari)",
+    "dgi.max_window_days": "Rentang maks. satu panggilan DGI (hari)",
+    "dgi.spk_lookback_days": "Cari SPK untuk BAST mundur (hari)",
 }
 
 
