@@ -1,5 +1,5 @@
-"""A customer's timeline: every lead, touch, follow-up, booking and work order, newest first, in one
-UNION ALL statement paged in SQL (plus one count).
+"""A customer's timeline: every lead, touch, follow-up, booking, work order, automatic message and
+reply, newest first, in one UNION ALL statement paged in SQL (plus one count).
 
 Each source is a function returning one SELECT of the same seven columns
 (at, kind, ref_id, ref, status, n, note) for one customer in the viewer's branches. To show one more
@@ -23,7 +23,7 @@ from core.access import Perm, Viewer
 from core.paging import Paged
 from core.sqlfilters import in_branches, visible_branch_ids
 from db.base import UTCDateTime
-from db.models import Booking, FollowUp, Lead, Touch, WorkOrder
+from db.models import Booking, FollowUp, Lead, MessageEvent, OutboxMessage, Touch, WorkOrder
 
 # A source: (customer id, the viewer's branch scope) -> one SELECT of the seven columns below.
 Source = Callable[[int, frozenset[int] | None], Select[Any]]
@@ -84,13 +84,28 @@ def _work_orders(customer_id: int, scope: frozenset[int] | None) -> Select[Any]:
         WorkOrder.customer_id == customer_id, in_branches(WorkOrder.branch_id, scope))
 
 
-SOURCES: list[Source] = [_leads, _followups, _touches, _bookings, _work_orders]
+def _messages(customer_id: int, scope: frozenset[int] | None) -> Select[Any]:
+    # An automatic WhatsApp/SMS message at the moment it was queued, with its furthest state.
+    return select(*_cols(OutboxMessage.created_at, "message", OutboxMessage.lead_id, OutboxMessage.channel,
+                         OutboxMessage.state, null(), OutboxMessage.body)).where(
+        OutboxMessage.customer_id == customer_id, in_branches(OutboxMessage.branch_id, scope))
+
+
+def _replies(customer_id: int, scope: frozenset[int] | None) -> Select[Any]:
+    # What the customer wrote back (message_event is not branch-owned: filtered here explicitly).
+    return select(*_cols(MessageEvent.at, "reply", MessageEvent.lead_id, MessageEvent.provider, null(), null(),
+                         MessageEvent.text)).where(
+        MessageEvent.customer_id == customer_id, MessageEvent.direction == "inbound",
+        in_branches(MessageEvent.branch_id, scope))
+
+
+SOURCES: list[Source] = [_leads, _followups, _touches, _bookings, _work_orders, _messages, _replies]
 
 
 @dataclass(frozen=True)
 class Event:
     at: dt.datetime
-    kind: str  # lead, followup, touch, booking, work_order (or a kind a later source adds)
+    kind: str  # lead, followup, touch, booking, work_order, message, reply
     ref_id: int | None  # the lead (lead, followup, touch), booking or work order id
     ref: str | None  # its number, or the touch kind
     status: str | None  # stage, contact status, touch state, booking state, job type

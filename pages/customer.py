@@ -22,7 +22,7 @@ from ui.words import tr
 
 PAGE_SIZE = 25
 KIND_LABEL = {"lead": "Lead", "followup": "Follow Up", "touch": "Tugas", "booking": "Booking",
-              "work_order": "Work order"}
+              "work_order": "Work order", "message": "Pesan otomatis", "reply": "Balasan customer"}
 
 viewer = context.require(Perm.CUSTOMER_VIEW)
 lang = viewer.lang
@@ -89,6 +89,8 @@ def _what(e: timeline.Event) -> str:
         return f"Follow Up {e.n} · {e.ref}"
     if e.kind == "lead" and e.n:
         return f"{e.ref} · KPB {e.n}"
+    if e.kind in ("message", "reply"):
+        return {"whatsapp": "WhatsApp", "sms": "SMS"}.get(e.ref or "", e.ref or "")
     if e.kind == "work_order" and e.n:
         return f"{e.ref} · {e.n:,} km".replace(",", ".")
     return e.ref or ""

@@ -97,3 +97,29 @@ def test_a_service_advisor_sees_the_customer_with_the_nik_masked(world):
     assert sa.role == Role.SA
     with world.db.transaction(sa.scope) as s:
         assert customer_profile(s, sa, world.customer_sam.id).nik == "647202********03"
+
+
+def test_automatic_messages_and_the_customers_replies_are_on_the_timeline_of_their_branch_only(world):
+    """Issue 6: a reply from the customer shows on the timeline, next to the message it answers."""
+    from db.models import MessageEvent, OutboxMessage
+
+    lead = opportunity_at(world, 1)
+    sent_at = dt.datetime(2020, 7, 24, 1, 0, tzinfo=dt.UTC)
+    with world.db.transaction(None, system=True) as s:
+        s.add(OutboxMessage(branch_id=world.sam.id, idem_key="t-timeline", lead_id=lead.id,
+                            customer_id=world.customer_sam.id, kind="message_h7", channel="whatsapp",
+                            to_phone=world.customer_sam.phone, body="Halo, KPB 3 Anda berakhir 31/07/2020",
+                            state="read", next_attempt_at=sent_at, created_at=sent_at))
+        s.add(MessageEvent(event_key="wa:in:1", direction="inbound", provider="whatsapp",
+                           branch_id=world.sam.id, customer_id=world.customer_sam.id, lead_id=lead.id,
+                           from_phone=world.customer_sam.phone, text="Besok saya datang",
+                           at=sent_at + dt.timedelta(hours=2), received_at=sent_at + dt.timedelta(hours=2)))
+    with world.db.session(world.admin_sam.scope) as s:
+        events = timeline.timeline(s, world.admin_sam, world.customer_sam.id, page_size=100).events
+    message = [e for e in events if e.kind == "message"]
+    reply = [e for e in events if e.kind == "reply"]
+    assert [(m.status, m.note) for m in message] == [("read", "Halo, KPB 3 Anda berakhir 31/07/2020")]
+    assert [(r.note, r.ref_id) for r in reply] == [("Besok saya datang", lead.id)]
+    assert events.index(reply[0]) < events.index(message[0])  # newest first
+    with world.db.session(world.admin_man.scope) as s:  # another branch's admin sees none of it
+        assert timeline.timeline(s, world.admin_man, world.customer_sam.id, page_size=100).total == 0
