@@ -170,6 +170,17 @@ def _menu(page):
     return nav
 
 
+def _heading(page, name: str) -> None:
+    """The page shows heading `name` once the rerun is drawn (during a rerun Streamlit briefly keeps
+    the previous run's copy of an element next to the new one)."""
+    from playwright.sync_api import expect
+
+    heading = page.get_by_role("heading", name=name)
+    expect(heading.first).to_be_visible()
+    _idle(page)
+    expect(heading).to_have_count(1)
+
+
 def _open(page, title: str, last: str) -> None:
     """Open a page from the menu and wait for the text its script draws last."""
     from playwright.sync_api import expect
@@ -238,7 +249,7 @@ def test_a_shared_link_opens_where_it_points_for_a_logged_in_user(page, app):
     # A link to one lead keeps its ?id= through the re-login and opens that lead's form.
     lead_tab = page.context.new_page()
     lead_tab.goto(app["url"].rstrip("/") + f"/lead?id={app['sam_id']}")
-    expect(lead_tab.get_by_role("heading", name=app["sam"])).to_be_visible()
+    _heading(lead_tab, app["sam"])
 
 
 # --- Issue 5: the daily work, end to end ------------------------------------------------------------
@@ -290,7 +301,7 @@ def test_a_branch_admin_works_the_worklist(page, app):
 
     _login(page, "admin.sam01")
     _menu(page)
-    expect(page.get_by_role("heading", name="Hari ini")).to_be_visible()
+    _heading(page, "Hari ini")
     _idle(page)
     row = _row(page, app["sam"])
     wa = row.get_by_role("link", name="WhatsApp")
@@ -383,7 +394,7 @@ def test_a_branch_admin_cannot_reach_another_branchs_lead_but_head_office_can(pa
     _login(page, "ho")
     _menu(page)
     _open_lead(page, app["man"], "SULTJE ADOLONG")
-    expect(page.get_by_role("heading", name=app["man"])).to_be_visible()
+    _heading(page, app["man"])
 
 
 def test_head_office_screens_board_customer_and_english(page, app):
@@ -399,12 +410,11 @@ def test_head_office_screens_board_customer_and_english(page, app):
     expect(page.get_by_text("RESTU ANDIKA PRADANA PUTRA").first).to_be_visible()
     _shot(page, "customer")
     page.get_by_test_id("stSidebar").get_by_text("English").click()
-    expect(page.get_by_role("heading", name="Customer & vehicles")).to_be_visible()
+    _heading(page, "Customer & vehicles")
     _idle(page)
 
 
 def test_the_worklist_fits_a_360_px_phone(browser, app):
-    from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", is_mobile=True,
                                   has_touch=True, device_scale_factor=2)
@@ -413,7 +423,7 @@ def test_the_worklist_fits_a_360_px_phone(browser, app):
     try:
         page.goto(app["url"])
         _login(page, "admin.sam01")
-        expect(page.get_by_role("heading", name="Hari ini")).to_be_visible()
+        _heading(page, "Hari ini")
         _idle(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"the page scrolls sideways on a phone: {width}px"
