@@ -7,6 +7,7 @@ find and fix the exact cell.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from core.i18n import DEFAULT_LANG, t
@@ -39,7 +40,7 @@ class ValidationError(DomainError):
         field_label = t(f"field.{self.field}", lang)
         if field_label == f"field.{self.field}":
             field_label = self.field
-        return f"{where}{field_label}: {base} ({self.value!r})"
+        return f"{where}{field_label}: {base} ({_shown(self.value)})"
 
 
 class PermissionDenied(DomainError):
@@ -59,3 +60,13 @@ class MultipleErrors(DomainError):
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
         return "; ".join(e.message(lang) for e in self.errors)
+
+
+def _shown(value: Any) -> str:
+    """The offending value as a user reads it: dates dd/mm/yyyy (as typed), anything else quoted."""
+    if isinstance(value, dt.date):
+        try:
+            return value.strftime("%d/%m/%Y")
+        except ValueError:  # pandas' NaT is a datetime without a day
+            pass
+    return repr(value)

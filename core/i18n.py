@@ -54,6 +54,8 @@ register(
         },
         # Field labels, shared by forms, imports and error messages.
         "field.branch": {"id": "Cabang", "en": "Branch"},
+        "field.end": {"id": "Tanggal sampai", "en": "End date"},
+        "field.created_to": {"id": "Tanggal sampai", "en": "End date"},
         "field.customer": {"id": "Customer", "en": "Customer"},
         "field.name": {"id": "Nama", "en": "Name"},
         "field.nik": {"id": "No KTP", "en": "KTP number"},

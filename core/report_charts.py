@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, Table, and_, cast, delete, exists, func, insert, literal, select, update
@@ -35,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.access import Perm, Viewer
+from core.recap import Period
 from core.report_sql import local_day, month_start, month_start_py, week_start
 from core.sqlfilters import in_branches, visible_branch_ids
 from db.engine import Database
@@ -215,11 +215,8 @@ def freshness(session: Session) -> dt.datetime | None:
 # --- Reads (the chart pages) ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChartQuery:
-    start: dt.date
-    end: dt.date
-    branch_ids: tuple[int, ...] = ()
+# The charts ask for the recap's period: inclusive branch-local days and branches, start <= end checked once.
+ChartQuery = Period
 
 
 def _where(viewer: Viewer, q: ChartQuery, metric: str) -> list[Any]:

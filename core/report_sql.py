@@ -14,9 +14,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, literal
 from sqlalchemy.sql.expression import ColumnElement
 
+from core.i18n import register
 from core.sqlfuncs import at_zone_date, dmy, month_start, shift_hours_date, week_start
 
 __all__ = ["count_when", "dmy", "local_day", "month_start", "month_start_py", "week_start", "zone_hours"]
+
+# The report modules' messages (the Laporan CRM, the recap and PICA, the charts), registered where all
+# of them import: a page that loads only one of them still shows the others' texts.
+register({
+    "report.kind": {"id": "tipe laporan tidak dikenal", "en": "unknown report type"},
+    "report.stage": {"id": "stage hanya bisa dipilih untuk tipe Opportunity (Follow Up 1-3, Won, Lost)",
+                     "en": "a stage can only be chosen for type Opportunity (Follow Up 1-3, Won, Lost)"},
+    "report.period": {"id": "tanggal sampai tidak boleh sebelum tanggal dari",
+                      "en": "the end date cannot be before the start date"},
+    "report.format": {"id": "format ekspor harus xlsx atau csv", "en": "the export format must be xlsx or csv"},
+    "report.cause": {"id": "penyebab PICA tidak dikenal", "en": "unknown PICA cause"},
+    "report.export_user": {"id": "ekspor latar belakang butuh pengguna yang login",
+                           "en": "a background export needs a logged-in user"},
+})
 
 
 def month_start_py(day: dt.date) -> dt.date:

@@ -20,29 +20,17 @@ from typing import IO, Any, Literal
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from sqlalchemy import ColumnElement, String, and_, case, false, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, String, and_, false, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core import audit, clock, identifiers
 from core.access import Perm, Viewer
 from core.errors import ValidationError
-from core.i18n import register
 from core.pipeline import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
+from core.report_sql import count_when
 from core.sqlfilters import in_branches, visible_branch_ids
 from db.enums import ServiceKind, Stage, Temperature
 from db.models import Branch, Lead, LostReason, Occupation
-
-register({
-    "report.kind": {"id": "tipe laporan tidak dikenal", "en": "unknown report type"},
-    "report.stage": {"id": "stage hanya bisa dipilih untuk tipe Opportunity (Follow Up 1-3, Won, Lost)",
-                     "en": "a stage can only be chosen for type Opportunity (Follow Up 1-3, Won, Lost)"},
-    "report.period": {"id": "tanggal sampai tidak boleh sebelum tanggal dari",
-                      "en": "the end date cannot be before the start date"},
-    "report.format": {"id": "format ekspor harus xlsx atau csv", "en": "the export format must be xlsx or csv"},
-    "report.cause": {"id": "penyebab PICA tidak dikenal", "en": "unknown PICA cause"},
-    "report.export_user": {"id": "ekspor latar belakang butuh pengguna yang login",
-                           "en": "a background export needs a logged-in user"},
-})
 
 Kind = Literal["all", "leads", "opportunity"]
 KINDS: tuple[Kind, ...] = ("all", "leads", "opportunity")
@@ -362,17 +350,13 @@ def record_export(session: Session, viewer: Viewer, f: ReportFilter, fmt: str, r
 # --- Chart aggregates ---------------------------------------------------------------------------
 
 
-def _count_when(condition: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def prospect_status_by_branch(session: Session, viewer: Viewer, f: ReportFilter) -> list[tuple[str, int, int, int]]:
     """(branch code, HOT, MEDIUM, COLD) over the open opportunities the filter's period and branches
     select: one GROUP BY."""
     viewer.require(Perm.REPORT_VIEW)
     rows = session.execute(
-        select(Branch.code, _count_when(Lead.temperature == Temperature.HOT),
-               _count_when(Lead.temperature == Temperature.MEDIUM), _count_when(Lead.temperature == Temperature.COLD))
+        select(Branch.code, count_when(Lead.temperature == Temperature.HOT),
+               count_when(Lead.temperature == Temperature.MEDIUM), count_when(Lead.temperature == Temperature.COLD))
         .select_from(Lead).join(Branch, Branch.id == Lead.branch_id)
         .where(*_conditions(session, viewer, f, with_kind=False), Lead.stage.in_(OPEN_OPPORTUNITY))
         .group_by(Branch.code).order_by(Branch.code))
@@ -384,8 +368,8 @@ def won_lost_by_branch(session: Session, viewer: Viewer, f: ReportFilter) -> lis
     one GROUP BY."""
     viewer.require(Perm.REPORT_VIEW)
     rows = session.execute(
-        select(Branch.code, _count_when(Lead.stage == Stage.WON), _count_when(Lead.stage == Stage.LOST),
-               _count_when(Lead.stage.in_(OPEN_OPPORTUNITY)))
+        select(Branch.code, count_when(Lead.stage == Stage.WON), count_when(Lead.stage == Stage.LOST),
+               count_when(Lead.stage.in_(OPEN_OPPORTUNITY)))
         .select_from(Lead).join(Branch, Branch.id == Lead.branch_id)
         .where(*_conditions(session, viewer, f, with_kind=False), Lead.stage != Stage.LEAD)
         .group_by(Branch.code).order_by(Branch.code))

@@ -5,6 +5,7 @@ counts (core.report_charts), so the page stays fast over millions of leads; it s
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -13,8 +14,9 @@ import streamlit as st
 
 from core import clock, queries, report_charts
 from core.access import Perm
+from core.errors import DomainError, ValidationError
 from core.report_charts import ChartQuery
-from ui import context
+from ui import context, fmt
 
 CHARTS = {
     "status": "Opportunity Status (HOT/MEDIUM/COLD) per cabang",
@@ -47,12 +49,15 @@ start = c1.date_input("Dari", value=today - dt.timedelta(weeks=12), format="DD/M
 end = c2.date_input("Sampai", value=today, format="DD/MM/YYYY", key="ch_to")
 branch_ids = c3.multiselect("Cabang", list(label_of), format_func=label_of.__getitem__,
                             placeholder="Semua cabang", key="ch_branches")
-if not isinstance(start, dt.date) or not isinstance(end, dt.date) or start > end:
-    st.error("Tanggal sampai tidak boleh sebelum tanggal dari.")
+try:
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date):  # a range still being picked
+        raise ValidationError("report.period", field="end", value=end)
+    q = ChartQuery(start, end, tuple(branch_ids))
+except DomainError as e:
+    fmt.show_error(e, viewer.lang)
     st.stop()
 if chart == "retention":  # cohorts are purchase months: look back over the KPB year
-    start = (start - dt.timedelta(days=365)).replace(day=1)
-q = ChartQuery(start, end, tuple(branch_ids))
+    q = replace(q, start=(q.start - dt.timedelta(days=365)).replace(day=1))
 if fresh is None:
     st.caption("Data belum dihitung: worker menghitungnya tiap 10 menit.")
 else:

@@ -12,9 +12,9 @@ import streamlit as st
 
 from core import clock, queries, recap
 from core.access import Perm
-from core.errors import DomainError
+from core.errors import DomainError, ValidationError
 from core.recap import CAUSE_LABEL, CAUSES, Period
-from ui import context
+from ui import context, fmt
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,11 +34,11 @@ end = c2.date_input("Sampai", value=today, format="DD/MM/YYYY", key="rc_to")
 branch_ids = c3.multiselect("Cabang", list(label_of), format_func=label_of.__getitem__,
                             placeholder="Semua cabang", key="rc_branches")
 try:
-    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
-        raise DomainError("report.period")
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date):  # a range still being picked
+        raise ValidationError("report.period", field="end", value=end)
     period = Period(start - dt.timedelta(days=start.weekday()), end, tuple(branch_ids))
-except DomainError:
-    st.error("Tanggal sampai tidak boleh sebelum tanggal dari.")
+except DomainError as e:
+    fmt.show_error(e, viewer.lang)
     st.stop()
 
 with context.read_session(viewer) as session:

@@ -20,6 +20,7 @@ from core.errors import DomainError
 from core.reports import ReportFilter
 from db.enums import Stage
 from ui import context
+from ui.fmt import show_error
 
 KIND_LABEL: dict[reports.Kind, str] = {"all": "All", "leads": "Leads", "opportunity": "Opportunity"}
 STAGE_CHOICES: dict[str, Stage | None] = {"All": None, "Follow Up 1": Stage.FU1, "Follow Up 2": Stage.FU2,
@@ -53,8 +54,8 @@ try:
         created_from=created_from if isinstance(created_from, dt.date) else None,
         created_to=created_to if isinstance(created_to, dt.date) else None,
         branch_ids=tuple(branch_ids))
-except DomainError:
-    st.error("Tanggal sampai tidak boleh sebelum tanggal dari.")
+except DomainError as e:
+    show_error(e, viewer.lang)
     st.stop()
 
 with context.read_session(viewer) as session:

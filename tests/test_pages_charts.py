@@ -52,3 +52,12 @@ def test_each_chart_says_so_when_the_numbers_are_not_built_yet(world, run_page, 
     at = run_page("pages/charts.py", world.kabeng_sam, ch_chart=chart)
     assert not at.exception, [e.value for e in at.exception]
     assert any("belum dihitung" in c.value for c in at.caption)
+
+
+def test_a_reversed_period_shows_the_period_error_in_the_users_language(world, data, run_page):
+    with clock.frozen(FIXED_NOW + dt.timedelta(days=1)):
+        at = run_page("pages/charts.py", world.ho, ch_from=dt.date(2020, 7, 31), ch_to=dt.date(2020, 7, 1))
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "Tanggal sampai: tanggal sampai tidak boleh sebelum tanggal dari (01/07/2020)"]
+    assert not at.dataframe  # nothing is counted for an impossible period
