@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui import auth
-from ui.navigation import PAGES, deep_link, pages_for, with_query
+from ui import auth, context
+from ui.navigation import PAGES, deep_link, pages_for, section_of, title_of, with_query
+from ui.words import tr
 
 # Our pages/ folder is listed in st.navigation below, not auto-discovered: turn the legacy
 # pages-folder mode off from the first run of the process on (see ui.context.require).
@@ -29,17 +30,15 @@ if viewer is None:
     st.stop()
 
 
-pages = [
-    st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
-    for p in pages_for(viewer)
-]
+lang = context.language(viewer)  # the menu speaks the user's language too
 sections: dict[str, list] = {}
-for spec, page in zip(pages_for(viewer), pages, strict=True):
-    sections.setdefault(spec.section, []).append(page)
+for spec in pages_for(viewer):
+    sections.setdefault(section_of(spec, lang), []).append(
+        st.Page(spec.path, title=title_of(spec, lang), icon=spec.icon, url_path=spec.url_path, default=spec.default))
 
 with st.sidebar:
-    st.caption(f"{viewer.full_name} · {viewer.role.value}")
-    if st.button("Keluar", key="logout", icon=":material/logout:"):
+    st.caption(f"{viewer.full_name} · {tr(f'role.{viewer.role.value}', lang)}")
+    if st.button(tr("ui.logout", lang), key="logout", icon=":material/logout:"):
         auth.logout()
         st.rerun()
 

@@ -20,12 +20,16 @@ from sqlalchemy.orm import Session
 
 from core import clock, settings
 from core.access import Viewer
-from core.errors import DomainError
+from core.errors import DomainError, ValidationError
 from core.i18n import register
 from db.enums import Role
 from db.models import AuthSession, Branch, User, UserBranch
 
+LANGUAGES = ("id", "en")  # Bahasa Indonesia (the default), English
+
 register({
+    "auth.unknown_language": {"id": "bahasa tidak tersedia (id atau en)", "en": "no such language (id or en)"},
+    "field.language": {"id": "Bahasa", "en": "Language"},
     "auth.locked": {
         "id": "Akun dikunci sampai {until} karena terlalu banyak percobaan login gagal.",
         "en": "Account locked until {until} after too many failed logins.",
@@ -219,6 +223,16 @@ def change_password(session: Session, user_id: int, new_password: str) -> None:
         raise DomainError("error.not_found", what="user")
     user.password_hash = hash_password(new_password)
     end_all_sessions(session, user_id)
+
+
+def set_language(session: Session, viewer: Viewer, lang: str) -> None:
+    """The viewer's own display language, kept on their user so every later login opens in it.
+    Anyone may set their own; nobody sets another's here (that is Master Data's user form)."""
+    if lang not in LANGUAGES:
+        raise ValidationError("auth.unknown_language", field="language", value=lang)
+    if viewer.user_id is None:
+        raise DomainError("error.permission")
+    session.execute(update(User).where(User.id == viewer.user_id).values(language=lang))
 
 
 def set_active(session: Session, user_id: int, active: bool) -> None:

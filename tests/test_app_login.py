@@ -51,3 +51,26 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(app, wo
     assert any("dikunci" in e.value for e in at.error)
     at = _login(app(), "admin.man01", TEST_PASSWORD)
     assert "h23_viewer" not in at.session_state
+
+
+def test_the_language_a_user_picks_is_kept_for_their_next_login_menu_included(app, world):
+    at = _login(app(), "admin.sam01", TEST_PASSWORD)
+    assert at.title[0].value == "Hari ini"
+    assert at.sidebar.button(key="logout").label == "Keluar"
+    at.sidebar.toggle(key="h23_lang_widget").set_value(True).run()
+    assert not at.exception
+    assert at.title[0].value == "Today"
+    assert at.sidebar.button(key="logout").label == "Log out"
+    assert "CRM admin" in at.sidebar.caption[0].value
+    # A new browser session (another day, another laptop): English from the first page on.
+    again = _login(app(), "admin.sam01", TEST_PASSWORD)
+    assert again.title[0].value == "Today"
+    assert again.sidebar.toggle(key="h23_lang_widget").value is True
+    again.sidebar.toggle(key="h23_lang_widget").set_value(False).run()
+    assert _login(app(), "admin.sam01", TEST_PASSWORD).title[0].value == "Hari ini"
+
+
+def test_another_users_language_is_not_changed_by_my_choice(app, world):
+    at = _login(app(), "admin.sam01", TEST_PASSWORD)
+    at.sidebar.toggle(key="h23_lang_widget").set_value(True).run()
+    assert _login(app(), "admin.man01", TEST_PASSWORD).title[0].value == "Hari ini"

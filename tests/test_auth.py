@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from core import auth, clock
+from core.errors import ValidationError
 from db.models import User
 from tests.conftest import TEST_PASSWORD
 
@@ -54,3 +57,10 @@ def test_sessions_expire(world):
         token = auth.start_session(s, "admin.sam01")
     with clock.frozen(clock.now() + dt.timedelta(hours=13)), world.db.session(None, system=True) as s:
         assert auth.viewer_for_session(s, token) is None
+
+
+def test_a_language_other_than_indonesian_or_english_is_refused_naming_the_value(world):
+    with world.db.transaction(None, system=True) as s, pytest.raises(ValidationError) as refused:
+        auth.set_language(s, world.admin_sam, "fr")
+    assert refused.value.field == "language" and refused.value.value == "fr"
+    assert "Bahasa" in refused.value.message("id") and "fr" in refused.value.message("id")

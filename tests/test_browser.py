@@ -409,9 +409,15 @@ def test_head_office_screens_board_customer_and_english(page, app):
     _idle(page)
     expect(page.get_by_text("RESTU ANDIKA PRADANA PUTRA").first).to_be_visible()
     _shot(page, "customer")
-    page.get_by_test_id("stSidebar").get_by_text("English").click()
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("English").click()
     _heading(page, "Customer & vehicles")
     _idle(page)
+    expect(sidebar.get_by_role("link", name="Opportunity board")).to_be_visible()  # the menu too
+    expect(sidebar.get_by_role("button", name="Log out")).to_be_visible()
+    sidebar.get_by_text("English").click()  # kept on the user: back to Indonesian for the other journeys
+    _heading(page, "Customer & Kendaraan")
+    expect(sidebar.get_by_role("link", name="Papan Opportunity")).to_be_visible()
 
 
 def test_the_worklist_fits_a_360_px_phone(browser, app):

@@ -127,5 +127,6 @@ def logout() -> None:
 
 
 def _forget() -> None:
-    for key in (context.TOKEN_KEY, context.VIEWER_KEY, "authentication_status", "username", "name"):
+    for key in (context.TOKEN_KEY, context.VIEWER_KEY, context.LANG_KEY, "authentication_status", "username",
+                "name"):
         st.session_state.pop(key, None)

@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 
-from core import queries
+from core import auth, queries
 from core.access import Perm, Viewer, session_for
 from core.errors import DomainError
 from core.queries import Option
@@ -63,18 +63,29 @@ def require(perm: Perm | None = None) -> Viewer:
     return _with_language(viewer)
 
 
-def _with_language(viewer: Viewer) -> Viewer:
-    """The sidebar's language switch: Bahasa Indonesia by default (or the user's setting), English on."""
+def language(viewer: Viewer) -> str:
+    """The language this session shows: the user's saved one until the switch says otherwise."""
     if LANG_KEY not in st.session_state:
         st.session_state[LANG_KEY] = viewer.lang == "en"
-    st.sidebar.toggle(tr("ui.lang_switch", viewer.lang), key="h23_lang_widget",
-                      value=bool(st.session_state[LANG_KEY]), on_change=_keep_language)
-    lang = "en" if st.session_state[LANG_KEY] else "id"
+    return "en" if st.session_state[LANG_KEY] else "id"
+
+
+def _with_language(viewer: Viewer) -> Viewer:
+    """The sidebar's language switch: Bahasa Indonesia by default (or the user's setting), English on."""
+    lang = language(viewer)
+    st.sidebar.toggle(tr("ui.lang_switch", lang), key="h23_lang_widget", value=lang == "en",
+                      on_change=_keep_language)
     return viewer if viewer.lang == lang else dataclasses.replace(viewer, lang=lang)
 
 
 def _keep_language() -> None:
-    st.session_state[LANG_KEY] = bool(st.session_state.get("h23_lang_widget"))
+    """The switch moved: show it at once, and keep it on the user for their next login."""
+    english = bool(st.session_state.get("h23_lang_widget"))
+    st.session_state[LANG_KEY] = english
+    viewer = current_viewer()
+    if viewer is not None:
+        with write_session(viewer) as session:
+            auth.set_language(session, viewer, "en" if english else "id")
 
 
 def branch_choice(viewer: Viewer) -> tuple[list[Option], list[int] | None]:

@@ -12,7 +12,8 @@ from core.access import Perm, Viewer
 @dataclass(frozen=True)
 class PageSpec:
     path: str  # file under pages/
-    title: str
+    title: str  # in the menu, Bahasa Indonesia
+    title_en: str
     icon: str
     perm: Perm
     section: str
@@ -20,30 +21,47 @@ class PageSpec:
     default: bool = False
 
 
+DAILY, WORKSHOP, REPORTS, SETTINGS = "Kerja harian", "Bengkel", "Laporan", "Pengaturan"
+SECTIONS_EN = {DAILY: "Daily work", WORKSHOP: "Workshop", REPORTS: "Reports", SETTINGS: "Settings"}
+
 PAGES: list[PageSpec] = [
-    PageSpec("pages/today.py", "Hari ini", ":material/today:", Perm.LEAD_VIEW, "Kerja harian", "hari-ini",
+    PageSpec("pages/today.py", "Hari ini", "Today", ":material/today:", Perm.LEAD_VIEW, DAILY, "hari-ini",
              default=True),
-    PageSpec("pages/home.py", "Beranda", ":material/home:", Perm.LEAD_VIEW, "Kerja harian", "beranda", default=False),
-    PageSpec("pages/leads.py", "Leads & Opportunity", ":material/list:", Perm.LEAD_VIEW, "Kerja harian", "leads"),
-    PageSpec("pages/lead.py", "Form Lead", ":material/edit_note:", Perm.LEAD_VIEW, "Kerja harian", "lead"),
-    PageSpec("pages/board.py", "Papan Opportunity", ":material/view_kanban:", Perm.LEAD_VIEW, "Kerja harian",
-             "papan"),
-    PageSpec("pages/customer.py", "Customer", ":material/person:", Perm.CUSTOMER_VIEW, "Kerja harian", "customer"),
-    PageSpec("pages/distribution.py", "Pembagian Lead", ":material/groups:", Perm.LEAD_ASSIGN, "Kerja harian",
-             "pembagian"),
-    PageSpec("pages/bookings.py", "Booking Service", ":material/event:", Perm.BOOKING_VIEW, "Bengkel", "booking"),
-    PageSpec("pages/settings.py", "Master Data", ":material/settings:", Perm.SETTINGS_MANAGE, "Pengaturan",
-             "master-data"),
-    PageSpec("pages/reports.py", "Laporan CRM", ":material/download:", Perm.REPORT_VIEW, "Laporan", "laporan"),
-    PageSpec("pages/charts.py", "Grafik", ":material/bar_chart:", Perm.REPORT_VIEW, "Laporan", "grafik"),
-    PageSpec("pages/recap.py", "Rekap Mingguan & PICA", ":material/fact_check:", Perm.REPORT_VIEW, "Laporan",
-             "rekap"),
-    PageSpec("pages/messaging.py", "Pesan Otomatis", ":material/forum:", Perm.REPORT_VIEW, "Laporan", "pesan"),
-    PageSpec("pages/intake.py", "Import Data", ":material/upload:", Perm.CUSTOMER_CHANGE, "Pengaturan", "import"),
-    PageSpec("pages/privacy.py", "Privasi Data", ":material/shield_person:", Perm.PRIVACY_MANAGE, "Pengaturan",
-             "privasi"),
-    PageSpec("pages/audit.py", "Log Audit", ":material/history:", Perm.AUDIT_VIEW, "Pengaturan", "audit"),
+    PageSpec("pages/home.py", "Beranda", "Home", ":material/home:", Perm.LEAD_VIEW, DAILY, "beranda"),
+    PageSpec("pages/leads.py", "Leads & Opportunity", "Leads & Opportunities", ":material/list:", Perm.LEAD_VIEW,
+             DAILY, "leads"),
+    PageSpec("pages/lead.py", "Form Lead", "Lead form", ":material/edit_note:", Perm.LEAD_VIEW, DAILY, "lead"),
+    PageSpec("pages/board.py", "Papan Opportunity", "Opportunity board", ":material/view_kanban:", Perm.LEAD_VIEW,
+             DAILY, "papan"),
+    PageSpec("pages/customer.py", "Customer", "Customer", ":material/person:", Perm.CUSTOMER_VIEW, DAILY,
+             "customer"),
+    PageSpec("pages/distribution.py", "Pembagian Lead", "Lead distribution", ":material/groups:", Perm.LEAD_ASSIGN,
+             DAILY, "pembagian"),
+    PageSpec("pages/bookings.py", "Booking Service", "Service bookings", ":material/event:", Perm.BOOKING_VIEW,
+             WORKSHOP, "booking"),
+    PageSpec("pages/settings.py", "Master Data", "Master data", ":material/settings:", Perm.SETTINGS_MANAGE,
+             SETTINGS, "master-data"),
+    PageSpec("pages/reports.py", "Laporan CRM", "CRM report", ":material/download:", Perm.REPORT_VIEW, REPORTS,
+             "laporan"),
+    PageSpec("pages/charts.py", "Grafik", "Charts", ":material/bar_chart:", Perm.REPORT_VIEW, REPORTS, "grafik"),
+    PageSpec("pages/recap.py", "Rekap Mingguan & PICA", "Weekly recap & PICA", ":material/fact_check:",
+             Perm.REPORT_VIEW, REPORTS, "rekap"),
+    PageSpec("pages/messaging.py", "Pesan Otomatis", "Automatic messages", ":material/forum:", Perm.REPORT_VIEW,
+             REPORTS, "pesan"),
+    PageSpec("pages/intake.py", "Import Data", "Data import", ":material/upload:", Perm.CUSTOMER_CHANGE, SETTINGS,
+             "import"),
+    PageSpec("pages/privacy.py", "Privasi Data", "Data privacy", ":material/shield_person:", Perm.PRIVACY_MANAGE,
+             SETTINGS, "privasi"),
+    PageSpec("pages/audit.py", "Log Audit", "Audit log", ":material/history:", Perm.AUDIT_VIEW, SETTINGS, "audit"),
 ]
+
+
+def title_of(spec: PageSpec, lang: str) -> str:
+    return spec.title_en if lang == "en" else spec.title
+
+
+def section_of(spec: PageSpec, lang: str) -> str:
+    return SECTIONS_EN[spec.section] if lang == "en" else spec.section
 
 
 def pages_for(viewer: Viewer) -> list[PageSpec]:

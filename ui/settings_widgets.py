@@ -13,11 +13,11 @@ from core import masterdata as md
 from core.access import Viewer
 from db.enums import Role, StaffKind
 from ui import context
+from ui.words import tr
 
 FLASH_KEY = "md_flash"
 NEW = "(baru)"
-ROLE_LABELS = {Role.PIC_CRM: "PIC CRM (head office)", Role.KACAB: "Kepala Cabang", Role.KABENG: "Kepala Bengkel",
-               Role.ADMIN_CRM: "Admin CRM", Role.SA: "Service Advisor"}
+ROLE_LABELS = {role: tr(f"role.{role.value}", "id") for role in Role}
 STAFF_LABELS = {StaffKind.MECHANIC: "Mekanik", StaffKind.SERVICE_ADVISOR: "Service Advisor"}
 
 

@@ -8,6 +8,12 @@ from core.i18n import register, t
 
 register({
     "ui.lang_switch": {"id": "English", "en": "English"},
+    "ui.logout": {"id": "Keluar", "en": "Log out"},
+    "role.pic_crm": {"id": "PIC CRM (kantor pusat)", "en": "CRM PIC (head office)"},
+    "role.kacab": {"id": "Kepala Cabang", "en": "Branch head"},
+    "role.kabeng": {"id": "Kepala Bengkel", "en": "Workshop head"},
+    "role.admin_crm": {"id": "Admin CRM", "en": "CRM admin"},
+    "role.sa": {"id": "Service Advisor", "en": "Service advisor"},
     "ui.branch": {"id": "Cabang", "en": "Branch"},
     "ui.all_branches": {"id": "Semua cabang", "en": "All branches"},
     "ui.today.title": {"id": "Hari ini", "en": "Today"},
