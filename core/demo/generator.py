@@ -1,0 +1,357 @@
+"""The demo's motorcycles: the population decided up front (when, where, whose), then chunk by chunk
+their customers, vehicles, sales and two years of work orders, and the leads each vehicle's history
+calls for (planned here, written by core.demo.leads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from array import array
+from collections import Counter as Tally
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core import reference
+from core.demo.catalogue import (
+    _BALI_F,
+    _BALI_M,
+    _BALI_NAME,
+    _CHRISTIAN_F,
+    _CHRISTIAN_LAST,
+    _CHRISTIAN_M,
+    _HISTORY_DAYS,
+    _KPB_CAME,
+    _LEAD_OPEN_DAYS,
+    _MUSLIM_F,
+    _MUSLIM_LAST,
+    _MUSLIM_LAST_F,
+    _MUSLIM_M,
+    _OCCUPATION_WEIGHTS,
+    _PHONE_PREFIXES,
+    _REG_INTERVAL,
+    _REG_JOBS,
+    _SALES_SOURCES,
+    _STREETS,
+    BRANCHES,
+    UNIT_TYPES,
+)
+from core.demo.rows import _Customer, _Days, _LeadPlan, _Master, _Weighted
+from core.numbering import format_number
+from db.enums import (
+    LeadCategory,
+    ServiceKind,
+)
+
+# --- the vehicle population ----------------------------------------------------------------------
+
+@dataclass
+class _Population:
+    """Decided up front (a few small arrays): when and where each vehicle was sold, and whose it is."""
+
+    day: Sequence[int]  # purchase day ordinal, ascending
+    branch: Sequence[int]
+    customer: Sequence[int]  # customer index (0-based) of each vehicle
+    new_customer: Sequence[int]  # 1 when the vehicle's buyer is a new customer
+    has_second: set[int]  # customers who will buy a second vehicle
+    customers: int
+
+
+def _population(n: int, seed: int, today: int, n_branches: int) -> _Population:
+    gen = np.random.default_rng(seed)
+    days = array("i", np.sort(gen.integers(today - _HISTORY_DAYS, today - 2, size=n)).astype(np.int32).tobytes())
+    weights = np.array([b.weight for b in BRANCHES[:n_branches]])
+    branch = gen.choice(n_branches, size=n, p=weights / weights.sum()).astype(np.uint8).tobytes()
+    second = (gen.random(n) < 0.074).tobytes()
+    picks = array("d", gen.random(n).tobytes())
+    pools: list[list[int]] = [[] for _ in range(n_branches)]
+    customer = array("i", bytes(4 * n))
+    new = bytearray(b"\x01" * n)
+    has_second: set[int] = set()
+    count = 0
+    for i in range(n):
+        pool = pools[branch[i]]
+        if second[i] and pool:
+            k = int(picks[i] * len(pool))
+            c = pool[k]
+            pool[k] = pool[-1]
+            pool.pop()
+            customer[i], new[i] = c, 0
+            has_second.add(c)
+        else:
+            customer[i] = count
+            pool.append(count)
+            if len(pool) > 400:
+                pool.pop(0)
+            count += 1
+    return _Population(days, branch, customer, new, has_second, count)
+
+
+class _Generator:
+    def __init__(self, master: _Master, pop: _Population, seed: int, today: int, dialect: str,
+                 lead_rate: float) -> None:
+        self.m = master
+        self.pop = pop
+        self.rnd = random.Random(seed)
+        rand = self.rnd.random
+        # random.randint/choice cost ~1 us each; these are a few times faster and as deterministic.
+        self.randint = lambda a, b: a + int(rand() * (b - a + 1))
+        self.choice = lambda seq: seq[int(rand() * len(seq))]
+        self.today = today
+        self.days = _Days(dialect)
+        self.lead_rate = lead_rate
+        self.unit = _Weighted(UNIT_TYPES, [u[5] for u in UNIT_TYPES])
+        self.phone_prefix = _Weighted([p for p, _ in _PHONE_PREFIXES], [w for _, w in _PHONE_PREFIXES])
+        occ = [(master.occupations.get(c), wm, wf) for c, wm, wf in _OCCUPATION_WEIGHTS]
+        self.occ_m = _Weighted([o for o, _, _ in occ], [w for _, w, _ in occ])
+        self.occ_f = _Weighted([o for o, _, _ in occ], [w for _, _, w in occ])
+        self.sales_source = _Weighted([s for s, _ in _SALES_SOURCES], [w for _, w in _SALES_SOURCES])
+        self.reg_job = _Weighted([j for j, _ in _REG_JOBS], [w for _, w in _REG_JOBS])
+        self.religion = [_Weighted((0, 1, 2), b.seed.religions) for b in master.branches]
+        rules = {"*": [d for _, d, *_ in reference.DEFAULT_KPB],
+                 reference.CBR250_ENGINE_CODE: [d for _, d, *_ in reference.CBR250_KPB]}
+        self.kpb_days = {u[2]: rules.get(u[2], rules["*"]) for u in UNIT_TYPES}
+        self.kpb_km = {u[2]: [r[2] for r in (reference.CBR250_KPB if u[2] == reference.CBR250_ENGINE_CODE
+                                              else reference.DEFAULT_KPB)] for u in UNIT_TYPES}
+        # Engine and frame numbers run per engine code from a plausible production number.
+        self.engine_seq = {u[2]: self.rnd.randint(1_000_000, 1_400_000) for u in UNIT_TYPES}
+        self.frame_seq = {u[2]: self.rnd.randint(100_000, 900_000) for u in UNIT_TYPES}
+        # NIK sequence numbers: per district + birth date + gender, as the civil registry counts them.
+        self.district_index: dict[str, int] = {}
+        for b in master.branches:
+            for d in b.districts:
+                self.district_index.setdefault(d, len(self.district_index))
+        self.birth_min = today - 70 * 366
+        self.nik_span = 70 * 366
+        self.nik_seq = bytearray(len(self.district_index) * 2 * self.nik_span)
+        self.pending: dict[int, _Customer] = {}  # customers whose second vehicle is still to come
+        self.sale_seq: Tally[tuple[int, str]] = Tally()
+        self.bpa_next: dict[str, int] = {}
+        self.leads: list[_LeadPlan] = []
+        self.counts = Tally[str]()
+
+    # -- customers --
+
+    def _name(self, b: int, female: bool) -> str:
+        r, ch = self.rnd, self.choice
+        religion = self.religion[b].pick(r.random())
+        if religion == 2:
+            first = ch(_BALI_F if female else _BALI_M)
+            return f"{first} {ch(_BALI_NAME)}"
+        if religion == 1:
+            first = ch(_CHRISTIAN_F if female else _CHRISTIAN_M)
+            return f"{first} {ch(_CHRISTIAN_LAST)}"
+        first = ch(_MUSLIM_F if female else _MUSLIM_M)
+        u = r.random()
+        if u < 0.15:
+            return first if first not in ("MUHAMMAD", "AHMAD", "SITI", "NUR") else f"{first} {ch(_MUSLIM_M)}"
+        last = ch(_MUSLIM_LAST_F if female and u < 0.6 else _MUSLIM_LAST)
+        if u > 0.8:
+            middle = ch(_MUSLIM_F if female else _MUSLIM_M)
+            if middle != first:
+                return f"{first} {middle} {last}"
+        return f"{first} {last}"
+
+    def customer_row(self, cid: int, b: int, day: int) -> tuple[tuple[Any, ...], _Customer]:
+        r, info, days = self.rnd, self.m.branches[b], self.days
+        ri, ch = self.randint, self.choice
+        female = r.random() < 0.36
+        name = self._name(b, female)
+        age_days = int(r.triangular(17, 62, 26) * 365.25) + ri(0, 364)
+        birth = day - age_days
+        bd = dt.date.fromordinal(birth)
+        d_index = info.district_pick.pick(r.random())
+        district = info.districts[d_index]
+        slot = (self.district_index[district] * 2 + female) * self.nik_span + (birth - self.birth_min)
+        self.nik_seq[slot] += 1
+        nik: str | None = (f"{info.seed.province_code}{district[2:]}{bd.day + 40 * female:02d}{bd.month:02d}"
+                           f"{bd.year % 100:02d}{self.nik_seq[slot]:04d}")
+        u = r.random()
+        occupation = (self.occ_f if female else self.occ_m).pick(r.random())
+        if u < 0.06:
+            nik = None  # incomplete CDDB: the "no CDDB yet" path
+        elif u < 0.11:
+            occupation = None
+        phone = None if r.random() < 0.02 else f"+62{self.phone_prefix.pick(r.random())}{ri(1_000_000, 99_999_999)}"
+        phone2 = f"+62{self.phone_prefix.pick(r.random())}{ri(10_000_000, 99_999_999)}" \
+            if r.random() < 0.1 else None
+        address = f"JL. {ch(_STREETS)} NO. {ri(1, 199)}"
+        if r.random() < 0.6:
+            address += f" RT. {ri(1, 15):03d} RW. {ri(1, 9):03d}"
+        consent = r.random() < 0.93
+        series = f"BPA/{days.yymm(day)}"
+        number = self.bpa_next[series]
+        self.bpa_next[series] = number + 1
+        minute = ri(0, 59)
+        created = days.ts(day, ri(9, 16) - info.utc_offset, minute)
+        row = (cid, info.id, format_number(series, number), name, nik, phone, phone2, address,
+               info.seed.province_code, district[:4], district, f"{district}{1000 + ri(1, 12)}",
+               f"{info.seed.postal}{ri(11, 99)}", occupation, days.date(birth), "F" if female else "M",
+               consent, consent and r.random() < 0.92, created if consent else None,
+               "Form SPK" if consent else None, created, created)
+        return row, _Customer(cid, name, nik, phone, address, occupation)
+
+    # -- one chunk of vehicles --
+
+    def chunk(self, start: int, stop: int, ids: dict[str, int]) -> dict[str, list[tuple[Any, ...]]]:
+        r, pop, days, today = self.rnd, self.pop, self.days, self.today
+        ri, ch = self.randint, self.choice
+        customers: list[tuple[Any, ...]] = []
+        vehicles: list[tuple[Any, ...]] = []
+        sales: list[tuple[Any, ...]] = []
+        wos: list[list[Any]] = []
+        branches = self.m.branches
+        nb = len(branches)
+        for i in range(start, stop):
+            b, day = pop.branch[i], pop.day[i]
+            info = branches[b]
+            cidx = pop.customer[i]
+            cid = ids["customer"] + cidx + 1
+            if pop.new_customer[i]:
+                row, cust = self.customer_row(cid, b, day)
+                customers.append(row)
+                if cidx in pop.has_second:
+                    self.pending[cidx] = cust
+            else:
+                cust = self.pending.pop(cidx)
+            vid = ids["vehicle"] + i + 1
+            code, uname, ec, _seg, premium, _w, colours = self.unit.pick(r.random())
+            month = days.yymm(day)
+            self.engine_seq[ec] += ri(1, 6)
+            self.frame_seq[ec] += ri(1, 6)
+            year_letter = "LMNPRSTVWXY"[max(0, min(10, int(month[:2]) - 20))]
+            letters = "".join(ch("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(2 if r.random() < 0.55 else 3))
+            created = days.ts(day, ri(9, 16) - info.utc_offset, ri(0, 59))
+            vehicles.append((vid, info.id, cid, f"{ec}E{self.engine_seq[ec]:07d}", ec,
+                             f"MH1{ec}1{year_letter}K{self.frame_seq[ec]:07d}",
+                             f"{info.seed.plate} {ri(1000, 9999)} {letters}", code, uname,
+                             ch(colours), days.date(day), premium, created, created))
+            self.sale_seq[(b, month)] += 1
+            source = self.sales_source.pick(r.random())
+            sale_no = f"SPK/{info.seed.code}/{month}/{self.sale_seq[(b, month)]:05d}"
+            sales.append((ids["sale"] + i + 1, info.id, sale_no, vid, cid, days.date(day), source,
+                          "cash" if r.random() < 0.27 else "credit", created, created))
+            # The unit's service history: the KPB services it came for, then regular service.
+            kdays, kkm = self.kpb_days[ec], self.kpb_km[ec]
+            rate = 12 + 30 * r.random()  # km per day
+            history: list[tuple[int, str, int | None, list[Any]]] = []
+            future: dict[int, int] = {}  # KPB n it will still come for (day)
+            prev = day
+            for n in range(1, 5):
+                deadline = day + kdays[n - 1]
+                lo = max(prev + 10, deadline - 45, day + 7)
+                came = r.random() < _KPB_CAME[n - 1]
+                if not came or lo > deadline:
+                    continue
+                when = ri(lo, deadline)
+                if when > today:
+                    future[n] = when
+                    break
+                km = min(int((when - day) * rate * (0.85 + 0.25 * r.random())) + 150, kkm[n - 1] - ri(0, 150))
+                history.append((when, f"ASS{n}", n, self._wo(vid, cid, b, nb, when, km, f"ASS{n}", n, wos)))
+                prev = when
+            kind = r.random()
+            interval = (60, 120) if kind < 0.15 else (150, 270) if kind < 0.28 else None
+            if interval is not None and not future:
+                when = (history[-1][0] if history else day + 20) + ri(*interval)
+                while when <= today:
+                    job = self.reg_job.pick(r.random())
+                    km = int((when - day) * rate * (0.85 + 0.25 * r.random())) + 150
+                    history.append((when, job, None, self._wo(vid, cid, b, nb, when, km, job, None, wos)))
+                    when += ri(*interval)
+            if r.random() < self.lead_rate * 3:
+                self._maybe_lead(b, vid, day, ec, cust, history, future, interval, source, sale_no)
+        self.counts["customers"] += len(customers)
+        self.counts["vehicles"] += len(vehicles)
+        self.counts["work_orders"] += len(wos)
+        return {"customer": customers, "vehicle": vehicles, "sale": sales, "work_order": wos}  # type: ignore[dict-item]
+
+    def _wo(self, vid: int, cid: int, b: int, nb: int, when: int, km: int, job: str, kpb: int | None,
+            out: list[list[Any]]) -> list[Any]:
+        r = self.rnd
+        ri, ch = self.randint, self.choice
+        wb = b if nb == 1 or r.random() >= 0.05 else ch([k for k in range(nb) if k != b])
+        info = self.m.branches[wb]
+        amount = 0 if job in ("ASS1", "JR", "C1", "C2") else \
+            ri(45, 65) * 1000 if kpb else {"QS": ri(60, 130), "LR": ri(100, 350),
+                                                   "HR": ri(400, 1500)}.get(job, 80) * 1000
+        created = self.days.ts(when, ri(8, 15) - info.utc_offset, ri(0, 59))
+        row = [None, info.id, None, vid, cid, self.days.date(when), max(km, 50), job, kpb,
+               ch(info.pits), ch(info.mechanics), ch(info.advisors), amount, created, created]
+        row.append(f"WO/{info.seed.code}/{self.days.yymm(when)}")  # numbering series, dropped before writing
+        out.append(row)
+        return row
+
+    # -- leads --
+
+    def _maybe_lead(self, b: int, vid: int, day: int, ec: str, cust: _Customer,
+                    history: list[tuple[int, str, int | None, list[Any]]], future: dict[int, int],
+                    interval: tuple[int, int] | None, source: str, sale_no: str) -> None:
+        """At most one lead per vehicle: its latest due service whose lead window touches today."""
+        r, today = self.rnd, self.today
+        kdays = self.kpb_days[ec]
+        done = {kpb: (when, row) for when, _job, kpb, row in history if kpb}
+        options: list[_LeadPlan] = []
+
+        def last_before(d: int) -> tuple[int, str] | None:
+            prior = [(w, j) for w, j, _k, _row in history if w < d]
+            return prior[-1] if prior else None
+
+        for n in range(1, 5):
+            deadline = day + kdays[n - 1]
+            created = deadline - _LEAD_OPEN_DAYS
+            if created > today or deadline < today - 100 or created <= day:
+                continue
+            plan = _LeadPlan(b, vid, cust, LeadCategory.H1_H2, ServiceKind.KPB, n, f"KPB{n}", deadline, created,
+                             "open", None, None, None, last_before(created), source, sale_no)
+            if n in done:
+                came, row = done[n]
+                if came < created:
+                    continue  # came before the lead engine would have listed it
+                plan.came, plan.wo, plan.wo_branch = came, row, self._branch_index(row[1])
+                plan.outcome = "won_service"
+            elif n in future:
+                plan.came, plan.outcome = future[n], "open"
+            elif deadline < today:
+                plan.outcome = "lost"
+            options.append(plan)
+        if interval is not None and history:
+            # Regular service: after KPB 4 from the sales data (H1->H2), else "not back for 60 days" (H2->H2).
+            for k, (when, _job, _kpb, row) in enumerate(history):
+                after_kpb4 = 4 in done and done[4][0] <= when
+                category = LeadCategory.H1_H2 if after_kpb4 else LeadCategory.H2_H2
+                deadline = when + _REG_INTERVAL + (0 if after_kpb4 else 30)
+                created = deadline - (_LEAD_OPEN_DAYS if after_kpb4 else 30)
+                if created > today or deadline < today - 100:
+                    continue
+                nxt = next(((w, rw) for w, j, kp, rw in history[k + 1:] if kp is None), None)
+                plan = _LeadPlan(b, vid, cust, category, ServiceKind.REG, None, f"REG:{dt.date.fromordinal(deadline)}",
+                                 deadline, created, "open", None, None, None, (when, _job),
+                                 source if after_kpb4 else "CRM", sale_no if after_kpb4 else row)
+                if nxt is not None:
+                    if nxt[0] < created:
+                        continue
+                    plan.came, plan.wo, plan.wo_branch = nxt[0], nxt[1], self._branch_index(nxt[1][1])
+                    plan.outcome = "won_service"
+                elif deadline < today - 10:
+                    plan.outcome = "lost"
+                options.append(plan)
+        if not options:
+            return
+        plan = max(options, key=lambda p: p.created)
+        # Open leads are what admins work on: keep more of them than of the closed history.
+        keep = 1.0 if plan.outcome == "open" else 0.35
+        if r.random() >= keep:
+            return
+        if plan.outcome == "won_service" and cust.cddb_complete and plan.wo_branch == b and r.random() < 0.35:
+            plan.outcome = "won_booking"  # won on the phone, booked, and the unit came on the booking
+        elif plan.outcome == "open" and plan.came is not None and cust.cddb_complete and r.random() < 0.3:
+            plan.outcome = "won_future"  # won on the phone, booked for the day it will come
+        self.leads.append(plan)
+
+    def _branch_index(self, branch_id: int) -> int:
+        return next(k for k, info in enumerate(self.m.branches) if info.id == branch_id)
+
+
