@@ -162,9 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("leadgen", help="run the daily lead generation now (safe to repeat; for cron)")
     p.add_argument("--date", help="YYYY-MM-DD to run as (default: today in each branch's time zone)")
     p.set_defaults(func=cmd_leadgen)
-    p = sub.add_parser("worker", help="run scheduled jobs (daily leads per time zone) until stopped")
+    p = sub.add_parser("worker", help="run the background jobs until stopped (core/worker.py LANES: messages, "
+                                      "files, scheduled)")
     p.add_argument("--once", action="store_true", help="run what is due now and exit")
-    p.add_argument("--interval", type=float, default=60.0, help="seconds between checks")
+    p.add_argument("--interval", type=float, default=None,
+                   help="seconds between checks of the scheduled jobs (default 60; messages every 5 s and "
+                        "imports/exports every 2 s regardless)")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("dgi-pull", help="pull work orders and sales from AHM DGI for a window (safe to repeat)")
     p.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD or 'YYYY-MM-DD HH:MM' (dealer time)")

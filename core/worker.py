@@ -6,19 +6,20 @@ jobs themselves are idempotent, so a taken-over run that partly happened is harm
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import clock, dgi_jobs, export_jobs, intake_jobs, leadgen, report_charts
+from core import clock, dgi_jobs, export_jobs, intake_jobs, leadgen, recap_mail, report_charts
 from core.messaging import sender
 from db.engine import Database
 from db.enums import JobState
@@ -82,11 +83,29 @@ def run_leadgen(db: Database, worker: str) -> list[str]:
     return ran
 
 
-# Every job the worker runs on each tick: a function (db, worker name) -> what it did. Each job claims
-# its own work (JobRun rows or row-level claims), so any number of workers can run the same list.
+# Every job: a function (db, worker name) -> what it did. Each job claims its own work (JobRun rows or
+# row-level claims), so any number of workers, and any number of threads in one, can run the same list.
 Job = Callable[[Database, str], list[str]]
-JOBS: list[Job] = [run_leadgen, intake_jobs.run_pending, dgi_jobs.run_pending, report_charts.run_refresh_job,
-                    sender.run_outbox, export_jobs.run_pending]
+
+
+@dataclass(frozen=True)
+class Lane:
+    """Jobs that tick together in one thread of the worker, every `every` seconds. Lanes keep a slow
+    job (the chart counts take a minute over millions of leads) from holding up a quick one: a due
+    message, or the import or export a user is watching the progress bar of."""
+
+    name: str
+    every: float
+    jobs: tuple[Job, ...]
+
+
+LANES: tuple[Lane, ...] = (
+    Lane("messages", 5.0, (sender.run_outbox,)),
+    Lane("files", 2.0, (intake_jobs.run_pending, export_jobs.run_pending)),
+    Lane("schedule", 60.0, (run_leadgen, dgi_jobs.run_pending, report_charts.run_refresh_job,
+                            recap_mail.run_weekly)),
+)
+JOBS: list[Job] = [job for lane in LANES for job in lane.jobs]
 
 
 def run_due_jobs(db: Database, worker: str | None = None) -> list[str]:
@@ -101,14 +120,36 @@ def run_due_jobs(db: Database, worker: str | None = None) -> list[str]:
     return ran
 
 
-def serve(db: Database, interval: float = 60.0, stop: threading.Event | None = None) -> None:
+def serve(db: Database, interval: float | None = None, stop: threading.Event | None = None,
+          lanes: tuple[Lane, ...] = LANES) -> None:
+    """Run every lane in its own thread until `stop` is set (or Ctrl-C). `interval` overrides the
+    scheduled lane's period (the CLI's --interval)."""
     stop = stop or threading.Event()
     worker = worker_name()
-    log.info("worker %s started", worker)
+    if interval is not None:
+        lanes = tuple(dataclasses.replace(lane, every=interval) if lane.name == "schedule" else lane
+                      for lane in lanes)
+    threads = [threading.Thread(target=_run_lane, args=(db, lane, f"{worker}:{lane.name}", stop),
+                                name=f"worker-{lane.name}", daemon=True) for lane in lanes]
+    log.info("worker %s started: %s", worker, ", ".join(f"{lane.name} every {lane.every:g} s" for lane in lanes))
+    for thread in threads:
+        thread.start()
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+
+def _run_lane(db: Database, lane: Lane, worker: str, stop: threading.Event) -> None:
     while not stop.is_set():
-        try:
-            run_due_jobs(db, worker)
-        except Exception:  # keep serving; the next tick retries
-            log.exception("worker tick failed")
-        stop.wait(interval)
-        time.sleep(0)
+        for job in lane.jobs:
+            if stop.is_set():
+                return
+            try:
+                job(db, worker)
+            except Exception:  # one broken job must not stop the others; the next tick retries
+                log.exception("job %s failed", getattr(job, "__name__", job))
+        stop.wait(lane.every)

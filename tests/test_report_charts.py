@@ -5,6 +5,7 @@ refresh picking up a change."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from core.errors import PermissionDenied
 from core.report_charts import ChartQuery
 from db.models import Lead, ReportDaily
 from tests import recap_fixtures
+from tests.conftest import build_world
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at
 
 D = dt.date
@@ -139,3 +141,32 @@ def test_first_worker_run_builds_every_day(world):
     with _s(world, world.ho) as s:
         assert report_charts.freshness(s) == FIXED_NOW
         assert sum(n for _, _, n in report_charts.by_branch(s, world.ho, JULY, "stage")) == 8
+
+
+def test_users_save_without_waiting_while_the_worker_counts_the_charts(committed_db, monkeypatch):
+    """The counting reads every lead (a minute at 5,000,000 on SQLite): it must not hold the write
+    lock meanwhile, and what a user saves during it is counted by the next refresh."""
+    world = build_world(committed_db)
+    leads = recap_fixtures.build(world)
+    counting = report_charts._count
+    waited: list[float] = []
+
+    def count_while_a_user_saves(session, plan):
+        rows = counting(session, plan)
+        started = time.monotonic()
+        with committed_db.transaction(None, system=True) as s:  # another connection: a user's save
+            s.add(Lead(**_copy_of(s, leads["G"])))
+        waited.append(time.monotonic() - started)
+        return rows
+
+    monkeypatch.setattr(report_charts, "_count", count_while_a_user_saves)
+    with clock.frozen(FIXED_NOW):
+        report_charts.run_refresh_job(committed_db, "w1")
+    assert waited and waited[0] < 2  # held the lock, SQLite made it wait 10 s, then refused it
+    monkeypatch.setattr(report_charts, "_count", counting)
+    with _s(world, world.ho) as s:
+        assert ("SAM01", "lead", 1) in report_charts.by_branch(s, world.ho, JULY, "stage")  # counted before
+    with clock.frozen(FIXED_NOW + dt.timedelta(minutes=10)):
+        report_charts.run_refresh_job(committed_db, "w1")
+    with _s(world, world.ho) as s:
+        assert ("SAM01", "lead", 2) in report_charts.by_branch(s, world.ho, JULY, "stage")  # not lost

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -106,3 +107,43 @@ def test_a_dead_workers_run_is_taken_over_after_the_stale_time(committed_db):
         assert worker.run_due_jobs(committed_db, "w2") == ["leadgen:Asia/Makassar:2020-07-10"]
     with committed_db.session(None, system=True) as s:
         assert s.scalar(select(func.count()).select_from(Touch).where(Touch.state == TouchState.PLANNED)) >= 2
+
+
+def test_a_slow_scheduled_job_does_not_hold_up_messages_or_files(committed_db):
+    """The worker's lanes: while one lane's job runs for long (the chart counts over millions of
+    leads), the others keep ticking; a job that fails is retried on the next tick."""
+    stop, slow_running = threading.Event(), threading.Event()
+    quick_runs: list[float] = []
+    failures: list[int] = []
+
+    def slow(_db, _worker):
+        slow_running.set()
+        stop.wait(10)
+        return []
+
+    def quick(_db, _worker):
+        quick_runs.append(time.monotonic())
+        return []
+
+    def broken(_db, _worker):
+        failures.append(1)
+        raise RuntimeError("provider down")
+
+    lanes = (worker.Lane("schedule", 60, (slow,)), worker.Lane("messages", 0.05, (broken, quick)))
+    serving = threading.Thread(target=worker.serve, args=(committed_db,), kwargs={"stop": stop, "lanes": lanes})
+    serving.start()
+    assert slow_running.wait(5)
+    time.sleep(0.6)
+    ticks = len(quick_runs)
+    stop.set()
+    serving.join(10)
+    assert not serving.is_alive()
+    assert ticks >= 4 and len(failures) >= 4  # kept ticking beside the slow job, and past the failing one
+
+
+def test_every_job_runs_in_exactly_one_lane():
+    jobs = [job for lane in worker.LANES for job in lane.jobs]
+    assert len(jobs) == len(set(jobs)) == len(worker.JOBS)
+    names = {lane.name: {j.__module__ + "." + j.__name__ for j in lane.jobs} for lane in worker.LANES}
+    assert "core.messaging.sender.run_outbox" in names["messages"]
+    assert "core.report_charts.run_refresh_job" in names["schedule"]
