@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, false, true
 from core import identifiers
 from core.access import Viewer
 from core.errors import ValidationError
+from core.sqlfuncs import ci_like
 
 
 def visible_branch_ids(viewer: Viewer, requested: Iterable[int] | None = None) -> frozenset[int] | None:
@@ -36,7 +37,8 @@ def like_escape(text: str) -> str:
 
 
 def contains(column: Any, text: str) -> ColumnElement[bool]:
-    return column.ilike(f"%{like_escape(text)}%", escape="\\")
+    """Case-insensitive substring (ASCII case on SQLite, as its lower() and LIKE have always done)."""
+    return ci_like(column, f"%{like_escape(text)}%")
 
 
 def prefix(column: Any, text: str) -> ColumnElement[bool]:

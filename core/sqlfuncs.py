@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, String, literal
+from sqlalchemy import Boolean, Date, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import TypeEngine
@@ -56,6 +56,14 @@ shift_hours_date = _dialect_function(
 at_zone_date = _dialect_function(
     "at_zone_date", Date(), "PostgreSQL only: a timestamptz's date in the named zone.",
     postgresql="CAST(({0} AT TIME ZONE {1}) AS DATE)")
+needs_csv_quotes = _dialect_function(
+    "needs_csv_quotes", Boolean(), "Whether a text holds a comma, a double quote, CR or LF (what csv.writer quotes).",
+    sqlite="({0} GLOB '*[,\"' || char(13) || char(10) || ']*')", postgresql="({0} ~ '[,\"\\r\\n]')")
+# SQLite's LIKE already ignores ASCII case, and its lower() folds nothing else: the plain LIKE matches
+# exactly what lower(x) LIKE lower(y) would, without a function call per row (half the time on a scan).
+ci_like = _dialect_function(
+    "ci_like", Boolean(), "Case-insensitive LIKE with '\\' as the escape character.",
+    sqlite="({0} LIKE {1} ESCAPE '\\')", postgresql="({0} ILIKE {1} ESCAPE '\\')")
 
 
 def text_concat(*parts: ColumnElement[Any] | str) -> ColumnElement[Any]:

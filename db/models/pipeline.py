@@ -35,7 +35,11 @@ class Lead(IdMixin, TimestampMixin, BranchOwned, Base):
         Index("uq_lead_open_due", "vehicle_id", "due_key", unique=True,
               sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
         Index("ix_lead_branch_stage_deadline", "branch_id", "stage", "deadline"),
-        Index("ix_lead_branch_created", "branch_id", "created_at"),
+        # The lead list: a branch's leads newest first (id: the tie-break, and what a page's rows are
+        # fetched by), the list's most used filters and the search box's columns, so a search tests the
+        # branch's index entries alone instead of its rows spread over the whole table.
+        Index("ix_lead_branch_created_search", "branch_id", "created_at", "id", "stage", "kpb_number",
+              "contact_name", "number", "phone", "plate", "engine_no"),
         Index("ix_lead_customer", "customer_id"),
         Index("ix_lead_assigned_stage", "assigned_user_id", "stage"),
         # 'Has this vehicle ever had a lead for this due?' (the lead engine's NOT EXISTS), open or closed.
