@@ -1,6 +1,7 @@
 """Rekap Mingguan & PICA: the weekly monitoring recap per branch and week (reminded, came for KPB,
 came for regular service, did not come with reasons) and PICA (failed follow-ups by cause per branch
-and admin, with the list behind each number, paged), plus the branch head's xlsx."""
+and admin, with the list behind each number, paged), plus the branch head's xlsx, and for branch heads
+and head office the weekly recap e-mail's state (ui/recap_mail_box.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from core import clock, queries, recap
 from core.access import Perm
 from core.errors import DomainError, ValidationError
 from core.recap import CAUSE_LABEL, CAUSES, Period
-from ui import context, fmt
+from ui import context, fmt, recap_mail_box
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -105,3 +106,6 @@ if viewer.can(Perm.REPORT_EXPORT):
             data = recap.recap_xlsx(session, viewer, period)
         st.download_button("Unduh rekap Excel", data, file_name=f"rekap-mingguan-{period.start:%Y%m%d}.xlsx",
                            mime=XLSX, key="rc_xlsx_download", on_click="ignore")
+
+if viewer.can(Perm.REPORT_EXPORT):  # branch heads and head office: the weekly e-mail's state
+    recap_mail_box.render(viewer)

@@ -2,6 +2,7 @@
 
 from db.models.customers import Customer, Sale, Vehicle, WorkOrder
 from db.models.intake import ImportJob, ImportRejection, ImportState
+from db.models.mail import RecapMail
 from db.models.master import KpbRule, LostReason, Occupation, Pit, Staff, UnitType
 from db.models.messaging import MessageEvent, MessageTemplate, MessagingConfig, OutboxMessage
 from db.models.org import AuditLog, AuthSession, Branch, BranchRing, Counter, Setting, User, UserBranch
@@ -34,6 +35,7 @@ __all__ = [
     "Occupation",
     "OutboxMessage",
     "Pit",
+    "RecapMail",
     "ReportDaily",
     "ReportRefresh",
     "Sale",
