@@ -4,11 +4,15 @@ Figures to reach: 1,000,000 rows to xlsx completes (going on to a second sheet p
 with peak memory <= 300 MB and at most 1.3x the floor; 100,000 rows in <= 12 s end to end
 (query + write); CSV of 1,000,000 rows in <= 10 s.
 
-Product: core.reports.export_laporan (laporan_rows streamed from SQL + write_xlsx, audit entry
-included) as head office for every branch and every date. Floor: openpyxl's write-only mode (the
-bare writer) appending the same, already fetched rows to one workbook (same sheet roll-over). The
-CSV time is core.reports.export_laporan(..., "csv") end to end. Peak RSS is taken right after the
+Product: core.reports.export_laporan (rows formatted in SQL, fetched by a second thread while
+XlsxWriter's constant-memory mode writes them; audit entry included) as head office for every
+branch and every date. Floor: the bare writer, XlsxWriter constant_memory writing the same, already
+fetched rows cell by cell (write_string / write_number, same sheet roll-over). With --openpyxl (or at
+200,000 rows or fewer) openpyxl's write-only mode writes the same rows too: the A/B of the two
+writers, in the same run. The CSV time is core.reports.export_laporan(..., "csv") end to end; its
+floor is csv.writer writing the same, already fetched rows. Peak RSS is taken right after the
 product's xlsx export (the floor then holds every row in memory, which is not the product's cost).
+Load average and the process CPU seconds (all threads) are printed next to each wall time.
 
 The data is N synthetic leads inserted directly (only the columns the report reads) into a fresh
 SQLite file under bench/.data/ (kept for the next run), or the database of --database-url.
@@ -23,12 +27,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import random
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import xlsxwriter
 from openpyxl import Workbook
 from sqlalchemy import Table, func, insert, select, text
 
@@ -122,7 +128,30 @@ def _fill(db: Database, n: int) -> None:
 
 
 def _floor(rows: list[tuple], path: str) -> float:
-    """The bare writer: openpyxl write-only appending the already fetched rows (same roll-over)."""
+    """The bare writer: XlsxWriter constant_memory writing the already fetched rows (same roll-over)."""
+    started = time.perf_counter()
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True})
+    ws = wb.add_worksheet("Laporan CRM")
+    ws.write_row(0, 0, LAPORAN_COLUMNS)
+    sheets, in_sheet = 1, 0
+    for row in rows:
+        if in_sheet == EXCEL_MAX_ROWS - 1:
+            sheets += 1
+            ws = wb.add_worksheet(f"Laporan CRM ({sheets})")
+            ws.write_row(0, 0, LAPORAN_COLUMNS)
+            in_sheet = 0
+        in_sheet += 1
+        for col, value in enumerate(row):
+            if value.__class__ is str:
+                ws.write_string(in_sheet, col, value)
+            elif value is not None:
+                ws.write_number(in_sheet, col, value)
+    wb.close()
+    return time.perf_counter() - started
+
+
+def _openpyxl(rows: list[tuple], path: str) -> float:
+    """openpyxl's write-only mode (the customer's package) writing the same rows: the writers' A/B."""
     started = time.perf_counter()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Laporan CRM")
@@ -140,6 +169,10 @@ def _floor(rows: list[tuple], path: str) -> float:
     return time.perf_counter() - started
 
 
+def _cpu() -> str:
+    return f"load {os.getloadavg()[0]:.1f}, CPU {time.process_time():.1f} s so far"
+
+
 def _csv_floor(batches: list, path: str) -> float:
     """The bare CSV writer: csv.writer.writerows of the already fetched, already formatted rows."""
     started = time.perf_counter()
@@ -155,6 +188,7 @@ def main() -> None:
     parser = arg_parser(__doc__ or "")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--formats", default="xlsx,csv", help="xlsx, csv or both (the last line: xlsx when run)")
+    parser.add_argument("--openpyxl", action="store_true", help="also time openpyxl write-only on the same rows")
     args = parser.parse_args()
     formats = set(args.formats.split(","))
     n = args.rows or (20_000 if args.quick else 1_000_000)
@@ -170,29 +204,41 @@ def main() -> None:
         xlsx, csv_path, floor_path = f"{tmp}/laporan.xlsx", f"{tmp}/laporan.csv", f"{tmp}/floor"
         if "xlsx" in formats:
             with db.session(None, system=True) as s:
-                started = time.perf_counter()
+                cpu, started = time.process_time(), time.perf_counter()
                 written = reports.export_laporan(s, viewer, f, xlsx)
-                product_s = time.perf_counter() - started
+                product_s, product_cpu = time.perf_counter() - started, time.process_time() - cpu
                 s.rollback()  # the audit entry
+            print(f"xlsx product done ({_cpu()})", file=sys.stderr)
             product_rss = peak_rss_mb()
             size_mb = Path(xlsx).stat().st_size / 1e6
             with db.session(None, system=True) as s:
                 started = time.perf_counter()
-                rows = list(reports.laporan_rows(s, viewer, f))
+                rows = [tuple(r) for part in reports.csv_batches(s, viewer, f, batch=5_000) for r in part]
                 fetch_s = time.perf_counter() - started
+            cpu = time.process_time()
             floor_s = _floor(rows, floor_path + ".xlsx")
+            floor_cpu = time.process_time() - cpu
             assert written == len(rows) == n, (written, len(rows), n)
             sheets = -(-n // (EXCEL_MAX_ROWS - 1))
-            print(f"xlsx export (query + write + audit): {product_s:.1f} s ({n / product_s:,.0f} rows/s); "
-                  f"{sheets} sheet(s), {size_mb:.0f} MB; query + format alone: {fetch_s:.1f} s", file=sys.stderr)
+            print(f"xlsx export (query + write + audit): {product_s:.1f} s, CPU {product_cpu:.1f} s "
+                  f"({n / product_s:,.0f} rows/s); {sheets} sheet(s), {size_mb:.0f} MB; SQL-formatted query alone: "
+                  f"{fetch_s:.1f} s; bare XlsxWriter: {floor_s:.1f} s, CPU {floor_cpu:.1f} s ({_cpu()})",
+                  file=sys.stderr)
+            if args.openpyxl or n <= 200_000:
+                cpu = time.process_time()
+                openpyxl_s = _openpyxl(rows, floor_path + "-openpyxl.xlsx")
+                print(f"A/B, same rows: openpyxl write-only {openpyxl_s:.1f} s, CPU {time.process_time() - cpu:.1f} s "
+                      f"({n / openpyxl_s:,.0f} rows/s) vs bare XlsxWriter {floor_s:.1f} s ({n / floor_s:,.0f} rows/s) "
+                      f"({_cpu()})", file=sys.stderr)
+            del rows
             print(f"peak RSS before the export: {base_rss:.0f} MiB; after the xlsx export: {product_rss:.0f} MiB; "
                   f"at the end (the floor holds all rows): {peak_rss_mb():.0f} MiB", file=sys.stderr)
             lines.append(("export", product_s, floor_s))
         if "csv" in formats:
             with db.session(None, system=True) as s:
-                started = time.perf_counter()
+                cpu, started = time.process_time(), time.perf_counter()
                 written = reports.export_laporan(s, viewer, f, csv_path, "csv")
-                csv_s = time.perf_counter() - started
+                csv_s, csv_cpu = time.perf_counter() - started, time.process_time() - cpu
                 s.rollback()
             with db.session(None, system=True) as s:
                 started = time.perf_counter()
@@ -201,10 +247,11 @@ def main() -> None:
             floor_s = _csv_floor(batches, floor_path + ".csv")
             del batches
             assert written == n, (written, n)
-            how = "COPY ... TO STDOUT WITH CSV" if db.dialect == "postgresql" else "SQL-formatted rows + csv.writer"
-            print(f"csv export ({how} + audit): {csv_s:.1f} s ({n / csv_s:,.0f} rows/s); "
+            how = ("COPY ... TO STDOUT WITH CSV" if db.dialect == "postgresql"
+                   else "CSV lines made in SQL, fetched by a second thread + file writes")
+            print(f"csv export ({how} + audit): {csv_s:.1f} s, CPU {csv_cpu:.1f} s ({n / csv_s:,.0f} rows/s); "
                   f"SQL-formatted query alone (rows into a list): {fetch_s:.1f} s; "
-                  f"bare csv.writer of those rows: {floor_s:.1f} s",
+                  f"bare csv.writer of those rows: {floor_s:.1f} s ({_cpu()})",
                   file=sys.stderr)
             lines.append(("export-csv", csv_s, floor_s))
     # Measured xlsx first (the CSV floor's rows in memory must not count in its RSS); reported last.

@@ -115,7 +115,7 @@ def run_job(db: Database, job_id: int) -> None:
             if fmt == "csv":
                 n = reports.write_csv_fast(read, viewer, f, path, progress)
             else:
-                n = reports.write_xlsx(reports.laporan_rows(read, viewer, f), path, progress=progress)
+                n = reports.write_xlsx_fast(read, viewer, f, path, progress)
         with db.transaction(None, system=True) as write:
             reports.record_export(write, viewer, f, fmt, n)
             keep = settings.get(write, "reports.export_keep_hours")

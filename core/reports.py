@@ -1,8 +1,11 @@
 """Report 'Laporan CRM' (the seed's export wizard) and the report charts' aggregates.
 
 The rows are streamed from SQL in batches (a server-side cursor on PostgreSQL) and written as they
-come, so an export of millions of leads runs in constant memory: openpyxl's write-only mode for
-Excel (a new sheet every 1,048,575 data rows, Excel's limit), the csv module for CSV. Every query
+come, so an export of millions of leads runs in constant memory: XlsxWriter's constant-memory mode
+for Excel (a new sheet every 1,048,575 data rows, Excel's limit), lines made by the database for CSV
+(PostgreSQL's COPY, SQLite's string functions). The database formats the cells (dates, NIK mask,
+labels) and the rows are fetched by a second thread while this one writes (core.prefetch): the
+query and the writer use both cores. Every query
 applies the viewer's branch scope explicitly; the NIK is masked unless the viewer may see it whole.
 Exports are personal data leaving the system, so each one needs Perm.REPORT_EXPORT and writes an
 audit entry (UU PDP).
@@ -10,16 +13,18 @@ audit entry (UU PDP).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
+import xlsxwriter
 from sqlalchemy import ColumnElement, String, and_, false, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -27,6 +32,7 @@ from core import audit, clock, identifiers
 from core.access import Perm, Viewer
 from core.errors import ValidationError
 from core.pipeline import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
+from core.prefetch import prefetched
 from core.report_sql import count_when
 from core.sqlfilters import in_branches, visible_branch_ids
 from db.enums import ServiceKind, Stage, Temperature
@@ -193,67 +199,86 @@ Progress = Callable[[int], None]
 def write_xlsx(rows: Iterable[Sequence[Any]], target: Target, headers: Sequence[str] = LAPORAN_COLUMNS,
                progress: Progress | None = None, *, sheet_rows: int = EXCEL_MAX_ROWS,
                title: str = SHEET_TITLE) -> int:
-    """Write rows to an xlsx file with openpyxl's write-only mode (constant memory). A sheet holds
-    `sheet_rows` rows with its header; the rows go on in "<title> (2)", "(3)"... Returns the data rows."""
+    """Write rows to an xlsx file with XlsxWriter's constant-memory mode (each row goes to disk as it
+    is written). A sheet holds `sheet_rows` rows with its header; the rows go on in "<title> (2)",
+    "(3)"... Texts stay texts (a note starting with "=" is not a formula), numbers numbers; an empty
+    cell is None. If the rows fail, the error goes on and no file is left at a path target.
+    Returns the data rows."""
     per_sheet = sheet_rows - 1
     if per_sheet < 1:
         raise ValueError("sheet_rows must leave room for a data row")
-    wb = Workbook(write_only=True)
-    headers = list(headers)
-    ws = wb.create_sheet(title)
-    ws.append(headers)
-    total = in_sheet = 0
+    options: dict[str, Any] = {"constant_memory": True}
+    if isinstance(target, str | Path):  # the rows' temporary files next to the file, not in /tmp
+        options["tmpdir"] = str(Path(target).parent)
+    wb = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
     sheets = 1
-    for row in rows:
-        if in_sheet == per_sheet:
-            sheets += 1
-            ws = wb.create_sheet(f"{title} ({sheets})")
-            ws.append(headers)
-            in_sheet = 0
-        ws.append(row)
-        in_sheet += 1
-        total += 1
-        if progress is not None and total % 10_000 == 0:
-            progress(total)
-    wb.save(target)
-    if progress is not None:
-        progress(total)
-    return total
-
-
-def write_csv(rows: Iterable[Sequence[Any]], target: Target, headers: Sequence[str] = LAPORAN_COLUMNS,
-              progress: Progress | None = None, *, chunk: int = 10_000) -> int:
-    """Write rows as CSV in UTF-8 with a BOM (so Excel opens it as UTF-8). Returns the data rows."""
-    if isinstance(target, str | Path):
-        with open(target, "w", encoding="utf-8-sig", newline="") as out:
-            return _csv_into(rows, out, headers, progress, chunk)
-    text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
+    ws = _xlsx_sheet(wb, title, headers)
+    total = in_sheet = 0
+    text, number, other = _cell_writers(ws)
     try:
-        return _csv_into(rows, text, headers, progress, chunk)
-    finally:
-        text.flush()
-        text.detach()  # leave the caller's file open
-
-
-def _csv_into(rows: Iterable[Sequence[Any]], out: IO[str], headers: Sequence[str], progress: Progress | None,
-              chunk: int) -> int:
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    total = 0
-    pending: list[Sequence[Any]] = []
-    for row in rows:
-        pending.append(row)
-        if len(pending) == chunk:
-            writer.writerows(pending)
-            total += len(pending)
-            pending.clear()
-            if progress is not None:
+        for row in rows:
+            if in_sheet == per_sheet:
+                sheets += 1
+                ws = _xlsx_sheet(wb, f"{title} ({sheets})", headers)
+                text, number, other = _cell_writers(ws)
+                in_sheet = 0
+            in_sheet += 1
+            # Per cell by its type, not XlsxWriter's generic write() (which would read "=..." as a
+            # formula and "http..." as a link): this loop is most of an export's time.
+            for col, value in enumerate(row):
+                if value is None:
+                    continue
+                kind = value.__class__
+                if kind is str:
+                    text(in_sheet, col, value)
+                elif kind is int or kind is float:
+                    number(in_sheet, col, value)
+                else:
+                    other(in_sheet, col, value)
+            total += 1
+            if progress is not None and total % 10_000 == 0:
                 progress(total)
-    writer.writerows(pending)
-    total += len(pending)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            wb.close()  # deletes XlsxWriter's temporary row files
+        if isinstance(target, str | Path):
+            Path(target).unlink(missing_ok=True)  # no truncated file that opens like a whole one
+        raise
+    wb.close()
     if progress is not None:
         progress(total)
     return total
+
+
+def _cell_writers(ws: Any) -> tuple[Any, Any, Any]:
+    """A sheet's text, number and any-type cell writers. The text and number ones are XlsxWriter's
+    own methods behind write_string / write_number, whose wrapper only converts "A1" cell names: 9%
+    of the writer's CPU at 27 columns (requirements.txt pins XlsxWriter's major version; the export
+    tests read every value back)."""
+    return ws._write_string, ws._write_number, ws.write
+
+
+def _xlsx_sheet(wb: Any, title: str, headers: Sequence[str]) -> Any:
+    ws = wb.add_worksheet(title)
+    for col, header in enumerate(headers):
+        ws.write_string(0, col, header)
+    return ws
+
+
+def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Target,
+                    progress: Progress | None = None, *, sheet_rows: int = EXCEL_MAX_ROWS) -> int:
+    """The report as xlsx: the rows formatted by the database (core.laporan_sql, the same values as
+    laporan_rows) and fetched by a second thread while this one writes the file."""
+    from core.laporan_sql import laporan_sql_rows
+
+    viewer.require(Perm.REPORT_VIEW)
+    batches = prefetched(laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=5_000),
+                         name="laporan-xlsx")
+    try:
+        return write_xlsx(itertools.chain.from_iterable(batches), target, LAPORAN_COLUMNS, progress,
+                          sheet_rows=sheet_rows)
+    finally:
+        batches.close()  # a failed write stops the reader before the session is used again
 
 
 def csv_batches(session: Session, viewer: Viewer, f: ReportFilter, batch: int = 50_000) -> Iterator[Sequence[Any]]:
@@ -266,15 +291,19 @@ def csv_batches(session: Session, viewer: Viewer, f: ReportFilter, batch: int = 
 def write_csv_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Target,
                    progress: Progress | None = None) -> int:
     """The report as CSV the fastest way each database offers: PostgreSQL writes it itself (COPY ...
-    TO STDOUT WITH CSV); SQLite formats the rows in SQL and csv.writer writes them in batches."""
+    TO STDOUT WITH CSV); SQLite makes each row's CSV line in SQL, fetched by a second thread while
+    this one writes. Same bytes as csv.writer over csv_batches (a test checks)."""
     viewer.require(Perm.REPORT_VIEW)
+    conditions = _conditions(session, viewer, f)
     if session.get_bind().dialect.name != "postgresql":
-        return write_csv_batches(csv_batches(session, viewer, f), target, LAPORAN_COLUMNS, progress)
+        from core.laporan_sql import csv_lines
+
+        with contextlib.closing(csv_lines(session, viewer, conditions)) as lines:  # a failed write stops the reader
+            return write_csv_lines(lines, target, LAPORAN_COLUMNS, progress)
     from core.laporan_sql import copy_csv_pg
 
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(LAPORAN_COLUMNS)
-    conditions = _conditions(session, viewer, f)
     if isinstance(target, str | Path):
         with open(target, "wb") as out:
             out.write(("\ufeff" + header.getvalue()).encode("utf-8"))
@@ -287,15 +316,17 @@ def write_csv_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Ta
     return n
 
 
-def write_csv_batches(batches: Iterable[Sequence[Sequence[Any]]], target: Target,
-                      headers: Sequence[str] = LAPORAN_COLUMNS, progress: Progress | None = None) -> int:
-    """Write batches of rows as CSV (UTF-8 with a BOM) with one writerows call per batch."""
+def write_csv_lines(batches: Iterable[Sequence[str]], target: Target, headers: Sequence[str] = LAPORAN_COLUMNS,
+                    progress: Progress | None = None) -> int:
+    """Write batches of finished CSV lines (UTF-8 with a BOM, csv.writer's CRLF line ends, the header
+    through csv.writer). Returns the data rows."""
     def into(out: IO[str]) -> int:
-        writer = csv.writer(out)
-        writer.writerow(headers)
+        csv.writer(out).writerow(headers)
         total = 0
         for part in batches:
-            writer.writerows(part)
+            if part:
+                out.write("\r\n".join(part))
+                out.write("\r\n")
             total += len(part)
             if progress is not None:
                 progress(total)
@@ -325,14 +356,13 @@ class _Report:
 
 def export_laporan(session: Session, viewer: Viewer, f: ReportFilter, target: Target,
                    fmt: Literal["xlsx", "csv"] = "xlsx", *, audit_session: Session | None = None,
-                   progress: Progress | None = None, batch: int = 5000, sheet_rows: int = EXCEL_MAX_ROWS) -> int:
+                   progress: Progress | None = None, sheet_rows: int = EXCEL_MAX_ROWS) -> int:
     """Export the report to target and write the audit entry (action report.export, the filter and
     the row count in the note) into audit_session (default: session; the caller commits it).
     Needs Perm.REPORT_EXPORT. Returns the number of rows."""
     viewer.require(Perm.REPORT_EXPORT)
-    rows = laporan_rows(session, viewer, f, batch=batch)
     if fmt == "xlsx":
-        n = write_xlsx(rows, target, LAPORAN_COLUMNS, progress, sheet_rows=sheet_rows)
+        n = write_xlsx_fast(session, viewer, f, target, progress, sheet_rows=sheet_rows)
     elif fmt == "csv":
         n = write_csv_fast(session, viewer, f, target, progress)
     else:

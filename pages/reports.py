@@ -78,8 +78,7 @@ def _export(fmt: str) -> None:
         viewer.require(Perm.REPORT_EXPORT)
         with context.read_session(viewer) as session:  # the rows stream; the audit gets its own short write
             if fmt == "xlsx":
-                n = reports.write_xlsx(reports.laporan_rows(session, viewer, report_filter), path,
-                                       reports.LAPORAN_COLUMNS, progress)
+                n = reports.write_xlsx_fast(session, viewer, report_filter, path, progress)
             else:  # formatted (PostgreSQL: written) by the database
                 n = reports.write_csv_fast(session, viewer, report_filter, path, progress)
         with context.write_session(viewer) as ws:

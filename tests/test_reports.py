@@ -9,14 +9,15 @@ import io
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from openpyxl.utils.escape import unescape
+from sqlalchemy import select, update
 
 from core import clock, reports
 from core.errors import PermissionDenied, ValidationError
 from core.pipeline import mark_lost, mark_won
 from core.reports import LAPORAN_COLUMNS, ReportFilter
 from db.enums import Stage
-from db.models import AuditLog, LostReason
+from db.models import AuditLog, Lead, LostReason
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at
 
 D = dt.date
@@ -229,3 +230,78 @@ def test_csv_export_holds_the_report_rows_on_each_database(world, known, role):
     assert data.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(data[1:])))
     assert rows[0] == list(LAPORAN_COLUMNS) and rows[1:] == expected and n == len(expected) > 0
+
+
+TRICKY = {"contact_name": 'BUDI, S.KOM "ACONG"', "note": 'janji, "besok"\ndatang\r\nlagi', "plate": "=1+1"}
+
+
+def _make_tricky(world, known) -> None:
+    """Texts csv.writer must quote (comma, quotes, LF, CRLF) and one Excel must not read as a formula."""
+    with world.db.transaction(None, system=True) as s:
+        s.execute(update(Lead).where(Lead.number == known["L2"]).values(**TRICKY))
+        s.execute(update(Lead).where(Lead.number == known["L4"]).values(note=""))
+
+
+@pytest.mark.parametrize("role", ["ho", "kabeng_sam"])
+def test_csv_export_is_byte_for_byte_what_csv_writer_makes(world, known, role):
+    """SQLite builds each CSV line in SQL: the bytes must be csv.writer's (quoting, doubled quotes, line
+    breaks inside a field, CRLF line ends). PostgreSQL's COPY ends lines with LF: same fields."""
+    _make_tricky(world, known)
+    viewer = getattr(world, role)
+    expected, buf = io.StringIO(), io.BytesIO()
+    with world.db.session(viewer.scope, system=viewer.all_branches) as s:
+        writer = csv.writer(expected)
+        writer.writerow(LAPORAN_COLUMNS)
+        for part in reports.csv_batches(s, viewer, ReportFilter()):
+            writer.writerows(part)
+        n = reports.write_csv_fast(s, viewer, ReportFilter(), buf)
+        dialect = s.get_bind().dialect.name
+    got = buf.getvalue().decode("utf-8")
+    assert got.startswith("\ufeff") and n == (7 if role == "ho" else 6)
+    if dialect == "sqlite":
+        assert got[1:] == expected.getvalue()
+    else:
+        assert list(csv.reader(io.StringIO(got[1:]))) == list(csv.reader(io.StringIO(expected.getvalue())))
+    rows = list(csv.reader(io.StringIO(got[1:])))
+    tricky = next(r for r in rows if r[SUBJECT] == known["L2"])
+    assert tricky[LAPORAN_COLUMNS.index("Note")] == TRICKY["note"]
+    assert tricky[LAPORAN_COLUMNS.index("Customer")].endswith(TRICKY["contact_name"])
+
+
+@pytest.mark.parametrize("role", ["ho", "kabeng_sam"])
+def test_xlsx_export_holds_exactly_the_report_rows_values(world, known, role, tmp_path):
+    _make_tricky(world, known)
+    viewer = getattr(world, role)
+    path = tmp_path / "laporan.xlsx"
+    with world.db.session(viewer.scope, system=viewer.all_branches) as s:
+        expected = [tuple(v if v != "" else None for v in r) for r in reports.laporan_rows(s, viewer, ReportFilter())]
+        n = reports.write_xlsx_fast(s, viewer, ReportFilter(), path)
+    # A CR (and any control character) is stored as OOXML's escape _x000D_, which Excel shows as the
+    # character; openpyxl decodes these escapes in shared strings but not in inline ones: decode here.
+    rows = [tuple(unescape(v) if isinstance(v, str) else v for v in r)
+            for r in openpyxl.load_workbook(path, read_only=True)["Laporan CRM"].iter_rows(values_only=True)]
+    assert rows[0] == LAPORAN_COLUMNS and rows[1:] == expected and n == len(expected) == (7 if role == "ho" else 6)
+    tricky = next(r for r in rows if r[SUBJECT] == known["L2"])
+    assert tricky[LAPORAN_COLUMNS.index("Plate")] == "=1+1"  # a text, not a formula
+    assert isinstance(tricky[LAPORAN_COLUMNS.index("KPB Ke")], int)
+    wb = openpyxl.load_workbook(path)
+    plate = wb["Laporan CRM"].cell(row=1 + expected.index(tricky), column=1 + LAPORAN_COLUMNS.index("Plate"))
+    assert plate.data_type == "s"
+
+
+def test_xlsx_export_of_a_filter_with_no_rows_has_only_the_header(world, known, tmp_path):
+    path = tmp_path / "empty.xlsx"
+    with world.db.session(None, system=True) as s:
+        assert reports.write_xlsx_fast(s, world.ho, ReportFilter(created_from=D(2030, 1, 1)), path) == 0
+    ws = openpyxl.load_workbook(path, read_only=True)["Laporan CRM"]
+    assert list(ws.iter_rows(values_only=True)) == [LAPORAN_COLUMNS]
+
+
+def test_xlsx_failing_rows_leave_no_file_and_no_temporary_files(tmp_path):
+    def rows():
+        yield ("a", 1)
+        raise RuntimeError("the query failed")
+
+    with pytest.raises(RuntimeError, match="the query failed"):
+        reports.write_xlsx(rows(), tmp_path / "x.xlsx", ["A", "B"])
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,99 @@
+"""The export's reader thread (core.prefetch): rows come back complete and in order, at most a few
+batches ahead of the writer, and an error or an early stop on either side ends the thread and closes
+the query."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+
+import pytest
+from sqlalchemy import update
+
+from core import clock, reports
+from core.laporan_sql import csv_lines
+from core.prefetch import prefetched
+from core.reports import LAPORAN_COLUMNS, ReportFilter
+from db.models import Lead
+from tests.conftest import build_world
+from tests.helpers import FIXED_NOW, new_lead, opportunity_at
+
+
+def _threads(prefix: str) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(prefix)]
+
+
+class _Source:
+    """A generator that counts what it produced and whether it was closed."""
+
+    def __init__(self, n: int, fail_at: int | None = None) -> None:
+        self.n, self.fail_at, self.produced, self.closed = n, fail_at, 0, False
+
+    def __iter__(self):
+        try:
+            for i in range(self.n):
+                if i == self.fail_at:
+                    raise RuntimeError(f"query failed at {i}")
+                self.produced += 1
+                yield i
+        finally:
+            self.closed = True
+
+
+def test_prefetched_yields_everything_in_order_and_stays_a_bounded_distance_ahead():
+    source = _Source(50)
+    ahead = []
+    got = []
+    for item in prefetched(source, depth=2, name="t-order"):
+        time.sleep(0.002)  # a slow writer: the producer must wait for it, not run to the end
+        ahead.append(source.produced - len(got))
+        got.append(item)
+    assert got == list(range(50))
+    assert max(ahead) <= 4  # the item taken, 2 queued, 1 waiting to be queued
+    assert source.closed and _threads("t-order") == []
+
+
+def test_prefetched_raises_the_sources_error_after_the_rows_before_it():
+    source = _Source(50, fail_at=7)
+    got = []
+    with pytest.raises(RuntimeError, match="query failed at 7"):
+        for item in prefetched(source, depth=3, name="t-error"):
+            got.append(item)
+    assert got == list(range(7)) and source.closed and _threads("t-error") == []
+
+
+def test_stopping_early_stops_the_producer_and_closes_the_source():
+    source = _Source(10_000)
+    rows = prefetched(source, depth=2, name="t-stop")
+    assert [next(rows), next(rows)] == [0, 1]
+    rows.close()  # the writer failed or the export was abandoned
+    assert source.closed and _threads("t-stop") == []
+    assert source.produced <= 5
+
+
+def test_csv_lines_fetched_by_a_thread_on_a_real_engine(committed_db, monkeypatch, tmp_path):
+    """On the real engine (committed data, the session's own pooled connection used by the reader
+    thread), in batches of one row: csv.writer's bytes, in order; a branch user gets only their branch."""
+    monkeypatch.setenv("H23_DATA_DIR", str(tmp_path))
+    world = build_world(committed_db)
+    with clock.frozen(FIXED_NOW):
+        for kpb in (1, 3, 4):
+            new_lead(world, kpb=kpb)
+        opportunity_at(world, 2, kpb=2)
+        opportunity_at(world, 1, world.admin_man, customer=world.customer_man, vehicle=world.vehicle_man, kpb=1)
+    with committed_db.transaction(None, system=True) as s:
+        s.execute(update(Lead).where(Lead.kpb_number == 3).values(note='a, "b"\r\nc'))
+    for viewer, count in ((world.ho, 5), (world.kabeng_sam, 4)):
+        with committed_db.session(viewer.scope, system=viewer.all_branches) as s:
+            conditions = reports._conditions(s, viewer, ReportFilter())
+            parts = list(csv_lines(s, viewer, conditions, batch=1))
+            one = [line for part in parts for line in part]
+            expected = io.StringIO()
+            csv.writer(expected).writerows(r for part in reports.csv_batches(s, viewer, ReportFilter())
+                                           for r in part)
+        assert len(parts) == len(one) == count and _threads("laporan-csv") == []
+        assert "".join(line + "\r\n" for line in one) == expected.getvalue()
+        assert {r[LAPORAN_COLUMNS.index("Branch")] for r in csv.reader(io.StringIO("\r\n".join(one)))} == (
+            {"[SAM01] SAMARINDA", "[MAN01] MANADO"} if viewer is world.ho else {"[SAM01] SAMARINDA"})
