@@ -73,7 +73,7 @@ class PullResult:
 
     def as_dict(self) -> dict[str, Any]:
         def counts(r: ImportResult) -> dict[str, int]:
-            return {"created": r.created, "updated": r.updated, "unchanged": r.unchanged}
+            return {"created": r.created, "updated": r.updated, "unchanged": r.unchanged, "rejected": r.rejected_rows}
 
         return {"dealer": self.dealer, "from": self.start.isoformat(), "to": self.end.isoformat(),
                 "calls": self.calls, "sales": counts(self.sales), "work_orders": counts(self.work_orders),

@@ -120,7 +120,7 @@ def _import_batch(session: Session, viewer: Viewer, kind: str, chunk: pd.DataFra
     rows = file_rows[going]
     values = checked.values
     good_idx = np.flatnonzero(checked.ok)
-    if hashes is not None:  # only a row alone with its keys in the chunk may leave its hash (see the module)
+    if hashes is not None:  # only a row whose keys agree within the chunk may leave its hash (alone_in_chunk)
         kept = np.full(len(values), None, dtype=object)
         lone = alone_in_chunk(values.iloc[good_idx])
         kept[good_idx[lone]] = hashes[going][good_idx[lone]]

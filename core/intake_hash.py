@@ -10,9 +10,11 @@ hashes are on a sale that is still as that row left it:
 - the vehicle is still the buyer's (the sale's customer owns it),
 - and, for a viewer limited to some branches, all three are in those branches.
 
-Such a row would change nothing, so it counts as unchanged without being validated. Only a row alone
-with its engine number, NIK and mobile in its chunk leaves its hash (``alone_in_chunk``): with several
-rows of one customer in a chunk, the last one's values are stored and the others' would move them. A row of the chunk
+Such a row would change nothing, so it counts as unchanged without being validated (one probe of the
+covering index ``ix_sale_row_hash_fresh`` per row, then the vehicle and customer by primary key). Only a
+row alone with its engine number in its chunk, whose NIK and mobile name the same customer values in every
+row of the chunk that has them, leaves its hash (``alone_in_chunk``): rows of one customer that disagree
+leave the last one's values stored, and the others' would move them. A row of the chunk
 that does go the full way and shares an engine number, NIK or mobile with a hashed row takes that row
 along (later rows win in the full path, so skipping one could change the outcome).
 """
@@ -53,7 +55,8 @@ def row_hashes(chunk: pd.DataFrame, kind: str, mapping: dict[str, str], *, month
 
 def stored_unchanged(session: Session, viewer: Viewer, hashes: np.ndarray, key_in: Any) -> np.ndarray:
     """The chunk's hashes that sit on a sale still as its row left it. One query."""
-    where, params = key_in(session, _S.c.row_hash, [int(h) for h in pd.unique(hashes)])
+    # In hash order the index probes walk its pages forward instead of jumping about (measured ~30% less)
+    where, params = key_in(session, _S.c.row_hash, np.sort(pd.unique(hashes)).tolist())
     stmt = (select(_S.c.row_hash)
             .select_from(_S.join(_V, _V.c.id == _S.c.vehicle_id).join(_C, _C.c.id == _S.c.customer_id))
             .where(where, _V.c.customer_id == _S.c.customer_id, _V.c.updated_at <= _S.c.updated_at,
@@ -96,14 +99,21 @@ def entangled(session: Session, skippable: np.ndarray, hashes: np.ndarray, going
 
 
 def alone_in_chunk(good: pd.DataFrame) -> np.ndarray:
-    """The validated rows that may leave their hash: a NIK or a mobile, and no other row of the chunk
-    with the same engine number, NIK or mobile. Such a row's values are what is stored once the chunk
-    is done (no later row of the chunk overwrote them), so applying it again would change nothing;
-    a later chunk that changes its customer or vehicle moves their updated_at past the sale's."""
+    """The validated rows that may leave their hash: a NIK or a mobile, an engine number no other row of
+    the chunk has, and every row of the chunk with the same NIK or mobile giving the same customer
+    (name, NIK, mobile, address, branch), as a dealer's second motorcycle for one buyer does. Such a
+    row's values are what is stored once the chunk is done (rows of one customer that agree cannot
+    overwrite each other), so applying it again would change nothing; a later chunk that changes its
+    customer or vehicle moves their updated_at past the sale's."""
     engine, nik, phone = good["engine_no"], good["nik"], good["phone"]
     out = ~engine.duplicated(keep=False).to_numpy() & (nik.notna() | phone.notna()).to_numpy()
-    for key in (nik, phone):
-        out &= key.isna().to_numpy() | ~key.duplicated(keep=False).to_numpy()
+    for key in (nik, phone):  # only rows sharing a NIK or a mobile are compared (a few in a chunk)
+        shared = (key.notna() & key.duplicated(keep=False)).to_numpy()
+        if shared.any():
+            person = good.loc[shared, ["name", "nik", "phone", "address", "branch_id"]].astype(str)
+            who = pd.util.hash_pandas_object(person, index=False).to_numpy()
+            kinds = pd.Series(who).groupby(key[shared].to_numpy(), sort=False).transform("nunique")
+            out[shared] &= kinds.to_numpy() == 1
     return out
 
 

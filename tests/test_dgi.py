@@ -254,3 +254,56 @@ def test_the_command_line_pulls_a_window(committed_db, fake, monkeypatch, capsys
     out = capsys.readouterr().out
     assert "work orders {'created': 2" in out and "jenisPekerjaan" in out
     assert _count(committed_db, WorkOrder) == 2
+
+
+def test_the_pull_status_lists_each_dealers_last_pulls_and_when_the_next_one_is_due(committed_db, fake,
+                                                                                    monkeypatch):
+    from core.dgi_status import PullCounts, pull_status
+
+    world = build_world(committed_db)
+    _configure(monkeypatch, fake)
+    now = dt.datetime(2020, 7, 24, 17, 30, tzinfo=dt.UTC)
+    with clock.frozen(now):
+        assert dgi_jobs.run_pending(committed_db, "w1") == ["dgi:00123:20200717T1700-20200724T1700"]
+    fake.fail_next(10)
+    with clock.frozen(now + dt.timedelta(hours=1)):
+        assert dgi_jobs.run_pending(committed_db, "w1") == []  # recorded as failed
+    dealers = [dealer(fake, name="00123"), dealer(fake, name="MANADO", dealer_id="00456")]
+    later = now + dt.timedelta(hours=1, minutes=5)
+    with clock.frozen(later), committed_db.session(None, system=True) as s:
+        sam, man = pull_status(s, world.ho, dealers)
+        only_sam = pull_status(s, world.admin_sam, dealers)
+        only_man = pull_status(s, world.admin_man, dealers)
+        done = s.scalars(select(JobRun).where(JobRun.state == JobState.DONE)).one().result
+    assert (sam.dealer, sam.branch_codes, man.dealer, man.branch_codes) == ("00123", ("SAM01",), "MANADO", ("MAN01",))
+    assert [d.dealer for d in only_sam] == ["00123"] and [d.dealer for d in only_man] == ["MANADO"]
+    failed, first = sam.runs  # newest window first
+    assert (failed.state, failed.start, failed.end) == (JobState.FAILED, dt.datetime(2020, 7, 24, 16, tzinfo=dt.UTC),
+                                                        dt.datetime(2020, 7, 24, 18, tzinfo=dt.UTC))
+    assert "00123" in (failed.error or "") and failed.work_orders is None and failed.rejections is None
+    assert (first.state, first.start, first.error) == (JobState.DONE, dt.datetime(2020, 7, 17, 17, tzinfo=dt.UTC),
+                                                       None)
+    assert first.work_orders == PullCounts(2, 0, 0, done["work_orders"]["rejected"])
+    assert first.work_orders.rejected == 1 and first.rejections == done["rejections"] == 1
+    assert first.finished_at is not None and first.started_at == now
+    # The failed window did not move the last success: the pull is due again (at the worker's next tick).
+    assert sam.last_success_end == dt.datetime(2020, 7, 24, 17, tzinfo=dt.UTC)
+    assert sam.next_due == dt.datetime(2020, 7, 24, 18, tzinfo=dt.UTC) < later
+    assert (man.runs, man.last_success_end, man.next_due) == ([], None, later)  # never pulled: due now
+
+
+def test_the_pull_status_keeps_the_newest_pulls_and_the_next_due_follows_the_interval(committed_db, fake,
+                                                                                      monkeypatch):
+    from core.dgi_status import PullCounts, pull_status
+
+    world = build_world(committed_db)
+    _configure(monkeypatch, fake)
+    start = dt.datetime(2020, 7, 24, 17, 30, tzinfo=dt.UTC)
+    for hour in range(4):
+        with clock.frozen(start + dt.timedelta(hours=hour)):
+            assert len(dgi_jobs.run_pending(committed_db, "w1")) == 1
+    with clock.frozen(start + dt.timedelta(hours=3, minutes=10)), committed_db.session(None, system=True) as s:
+        (status,) = pull_status(s, world.admin_sam, [dealer(fake, name="00123")], last=2)
+    assert [r.end.hour for r in status.runs] == [20, 19] and all(r.state == JobState.DONE for r in status.runs)
+    assert [r.work_orders for r in status.runs] == [PullCounts(0, 0, 0, 0)] * 2  # nothing in those hours
+    assert status.next_due == dt.datetime(2020, 7, 24, 21, tzinfo=dt.UTC)  # the next hourly boundary

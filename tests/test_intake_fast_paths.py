@@ -190,3 +190,37 @@ def test_work_orders_of_known_motorcycles_are_stored_as_the_row_by_row_path_stor
         _forget(world, before)
     assert outcomes[True] == outcomes[False]
     assert outcomes[True][0][0][0] > 300  # most work orders were new and stored
+
+
+def test_a_buyers_second_motorcycle_in_one_chunk_keeps_its_hash_until_the_buyer_is_changed(world):
+    """Rows of one buyer that agree on every customer value leave their hashes (a re-import skips them);
+    rows of one NIK or one mobile that disagree leave none (the last row's values win when stored)."""
+    people = [("SITI AMINAH", "6472024501990001", "081234560001", "JL. A 1", "01/03/2021"),
+              ("SITI AMINAH", "6472024501990001", "081234560001", "JL. A 1", "05/03/2021"),
+              ("RUDI HARTONO", "6472021001990002", "081234560002", "JL. B 2", "01/03/2021"),
+              ("RUDI HARTONO", "6472021001990002", "081234560002", "JL. B 3", "02/03/2021"),
+              ("AGUS", "6472021001990003", "081234560005", "JL. C 1", "01/03/2021"),
+              ("DEWI", "6472024101990004", "081234560005", "JL. C 1", "01/03/2021")]
+    rows = [[f"JM81E700000{i}", f"KT {i} AA", name, nik, phone, address, day, "SAM01"]
+            for i, (name, nik, phone, address, day) in enumerate(people, start=1)]
+
+    def hashed() -> dict[str, bool]:
+        with world.db.session(None, system=True) as s:
+            return dict(s.execute(select(Vehicle.engine_no, Sale.row_hash.is_not(None))
+                                  .join(Sale, Sale.vehicle_id == Vehicle.id)
+                                  .where(Vehicle.engine_no.like("JM81E70000%"))).all())
+
+    assert _import(world, rows, fast=True).created == 6
+    assert hashed() == {"JM81E7000001": True, "JM81E7000002": True,  # one buyer, two motorcycles, agreeing
+                        "JM81E7000003": False, "JM81E7000004": False,  # one NIK, two addresses
+                        "JM81E7000005": False, "JM81E7000006": False}  # one mobile, two people
+    again = _import(world, rows, fast=True)
+    # Rudi's rows went the full way again: each one moves his address (as the row-by-row path counts them).
+    assert (again.created, again.updated, again.unchanged) == (0, 2, 4)
+    with world.db.transaction(None, system=True) as s:  # the app corrects Siti's address
+        s.execute(update(Customer).where(Customer.nik == "6472024501990001").values(address="JL. BARU 9"))
+    third = _import(world, rows, fast=True)
+    assert (third.created, third.updated + third.unchanged) == (0, 6) and third.updated >= 1
+    with world.db.session(None, system=True) as s:
+        assert s.scalar(select(Customer.address).where(Customer.nik == "6472024501990001")) == "JL. A 1"
+    assert hashed()["JM81E7000001"] and hashed()["JM81E7000002"]  # the file's values again: hashes back

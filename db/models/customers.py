@@ -89,8 +89,10 @@ class Sale(IdMixin, TimestampMixin, BranchOwned, Base):
     """H1: a motorcycle sold by a branch."""
 
     __tablename__ = "sale"
+    # The re-import's freshness check (core.intake_hash.stored_unchanged) reads only this index on sale.
     __table_args__ = (Index("ix_sale_branch_date", "branch_id", "sale_date"),
-                      Index("ix_sale_row_hash", "row_hash"))
+                      Index("ix_sale_row_hash_fresh", "row_hash", "vehicle_id", "customer_id", "updated_at",
+                            "branch_id"))
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
     number: Mapped[str | None] = mapped_column(String(40), unique=True)
