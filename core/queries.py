@@ -14,10 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, String, and_, func, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import FunctionElement
 
 from core import clock, identifiers
 from core.access import Perm, Viewer
@@ -25,6 +23,7 @@ from core.customers import require_cddb
 from core.errors import DomainError, NotFound, ValidationError
 from core.paging import Paged
 from core.sqlfilters import contains, in_branches, phone_condition, prefix, visible_branch_ids
+from core.sqlfuncs import sorted_after, stage_scanned, unindexed
 from db.enums import ContactStatus, Priority, ServiceKind, StaffKind, Stage, Temperature
 from db.models import Branch, Customer, FollowUp, Lead, LostReason, Occupation, Staff, User, Vehicle
 
@@ -145,61 +144,6 @@ def _lead_conditions(viewer: Viewer, f: LeadFilter) -> list[ColumnElement[bool]]
     if f.open_only:
         conditions.append(Lead.closed_at.is_(None))
     return conditions
-
-
-class unindexed(FunctionElement[Any]):
-    """The column's value, spelled so the planner does not walk an index for ORDER BY on it: with a
-    stage filter the (branch, stage, deadline) index finds a few thousand rows to sort, where walking
-    the (branch, created) index in order reads the whole branch to find them."""
-
-    inherit_cache = True
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return f"+{compiler.process(element.clauses, **kw)}"  # SQLite's unary + : same value, no index
-
-
-@compiles(unindexed, "postgresql")
-def _unindexed_pg(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} + interval '0 seconds')"
-
-
-class stage_scanned(FunctionElement[Any]):
-    """SQLite: the stage, spelled so the planner tests it on ix_lead_branch_created_search (which holds
-    it) instead of fetching each of the stage's rows through (branch, stage, deadline): 7,000 table
-    reads for FU1 in a big branch, seconds when the file is not in the page cache. PostgreSQL keeps the
-    column: its statistics pick well between the two."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(stage_scanned, "sqlite")
-def _stage_scanned_sqlite(element: stage_scanned, compiler: Any, **kw: Any) -> str:
-    return f"+{compiler.process(element.clauses, **kw)}"
-
-
-@compiles(stage_scanned, "postgresql")
-def _stage_scanned_pg(element: stage_scanned, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-class sorted_after(FunctionElement[Any]):
-    """PostgreSQL: `unindexed` (a stage's rows found by its index, then sorted). SQLite: the column,
-    since there the branch's search index holds the stage and walks newest first, stopping at a page."""
-
-    inherit_cache = True
-
-
-@compiles(sorted_after, "sqlite")
-def _sorted_after_sqlite(element: sorted_after, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-@compiles(sorted_after, "postgresql")
-def _sorted_after_pg(element: sorted_after, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(unindexed(*element.clauses), **kw))
 
 
 _ORDER: dict[str, tuple[ColumnElement[Any], ...]] = {

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import NullType, TypeEngine
 
 
 def _dialect_function(name: str, type_: TypeEngine[Any], doc: str, *, sqlite: str | None = None,
@@ -64,6 +64,23 @@ needs_csv_quotes = _dialect_function(
 ci_like = _dialect_function(
     "ci_like", Boolean(), "Case-insensitive LIKE with '\\' as the escape character.",
     sqlite="({0} LIKE {1} ESCAPE '\\')", postgresql="({0} ILIKE {1} ESCAPE '\\')")
+
+# Planner hints for the lead list (core.queries), each the column's own value spelled so the planner cannot use (or
+# walk) an index on it (SQLite's unary +, PostgreSQL's "+ interval '0'"):
+# - unindexed: over every branch, a search that finds few is faster found by its own index and sorted
+#   than by walking the creation-time index in order (which reads row after row to find rare matches);
+# - stage_scanned (SQLite only): the stage tested on ix_lead_branch_created_search, which holds it,
+#   instead of each of the stage's rows fetched through (branch, stage, deadline): 7,000 table reads for
+#   FU1 in a big branch, seconds when the file is not in the page cache; PostgreSQL's statistics pick
+#   well between the two;
+# - sorted_after (PostgreSQL only): a stage's rows found by its index, then sorted; on SQLite the
+#   branch's search index holds the stage and walks newest first, stopping at a page.
+unindexed = _dialect_function("unindexed", NullType(), "A value no index is used for.",
+                               sqlite="+{0}", postgresql="({0} + interval '0 seconds')")
+stage_scanned = _dialect_function("stage_scanned", String(), "SQLite: a value no index is used for.",
+                                   sqlite="+{0}", postgresql="{0}")
+sorted_after = _dialect_function("sorted_after", NullType(), "PostgreSQL: a time no index is walked for.",
+                                  sqlite="{0}", postgresql="({0} + interval '0 seconds')")
 
 
 def text_concat(*parts: ColumnElement[Any] | str) -> ColumnElement[Any]:
