@@ -7,12 +7,40 @@ system (e.g. tests/fakes/dgi_server.py) adds its routes and rules."""
 from __future__ import annotations
 
 import json
+import socketserver
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
+
+
+class ServedInThread:
+    """A socketserver on 127.0.0.1 served by a daemon thread until stop() or the end of a with-block."""
+
+    _server: socketserver.TCPServer | None = None
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def _serve(self, server: socketserver.TCPServer, name: str) -> None:
+        assert isinstance(server, socketserver.ThreadingMixIn)
+        server.daemon_threads = True  # a hung client never keeps the test process alive
+        self._server = server
+        threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 @dataclass
@@ -50,7 +78,7 @@ class _Fault:
     seconds: float = 0.0
 
 
-class FakeHttpServer:
+class FakeHttpServer(ServedInThread):
     """A threaded HTTP server on 127.0.0.1:<free port>; use as a context manager."""
 
     def __init__(self) -> None:
@@ -58,7 +86,6 @@ class FakeHttpServer:
         self.requests: list[FakeRequest] = []
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- faults for the next calls (in order) --------------------------------------------------
     def fail_next(self, times: int = 1, status: int = 500) -> None:
@@ -109,22 +136,8 @@ class FakeHttpServer:
             def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-http", daemon=True).start()
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), _Handler), "fake-http")
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeHttpServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- dispatch ------------------------------------------------------------------------------
     def _dispatch(self, req: FakeRequest) -> FakeResponse:

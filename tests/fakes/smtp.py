@@ -18,6 +18,8 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import cast
 
+from tests.fakes.base import ServedInThread
+
 STAGES = ("connect", "mail", "rcpt", "data")
 
 
@@ -32,13 +34,12 @@ class Received:
 
 
 @dataclass
-class FakeSmtpServer:
+class FakeSmtpServer(ServedInThread):
     messages: list[Received] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
     connections: int = 0
     _faults: dict[str, list[int]] = field(default_factory=lambda: {s: [] for s in STAGES})
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: socketserver.ThreadingTCPServer | None = None
 
     def fail_next(self, stage: str, code: int, times: int = 1) -> None:
         assert stage in STAGES, stage
@@ -130,19 +131,5 @@ class FakeSmtpServer:
                     lines.append(line[1:] if line.startswith(b"..") else line)  # undo dot-stuffing
                 return b"".join(lines)
 
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-smtp", daemon=True).start()
+        self._serve(socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler), "fake-smtp")
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSmtpServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
