@@ -10,12 +10,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import clock, dgi, dgi_status, intake, intake_jobs, queries
+from core import intake, intake_jobs, queries
 from core.access import Perm
 from core.errors import DomainError
 from core.intake_read import iter_table
-from db.enums import JobState
-from ui import context, fmt
+from ui import context, dgi_pulls_box, fmt
 
 NONE = "(tidak ada)"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,55 +24,13 @@ RESULT_KEY = "intake_result"
 JOB_KEY = "intake_job"
 INLINE_XLSX_KEY = "intake_xlsx_inline"  # the rejections xlsx of the last import run on this page
 DATE_ORDERS = {False: "hari/bulan/tahun (31/12/2020)", True: "bulan/hari/tahun (12/31/2020)"}
-PULL_STATES = {JobState.DONE: "selesai", JobState.FAILED: "gagal", JobState.RUNNING: "berjalan"}
 
 viewer = context.require(Perm.CUSTOMER_CHANGE)
 st.title("Import Data")
 
 
-def show_dgi_pulls() -> None:
-    """The DGI pull status of the viewer's dealers (nothing while DGI is not configured)."""
-    try:
-        dealers = dgi.load_dealers()
-    except dgi.DgiError as exc:
-        st.error(exc.message("id"))
-        return
-    if not dealers:
-        return
-    with context.read_session(viewer) as session:
-        status = dgi_status.pull_status(session, viewer, dealers)
-    with st.expander("Tarikan DGI (AHM)", expanded=False):
-        if not status:
-            st.write("Tidak ada dealer DGI untuk cabang Anda.")
-        for dealer in status:
-            due = ("sekarang" if dealer.next_due <= clock.now()
-                   else fmt.datetime_id(dealer.next_due, dealer.timezone))
-            st.markdown(f"**{dealer.dealer}** ({', '.join(dealer.branch_codes) or '-'}): tarikan berikutnya {due}")
-            if not dealer.runs:
-                st.caption("Belum pernah ditarik.")
-                continue
-            st.dataframe(pd.DataFrame([_pull_row(run, dealer.timezone) for run in dealer.runs]), hide_index=True,
-                         key=f"intake_dgi_{dealer.dealer}")
 
-
-def _counts(counts: dgi_status.PullCounts | None) -> str:
-    if counts is None:
-        return "-"
-    rejected = "-" if counts.rejected is None else f"{counts.rejected:,}"
-    return f"{counts.created:,} / {counts.updated:,} / {counts.unchanged:,} / {rejected}"
-
-
-def _pull_row(run: dgi_status.PullRun, tz: str) -> dict[str, str]:
-    return {"Jendela": f"{fmt.datetime_id(run.start, tz)} - {fmt.datetime_id(run.end, tz)}",
-            "Status": PULL_STATES[run.state],
-            "Penjualan (baru / diperbarui / tetap / ditolak)": _counts(run.sales),
-            "Work order (baru / diperbarui / tetap / ditolak)": _counts(run.work_orders),
-            "Record ditolak": "-" if run.rejections is None else f"{run.rejections:,}",
-            "Galat": run.error or "",
-            "Dijalankan": fmt.datetime_id(run.started_at, tz)}
-
-
-show_dgi_pulls()
+dgi_pulls_box.render(viewer)
 
 kind = st.radio("Jenis data", list(intake.KINDS), format_func=intake.KINDS.__getitem__, horizontal=True,
                 key="intake_kind")

@@ -6,6 +6,7 @@ system (e.g. tests/fakes/dgi_server.py) adds its routes and rules."""
 
 from __future__ import annotations
 
+import abc
 import json
 import socketserver
 import threading
@@ -16,13 +17,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 
-class ServedInThread:
+class ServedInThread(abc.ABC):
     """A socketserver on 127.0.0.1 served by a daemon thread until stop() or the end of a with-block."""
 
     _server: socketserver.TCPServer | None = None
 
+    @abc.abstractmethod
     def start(self) -> Self:
-        raise NotImplementedError
+        """Build the server and hand it to _serve; returns self."""
 
     def _serve(self, server: socketserver.TCPServer, name: str) -> None:
         assert isinstance(server, socketserver.ThreadingMixIn)
