@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock, identifiers
 from core.access import Perm, Viewer
 from core.errors import ValidationError
+from core.laporan_sql import CsvBlock, copy_csv_pg, csv_blocks, laporan_sql_rows
 from core.pipeline import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.prefetch import prefetched
 from core.report_sql import count_when
@@ -269,8 +270,6 @@ def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: T
                     progress: Progress | None = None, *, sheet_rows: int = EXCEL_MAX_ROWS) -> int:
     """The report as xlsx: the rows formatted by the database (core.laporan_sql, the same values as
     laporan_rows) and fetched by a second thread while this one writes the file."""
-    from core.laporan_sql import laporan_sql_rows
-
     viewer.require(Perm.REPORT_VIEW)
     batches = prefetched(laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=5_000),
                          name="laporan-xlsx")
@@ -283,8 +282,6 @@ def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: T
 
 def csv_batches(session: Session, viewer: Viewer, f: ReportFilter, batch: int = 50_000) -> Iterator[Sequence[Any]]:
     """The report's rows for CSV, formatted in SQL (core.laporan_sql), in batches."""
-    from core.laporan_sql import laporan_sql_rows
-
     return laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=batch)
 
 
@@ -296,12 +293,8 @@ def write_csv_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Ta
     viewer.require(Perm.REPORT_VIEW)
     conditions = _conditions(session, viewer, f)
     if session.get_bind().dialect.name != "postgresql":
-        from core.laporan_sql import csv_lines
-
-        with contextlib.closing(csv_lines(session, viewer, conditions)) as lines:  # a failed write stops the reader
-            return write_csv_lines(lines, target, LAPORAN_COLUMNS, progress)
-    from core.laporan_sql import copy_csv_pg
-
+        with contextlib.closing(csv_blocks(session, viewer, conditions)) as blocks:  # a failed write stops the reader
+            return write_csv_blocks(blocks, target, LAPORAN_COLUMNS, progress)
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(LAPORAN_COLUMNS)
     if isinstance(target, str | Path):
@@ -316,18 +309,16 @@ def write_csv_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Ta
     return n
 
 
-def write_csv_lines(batches: Iterable[Sequence[str]], target: Target, headers: Sequence[str] = LAPORAN_COLUMNS,
-                    progress: Progress | None = None) -> int:
-    """Write batches of finished CSV lines (UTF-8 with a BOM, csv.writer's CRLF line ends, the header
-    through csv.writer). Returns the data rows."""
+def write_csv_blocks(blocks: Iterable[CsvBlock], target: Target, headers: Sequence[str] = LAPORAN_COLUMNS,
+                     progress: Progress | None = None) -> int:
+    """Write blocks of finished CSV lines (UTF-8 with a BOM, the header through csv.writer, CRLF line
+    ends like it). Returns the data rows."""
     def into(out: IO[str]) -> int:
         csv.writer(out).writerow(headers)
         total = 0
-        for part in batches:
-            if part:
-                out.write("\r\n".join(part))
-                out.write("\r\n")
-            total += len(part)
+        for block in blocks:
+            out.write(block.text)
+            total += block.rows
             if progress is not None:
                 progress(total)
         return total

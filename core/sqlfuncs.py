@@ -1,7 +1,7 @@
 """The SQL expressions SQLite and PostgreSQL spell differently, for set-based statements and reports.
 
-Each is declared once with its two spellings (`{0}`, `{1}` stand for the compiled arguments), so a new
-one is three lines, not two compiler functions."""
+Each is declared once with its two spellings (`{0}`, `{1}` stand for the compiled arguments, `{all}` for
+all of them), so a new one is three lines, not two compiler functions."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def _dialect_function(name: str, type_: TypeEngine[Any], doc: str, *, sqlite: st
             continue
 
         def compile_(element: Any, compiler: Any, _template: str = template, **kw: Any) -> str:
-            return _template.format(*(compiler.process(arg, **kw) for arg in element.clauses))
+            args = [compiler.process(arg, **kw) for arg in element.clauses]
+            return _template.format(*args, all=", ".join(args))
 
         compiles(cls, dialect)(compile_)
     return cls
@@ -56,9 +57,9 @@ shift_hours_date = _dialect_function(
 at_zone_date = _dialect_function(
     "at_zone_date", Date(), "PostgreSQL only: a timestamptz's date in the named zone.",
     postgresql="CAST(({0} AT TIME ZONE {1}) AS DATE)")
-needs_csv_quotes = _dialect_function(
-    "needs_csv_quotes", Boolean(), "Whether a text holds a comma, a double quote, CR or LF (what csv.writer quotes).",
-    sqlite="({0} GLOB '*[,\"' || char(13) || char(10) || ']*')", postgresql="({0} ~ '[,\"\\r\\n]')")
+format_text = _dialect_function(
+    "format_text", String(), "printf-style text; %s writes NULL as nothing, an integer as its digits.",
+    sqlite="printf({all})", postgresql="format({all})")
 # SQLite's LIKE already ignores ASCII case, and its lower() folds nothing else: the plain LIKE matches
 # exactly what lower(x) LIKE lower(y) would, without a function call per row (half the time on a scan).
 ci_like = _dialect_function(

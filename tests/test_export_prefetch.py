@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from core import clock, reports
-from core.laporan_sql import csv_lines
+from core.laporan_sql import csv_blocks
 from core.prefetch import prefetched
 from core.reports import LAPORAN_COLUMNS, ReportFilter
 from db.models import Lead
@@ -73,9 +73,12 @@ def test_stopping_early_stops_the_producer_and_closes_the_source():
     assert source.produced <= 5
 
 
-def test_csv_lines_fetched_by_a_thread_on_a_real_engine(committed_db, monkeypatch, tmp_path):
+def test_csv_blocks_fetched_by_a_thread_on_a_real_engine(committed_db, monkeypatch, tmp_path):
     """On the real engine (committed data, the session's own pooled connection used by the reader
-    thread), in batches of one row: csv.writer's bytes, in order; a branch user gets only their branch."""
+    thread): csv.writer's bytes, in order, whatever the batch size; a branch user gets only their
+    branch. The texts cover each way a block is made: plain rows (separators become commas), a note
+    csv.writer must quote, and a note holding the separator the database joins the fields with (that
+    row is fetched again field by field)."""
     monkeypatch.setenv("H23_DATA_DIR", str(tmp_path))
     world = build_world(committed_db)
     with clock.frozen(FIXED_NOW):
@@ -85,15 +88,19 @@ def test_csv_lines_fetched_by_a_thread_on_a_real_engine(committed_db, monkeypatc
         opportunity_at(world, 1, world.admin_man, customer=world.customer_man, vehicle=world.vehicle_man, kpb=1)
     with committed_db.transaction(None, system=True) as s:
         s.execute(update(Lead).where(Lead.kpb_number == 3).values(note='a, "b"\r\nc'))
+        s.execute(update(Lead).where(Lead.kpb_number == 4).values(note="tab\x1fseparated"))
     for viewer, count in ((world.ho, 5), (world.kabeng_sam, 4)):
-        with committed_db.session(viewer.scope, system=viewer.all_branches) as s:
-            conditions = reports._conditions(s, viewer, ReportFilter())
-            parts = list(csv_lines(s, viewer, conditions, batch=1))
-            one = [line for part in parts for line in part]
-            expected = io.StringIO()
-            csv.writer(expected).writerows(r for part in reports.csv_batches(s, viewer, ReportFilter())
-                                           for r in part)
-        assert len(parts) == len(one) == count and _threads("laporan-csv") == []
-        assert "".join(line + "\r\n" for line in one) == expected.getvalue()
-        assert {r[LAPORAN_COLUMNS.index("Branch")] for r in csv.reader(io.StringIO("\r\n".join(one)))} == (
-            {"[SAM01] SAMARINDA", "[MAN01] MANADO"} if viewer is world.ho else {"[SAM01] SAMARINDA"})
+        for batch in (1, 2, 100):
+            with committed_db.session(viewer.scope, system=viewer.all_branches) as s:
+                conditions = reports._conditions(s, viewer, ReportFilter())
+                blocks = list(csv_blocks(s, viewer, conditions, batch=batch))
+                expected = io.StringIO()
+                csv.writer(expected).writerows(r for part in reports.csv_batches(s, viewer, ReportFilter())
+                                               for r in part)
+            text = "".join(b.text for b in blocks)
+            assert sum(b.rows for b in blocks) == count and len(blocks) == -(-count // batch)
+            assert text == expected.getvalue() and _threads("laporan-csv") == []
+            notes = [r[LAPORAN_COLUMNS.index("Note")] for r in csv.reader(io.StringIO(text))]
+            assert 'a, "b"\r\nc' in notes and "tab\x1fseparated" in notes
+            assert {r[LAPORAN_COLUMNS.index("Branch")] for r in csv.reader(io.StringIO(text))} == (
+                {"[SAM01] SAMARINDA", "[MAN01] MANADO"} if viewer is world.ho else {"[SAM01] SAMARINDA"})
