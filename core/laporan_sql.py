@@ -16,6 +16,7 @@ from sqlalchemy import String, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from core.access import Perm, Viewer
+from core.driver_sql import for_driver
 from core.pipeline import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.prefetch import prefetched
 from core.report_sql import dmy, local_day
@@ -85,17 +86,6 @@ def _statement(session: Session, viewer: Viewer, conditions: Sequence[Any]) -> A
     return _from_where(_columns(session, viewer), conditions)
 
 
-def _for_driver(session: Session, stmt: Any) -> tuple[str, Any]:
-    """A statement as the driver itself takes it: its SQL text and parameters, with the types' own
-    conversions applied (enums to their values, datetimes as stored)."""
-    compiled = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    processors = compiled._bind_processors
-    values = {k: (processors[k](v) if k in processors else v) for k, v in compiled.construct_params().items()}
-    if compiled.positional:
-        return compiled.string, [values[k] for k in compiled.positiontup]
-    return compiled.string, values
-
-
 # The SQLite CSV lines: each row's fields joined in SQL with this separator (ASCII "unit separator", which
 # no report text is expected to hold), then checked a whole batch at a time in Python; see csv_blocks.
 _SEP = "\x1f"
@@ -148,7 +138,7 @@ def csv_blocks(session: Session, viewer: Viewer, conditions: Sequence[Any], *, b
 
     def fetch() -> Iterator[CsvBlock]:
         # The driver's own cursor: SQLAlchemy's result rows cost 1.2 s per 1,000,000 here, for two values.
-        sql, params = _for_driver(session, stmt)
+        sql, params = for_driver(session, stmt)
         raw: Any = session.connection().connection.dbapi_connection
         # PostgreSQL (not the product's path there, see above): a server-side cursor, so rows stream.
         cursor = raw.cursor(name="laporan_csv") if session.get_bind().dialect.name == "postgresql" else raw.cursor()
@@ -175,7 +165,7 @@ def laporan_sql_rows(session: Session, viewer: Viewer, conditions: Sequence[Any]
 def copy_csv_pg(session: Session, viewer: Viewer, conditions: Sequence[Any], out: IO[bytes]) -> int:
     """PostgreSQL only: the same rows written by the server itself (COPY (SELECT ...) TO STDOUT WITH
     CSV), streamed in chunks into `out` (the caller writes the BOM and header). Returns the rows."""
-    sql, params = _for_driver(session, _statement(session, viewer, conditions))
+    sql, params = for_driver(session, _statement(session, viewer, conditions))
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     # No progress calls while the COPY runs: the connection is busy until it ends (a caller that
     # records progress in the database may share it), and the whole COPY takes seconds.

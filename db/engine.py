@@ -40,7 +40,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA cache_size=-65536")  # 64 MB page cache
+    # A page cache of up to 128 MB per connection (it fills only with pages read): re-importing a
+    # 1,000,000-row sales file probes the row-hash index and two tables by key across the whole
+    # database; with 64 MB it re-read pages from the OS each chunk (11.5 s against 9.9 s).
+    cur.execute("PRAGMA cache_size=-131072")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import select, update
 
@@ -132,3 +133,32 @@ def test_a_large_xlsx_is_streamed_and_read_as_calamine_reads_it(tmp_path, monkey
     for mine, theirs in zip(streamed, by_calamine, strict=True):
         pd.testing.assert_frame_equal(mine, theirs)
     pd.testing.assert_frame_equal(next(iter_table(path, chunk_rows=4, skip_chunks=1)), streamed[1])
+
+
+def test_a_failing_batch_stops_the_reading_ahead_and_keeps_the_batches_committed_before(world, tmp_path,
+                                                                                        monkeypatch):
+    """The next chunk is read by a second thread while a batch is stored: when a batch fails, that
+    reader stops (no thread left behind, the file closed) and the batches before it stay committed."""
+    import threading
+
+    from core import intake as intake_module
+
+    path = tmp_path / "penjualan.csv"
+    path.write_text("\n".join(_sales_lines(50, {})) + "\n")
+    real = intake_module._import_batch
+    calls = 0
+
+    def failing_third(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("disk full at batch 3")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(intake_module, "_import_batch", failing_third)
+    with pytest.raises(RuntimeError, match="disk full at batch 3"):
+        intake.import_file(world.db, world.admin_sam, path, "sales", batch_size=10)
+    assert [t.name for t in threading.enumerate() if t.name.startswith("intake-read")] == []
+    with world.db.session(None, system=True) as s:
+        stored = s.scalars(select(Vehicle.engine_no).where(Vehicle.engine_no.like("JM81E2%"))).all()
+    assert sorted(stored) == [f"JM81E{2000000 + i:07d}" for i in range(20)]
