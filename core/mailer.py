@@ -29,6 +29,7 @@ class SmtpSettings:
     password: str = ""
     sender: str = ""
     starttls: bool = False
+    cafile: str = ""  # the CA that signed the server's certificate, when not a public one (a company relay)
     timeout: float = 20.0  # seconds per SMTP command: a hung server must not hold the worker's tick
 
     @property
@@ -41,7 +42,8 @@ class SmtpSettings:
 
 
 def smtp_from_env(env: dict[str, str] | None = None) -> SmtpSettings:
-    """H23_SMTP_HOST, _PORT (default 587 with STARTTLS, else 25), _USER, _PASSWORD, _FROM, _STARTTLS=1/0."""
+    """H23_SMTP_HOST, _PORT (default 587 with STARTTLS, else 25), _USER, _PASSWORD, _FROM, _STARTTLS=1/0,
+    _CAFILE (a PEM file of the CA to trust for the server's certificate; default: the system's)."""
     e = os.environ if env is None else env
     starttls = e.get("H23_SMTP_STARTTLS", "0").strip() == "1"
     raw_port = e.get("H23_SMTP_PORT", "").strip()
@@ -52,7 +54,7 @@ def smtp_from_env(env: dict[str, str] | None = None) -> SmtpSettings:
         port = int(raw_port)
     return SmtpSettings(host=e.get("H23_SMTP_HOST", "").strip(), port=port, user=e.get("H23_SMTP_USER", ""),
                         password=e.get("H23_SMTP_PASSWORD", ""), sender=e.get("H23_SMTP_FROM", "").strip(),
-                        starttls=starttls)
+                        starttls=starttls, cafile=e.get("H23_SMTP_CAFILE", "").strip())
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def connect(cfg: SmtpSettings) -> smtplib.SMTP:
     try:
         smtp.ehlo()
         if cfg.starttls:
-            smtp.starttls(context=ssl.create_default_context())
+            # The server's certificate and name are checked (a relay's own CA via H23_SMTP_CAFILE).
+            smtp.starttls(context=ssl.create_default_context(cafile=cfg.cafile or None))
             smtp.ehlo()
         if cfg.user:
             smtp.login(cfg.user, cfg.password)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import ssl
+import subprocess
 import threading
 from html.parser import HTMLParser
 
@@ -17,7 +19,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
-from core import clock, recap, recap_mail
+from core import clock, mailer, recap, recap_mail
 from core.access import Viewer
 from core.auth import create_user
 from core.errors import PermissionDenied, ValidationError
@@ -427,3 +429,35 @@ def test_page_says_the_mail_is_off_without_smtp(world, ready, run_page, monkeypa
     at = _page(run_page, world.ho)
     assert any("H23_SMTP_HOST" in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "rc_mail_send"]
+
+
+@pytest.fixture
+def tls_cert(tmp_path):
+    """A self-signed certificate for 127.0.0.1 (Debian's openssl), as a company relay's own CA would be."""
+    cert, key = tmp_path / "relay.pem", tmp_path / "relay.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return cert, context
+
+
+def test_starttls_encrypts_before_the_login_and_checks_the_servers_certificate(world, ready, tls_cert):
+    """With H23_SMTP_STARTTLS=1 the connection is encrypted before the password is sent (the server
+    refuses AUTH in the clear) and the server's certificate is checked: trusted through
+    H23_SMTP_CAFILE it sends; with only the system's CAs the connection is refused before any login."""
+    cert, context = tls_cert
+    with FakeSmtpServer(tls=context) as server:
+        env = {"H23_SMTP_HOST": "127.0.0.1", "H23_SMTP_PORT": str(server.port), "H23_SMTP_USER": "crm",
+               "H23_SMTP_PASSWORD": "s3cret", "H23_SMTP_FROM": "crm@dealer.test", "H23_SMTP_STARTTLS": "1"}
+        untrusted = smtp_from_env(env)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            mailer.connect(untrusted)
+        assert server.logins == [] and server.encrypted_sessions == 0
+        trusted = smtp_from_env({**env, "H23_SMTP_CAFILE": str(cert)})
+        assert trusted.starttls and trusted.cafile == str(cert)
+        with clock.frozen(MONDAY_0830_WITA):
+            recap_mail.run_weekly(world.db, "w1", trusted)
+        assert server.logins == [("crm", "s3cret")] and server.encrypted_sessions >= 1
+        assert len(server.messages) == 3

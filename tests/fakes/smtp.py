@@ -1,5 +1,6 @@
 """A fake SMTP server for tests: real TCP on 127.0.0.1 (a free port), a small hand-written SMTP
-responder per connection in a thread (EHLO/HELO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT).
+responder per connection in a thread (EHLO/HELO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT, and
+STARTTLS when given a TLS context: then, like a submission server, it refuses AUTH before STARTTLS).
 
 It keeps every message it accepted as raw bytes (tests parse them with email.parser), and injects
 failures on the next commands of a stage: `fail_next("connect", 421)` greets with 421 and hangs up,
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import socketserver
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email import policy
@@ -38,6 +40,8 @@ class FakeSmtpServer(ServedInThread):
     messages: list[Received] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
     connections: int = 0
+    tls: ssl.SSLContext | None = None  # offer STARTTLS with this server context
+    encrypted_sessions: int = 0  # connections that switched to TLS
     _faults: dict[str, list[int]] = field(default_factory=lambda: {s: [] for s in STAGES})
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,18 +78,35 @@ class FakeSmtpServer(ServedInThread):
                 with contextlib.suppress(ConnectionError, OSError):  # the client hung up
                     self.session()
 
+            def start_tls(self) -> None:
+                assert fake.tls is not None
+                self.reply("220 2.0.0 ready to start TLS")
+                self.connection = fake.tls.wrap_socket(self.connection, server_side=True)
+                self.rfile = self.connection.makefile("rb")
+                self.wfile = self.connection.makefile("wb")
+                with fake._lock:
+                    fake.encrypted_sessions += 1
+
             def session(self) -> None:
-                mail_from, rcpt_to = "", []
+                mail_from, rcpt_to = "", list[str]()
+                encrypted = False
                 while line := self.rfile.readline():
                     command = line.decode("utf-8", "replace").rstrip("\r\n")
                     verb = command.split(" ", 1)[0].upper()
                     arg = command[len(verb):].strip()
                     if verb == "EHLO":
                         self.reply("250-fake.local hello")
+                        if fake.tls is not None and not encrypted:
+                            self.reply("250-STARTTLS")
                         self.reply("250-AUTH PLAIN")
                         self.reply("250 8BITMIME")
                     elif verb == "HELO":
                         self.reply("250 fake.local")
+                    elif verb == "STARTTLS" and fake.tls is not None and not encrypted:
+                        self.start_tls()
+                        encrypted, mail_from, rcpt_to = True, "", []  # RFC 3207: the session starts over
+                    elif verb == "AUTH" and fake.tls is not None and not encrypted:
+                        self.reply("530 5.7.0 must issue a STARTTLS command first")
                     elif verb == "AUTH":
                         _mech, _, token = arg.partition(" ")
                         _zid, user, password = base64.b64decode(token).decode().split("\0")
