@@ -248,7 +248,7 @@ def main() -> None:
             del batches
             assert written == n, (written, n)
             how = ("COPY ... TO STDOUT WITH CSV" if db.dialect == "postgresql"
-                   else "fields formatted and joined in SQL, quoted per batch, fetched by a second thread + file writes")
+                   else "fields joined in SQL, quoted per batch, fetched by a second thread + file writes")
             print(f"csv export ({how} + audit): {csv_s:.1f} s, CPU {csv_cpu:.1f} s ({n / csv_s:,.0f} rows/s); "
                   f"SQL-formatted query alone (rows into a list): {fetch_s:.1f} s; "
                   f"bare csv.writer of those rows: {floor_s:.1f} s ({_cpu()})",
