@@ -32,7 +32,8 @@ def database_url() -> str:
     return f"sqlite:///{data_dir() / 'h23.db'}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """Every SQLite connection's settings (the engine applies them on connect; bench/import.py's floor too)."""
     cur = dbapi_conn.cursor()
     # WAL: readers never block the writer (app processes + worker); NORMAL is durable in WAL mode
     # except for the last transactions on power loss, which is the usual trade.
@@ -52,7 +53,7 @@ def make_engine(url: str | None = None, **kw: Any) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, **kw)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_pragmas)
         # Let SQLAlchemy, not pysqlite, begin transactions: writers take the write lock up front
         # (BEGIN IMMEDIATE, waiting up to busy_timeout) instead of failing with SQLITE_BUSY when a
         # read transaction later tries to write while another writer is active.

@@ -111,8 +111,8 @@ def test_a_reimport_skips_only_rows_that_change_nothing(world, tmp_path):
 
 
 def test_a_large_xlsx_is_streamed_and_read_as_calamine_reads_it(tmp_path, monkeypatch):
-    """Above STREAM_XLSX_ABOVE_BYTES of sheet XML the rows come from openpyxl's streaming reader (calamine
-    would hold the whole sheet in memory): the same cells as text, numbers, dates, blanks and gaps alike."""
+    """Above STREAM_XLSX_ABOVE_BYTES of sheet XML the rows come from core.xlsx_stream (calamine would hold
+    the whole sheet in memory): the same cells as text, numbers, dates, blanks and gaps alike."""
     from core import intake_read
 
     wb = Workbook()
@@ -162,3 +162,50 @@ def test_a_failing_batch_stops_the_reading_ahead_and_keeps_the_batches_committed
     with world.db.session(None, system=True) as s:
         stored = s.scalars(select(Vehicle.engine_no).where(Vehicle.engine_no.like("JM81E2%"))).all()
     assert sorted(stored) == [f"JM81E{2000000 + i:07d}" for i in range(20)]
+
+
+@pytest.mark.parametrize("epoch", ["1900", "1904"])
+def test_the_streaming_reader_reads_every_kind_of_cell_as_calamine_does(tmp_path, epoch):
+    """core.xlsx_stream against calamine on one sheet: shared strings with accents, numeric and text NIKs,
+    dates, times of day ('h:mm'), date-times to the second, early 1900 dates (before Excel's phantom
+    29/02/1900), booleans, fractions, a date typed as text, gaps, and a formula without a value at the end
+    (no row for it); in the 1900 and the 1904 date systems."""
+    import random
+
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    from python_calamine import CalamineWorkbook
+
+    from core.intake_read import _cell_text
+    from core.xlsx_stream import xlsx_rows
+
+    wb = Workbook()
+    if epoch == "1904":
+        wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.append(["No Mesin", "No KTP", "Tanggal", "KM", "Nama", "Jam", "Waktu", "Benar", "Pecahan"])
+    rnd = random.Random(5)
+    for i in range(120):
+        ws.append([f"JM81E{1000000 + i}", 6472020504010003 + i if i % 2 else str(6472020504010003 + i),
+                   dt.datetime(2020, 1, 1) + dt.timedelta(days=rnd.randrange(2000)), 1000 * i if i % 3 else 12.5 + i,
+                   None if i % 5 == 0 else f"NAMA {i} ñ é", dt.time(rnd.randrange(24), rnd.randrange(60)),
+                   dt.datetime(2021, 5, 1, rnd.randrange(24), rnd.randrange(60), rnd.randrange(60)), bool(i % 2),
+                   i / 7])
+        ws.cell(row=i + 2, column=6).number_format = "h:mm"
+        ws.cell(row=i + 2, column=7).number_format = "dd/mm/yyyy hh:mm:ss"
+    ws.cell(row=130, column=3, value="31/12/2021")
+    if epoch == "1900":
+        ws.cell(row=131, column=1, value=dt.date(1900, 1, 15))
+    ws.cell(row=132, column=2, value="=1+1")
+    path = tmp_path / "semua.xlsx"
+    wb.save(path)
+    rows, close = xlsx_rows(path)
+    try:
+        mine = [[_cell_text(v, False) for v in r] for r in rows]
+    finally:
+        close()
+    book = CalamineWorkbook.from_path(str(path))
+    theirs = [[_cell_text(v, False) for v in r] for r in book.get_sheet_by_index(0).iter_rows()]
+    book.close()
+    width = max(len(r) for r in theirs)
+    assert [r + [""] * (width - len(r)) for r in mine] == [r + [""] * (width - len(r)) for r in theirs]
+    assert len(mine) == (131 if epoch == "1900" else 130) and mine[1][5].count(":") == 2
