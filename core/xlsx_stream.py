@@ -87,11 +87,16 @@ def _text_of(item: ET.Element) -> str:
 
 def _shared_strings(archive: zipfile.ZipFile, path: str) -> list[str]:
     strings: list[str] = []
+    table: ET.Element | None = None
     with archive.open(path) as handle:
-        for _event, item in ET.iterparse(handle, events=("end",)):
-            if item.tag == _MAIN + "si":
+        for event, item in ET.iterparse(handle, events=("start", "end")):
+            if event == "start":
+                if item.tag == _MAIN + "sst":
+                    table = item
+            elif item.tag == _MAIN + "si":
                 strings.append(_text_of(item))
-                item.clear()
+                if table is not None:
+                    table.clear()  # only the texts are kept, not the parsed items
     return strings
 
 

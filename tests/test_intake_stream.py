@@ -168,10 +168,12 @@ def test_a_failing_batch_stops_the_reading_ahead_and_keeps_the_batches_committed
 def test_the_streaming_reader_reads_every_kind_of_cell_as_calamine_does(tmp_path, epoch):
     """core.xlsx_stream against calamine on one sheet: shared strings with accents, numeric and text NIKs,
     dates, times of day ('h:mm'), date-times to the second, early 1900 dates (before Excel's phantom
-    29/02/1900), booleans, fractions, a date typed as text, gaps, and a formula without a value at the end
-    (no row for it); in the 1900 and the 1904 date systems."""
+    29/02/1900), booleans, fractions, a date typed as text, rich text, gaps, and a formula without a value
+    at the end (no row for it); in the 1900 and the 1904 date systems."""
     import random
 
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
     from python_calamine import CalamineWorkbook
 
@@ -196,6 +198,7 @@ def test_the_streaming_reader_reads_every_kind_of_cell_as_calamine_does(tmp_path
     if epoch == "1900":
         ws.cell(row=131, column=1, value=dt.date(1900, 1, 15))
     ws.cell(row=132, column=2, value="=1+1")
+    ws.cell(row=125, column=5, value=CellRichText(["BUDI ", TextBlock(InlineFont(b=True), "SANTOSO")]))
     path = tmp_path / "semua.xlsx"
     wb.save(path)
     rows, close = xlsx_rows(path)
@@ -209,3 +212,4 @@ def test_the_streaming_reader_reads_every_kind_of_cell_as_calamine_does(tmp_path
     width = max(len(r) for r in theirs)
     assert [r + [""] * (width - len(r)) for r in mine] == [r + [""] * (width - len(r)) for r in theirs]
     assert len(mine) == (131 if epoch == "1900" else 130) and mine[1][5].count(":") == 2
+    assert mine[124][4] == "BUDI SANTOSO"  # a rich text cell: its runs joined
