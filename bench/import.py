@@ -6,8 +6,8 @@ generated once into bench/.data/ and imported into a fresh SQLite file through c
 (read in chunks, validate, upsert with a commit per chunk, audit). The floor is the plainest code for the same
 stored rows: raw sqlite3 executemany of the already-parsed customers, vehicles and sales into a fresh
 database of the same schema, one transaction, on a connection set up as the product's (db.engine: WAL,
-foreign keys, the same page cache; SQLite's default 2 MB cache made the floor 1.7x slower at 1,000,000
-rows). The re-import of the same file (every row unchanged) is
+foreign keys; the import's page cache, core.intake.IMPORT_CACHE_MB: SQLite's default 2 MB cache made the
+floor 1.7x slower at 1,000,000 rows). The re-import of the same file (every row unchanged) is
 reported on stderr with the peak RSS of the product imports, and so are the xlsx path (the CSV's first
 --xlsx-rows rows as an xlsx, read row by row: calamine, or openpyxl streaming above
 core.intake_read.STREAM_XLSX_ABOVE_BYTES of sheet XML) and, with --pg URL, PostgreSQL. The floor is also
@@ -146,7 +146,8 @@ def _floor(db_path: Path, parsed: tuple[list[tuple], list[tuple], list[tuple], i
     customers, vehicles, sales, good = parsed
     _fresh(db_path).engine.dispose()
     conn = sqlite3.connect(db_path, isolation_level=None)
-    sqlite_pragmas(conn, None)  # the product's own connection settings: WAL, foreign keys, its page cache
+    sqlite_pragmas(conn, None)  # the product's own connection settings: WAL, foreign keys...
+    conn.execute(f"PRAGMA cache_size=-{intake.IMPORT_CACHE_MB * 1024}")  # ...and the import's page cache
     stamp = customers[0][-1].isoformat(sep=" ") if customers else ""
     secondary = [(name, sql) for name, sql in conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('customer', 'vehicle', 'sale')"

@@ -60,7 +60,7 @@ from core.intake_workorders import insert_new_work_orders
 from core.leadgen import close_leads_served
 from core.prefetch import prefetched
 from core.workorders import refresh_last_service
-from db.engine import Database
+from db.engine import Database, set_sqlite_page_cache
 from db.models import AuditLog, Branch
 
 __all__ = [
@@ -83,6 +83,10 @@ __all__ = [
 ]
 
 Kind = Literal["sales", "work_orders"]
+# SQLite's page cache while importing: a re-import probes the row-hash index and two tables by key across
+# the whole database; with the default 64 MB, 1,000,000 rows re-read index pages from the OS every chunk
+# (11.5 s against 9.9 s with 128 MB).
+IMPORT_CACHE_MB = 128
 KINDS: dict[str, str] = {"sales": "Penjualan (customer + motor + penjualan)", "work_orders": "Work order (PKB)"}
 
 @dataclass
@@ -200,6 +204,9 @@ def import_chunks(session: Session, viewer: Viewer, kind: str, chunks: Iterable[
     # against 9.3 s; most of the parsing holds the GIL).
     with contextlib.closing(prefetched(chunks, name="intake-read")) as read_ahead:
         for number, chunk in enumerate(read_ahead, start=first_batch):
+            # On whichever pooled connection the batch runs (each commit may hand back another); the
+            # connection keeps the larger cache afterwards, bounded by the pool's size.
+            set_sqlite_page_cache(session.connection(), IMPORT_CACHE_MB)
             batch = _import_batch(session, viewer, kind, chunk, mapping, branch_id, month_first, fast)
             result.created += batch.created
             result.updated += batch.updated

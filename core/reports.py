@@ -36,6 +36,7 @@ from core.pipeline import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.prefetch import prefetched
 from core.report_sql import count_when
 from core.sqlfilters import in_branches, visible_branch_ids
+from db.engine import sqlite_page_cache
 from db.enums import ServiceKind, Stage, Temperature
 from db.models import Branch, Lead, LostReason, Occupation
 
@@ -44,6 +45,7 @@ KINDS: tuple[Kind, ...] = ("all", "leads", "opportunity")
 REPORT_STAGES: tuple[Stage, ...] = (Stage.FU1, Stage.FU2, Stage.FU3, Stage.WON, Stage.LOST)
 OPEN_OPPORTUNITY = (Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3)
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
+EXPORT_CACHE_MB = 16  # SQLite's page cache while an export scans the leads (db.engine.sqlite_page_cache)
 SHEET_TITLE = "Laporan CRM"
 
 LAPORAN_COLUMNS: tuple[str, ...] = (
@@ -271,13 +273,14 @@ def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: T
     """The report as xlsx: the rows formatted by the database (core.laporan_sql, the same values as
     laporan_rows) and fetched by a second thread while this one writes the file."""
     viewer.require(Perm.REPORT_VIEW)
-    batches = prefetched(laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=5_000),
-                         name="laporan-xlsx")
-    try:
-        return write_xlsx(itertools.chain.from_iterable(batches), target, LAPORAN_COLUMNS, progress,
-                          sheet_rows=sheet_rows)
-    finally:
-        batches.close()  # a failed write stops the reader before the session is used again
+    with sqlite_page_cache(session.connection(), EXPORT_CACHE_MB):
+        batches = prefetched(laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=5_000),
+                             name="laporan-xlsx")
+        try:
+            return write_xlsx(itertools.chain.from_iterable(batches), target, LAPORAN_COLUMNS, progress,
+                              sheet_rows=sheet_rows)
+        finally:
+            batches.close()  # a failed write stops the reader before the session is used again
 
 
 def csv_batches(session: Session, viewer: Viewer, f: ReportFilter, batch: int = 50_000) -> Iterator[Sequence[Any]]:
@@ -293,7 +296,9 @@ def write_csv_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Ta
     viewer.require(Perm.REPORT_VIEW)
     conditions = _conditions(session, viewer, f)
     if session.get_bind().dialect.name != "postgresql":
-        with contextlib.closing(csv_blocks(session, viewer, conditions)) as blocks:  # a failed write stops the reader
+        # Closing the blocks when the write fails stops the reader before the session is used again.
+        with sqlite_page_cache(session.connection(), EXPORT_CACHE_MB), \
+                contextlib.closing(csv_blocks(session, viewer, conditions)) as blocks:
             return write_csv_blocks(blocks, target, LAPORAN_COLUMNS, progress)
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(LAPORAN_COLUMNS)

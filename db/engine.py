@@ -32,6 +32,9 @@ def database_url() -> str:
     return f"sqlite:///{data_dir() / 'h23.db'}"
 
 
+DEFAULT_CACHE_MB = 64  # every SQLite connection's page cache (it fills only with pages read)
+
+
 def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """Every SQLite connection's settings (the engine applies them on connect; bench/import.py's floor too)."""
     cur = dbapi_conn.cursor()
@@ -41,12 +44,31 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
-    # A page cache of up to 128 MB per connection (it fills only with pages read): re-importing a
-    # 1,000,000-row sales file probes the row-hash index and two tables by key across the whole
-    # database; with 64 MB it re-read pages from the OS each chunk (11.5 s against 9.9 s).
-    cur.execute("PRAGMA cache_size=-131072")
+    cur.execute(f"PRAGMA cache_size=-{DEFAULT_CACHE_MB * 1024}")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+
+
+def set_sqlite_page_cache(connection: Connection, mb: int) -> int | None:
+    """Set this connection's SQLite page cache to `mb`; returns the setting it had (None elsewhere)."""
+    if connection.dialect.name != "sqlite":
+        return None
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{int(mb) * 1024}")
+    return int(before or 0)
+
+
+@contextmanager
+def sqlite_page_cache(connection: Connection, mb: int) -> Iterator[None]:
+    """This connection's SQLite page cache set to `mb` for the block, then restored (nothing elsewhere).
+    A report export reads every page once: a small cache costs it nothing, while the default one would
+    fill with pages it never reads again."""
+    before = set_sqlite_page_cache(connection, mb)
+    try:
+        yield
+    finally:
+        if before is not None:
+            connection.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
 def make_engine(url: str | None = None, **kw: Any) -> Engine:

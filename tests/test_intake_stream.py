@@ -213,3 +213,24 @@ def test_the_streaming_reader_reads_every_kind_of_cell_as_calamine_does(tmp_path
     assert [r + [""] * (width - len(r)) for r in mine] == [r + [""] * (width - len(r)) for r in theirs]
     assert len(mine) == (131 if epoch == "1900" else 130) and mine[1][5].count(":") == 2
     assert mine[124][4] == "BUDI SANTOSO"  # a rich text cell: its runs joined
+
+
+def test_each_batch_runs_with_the_imports_page_cache(world, tmp_path):
+    """SQLite: every batch of an import runs on a connection whose page cache is IMPORT_CACHE_MB (a
+    re-import probes indexes across the whole database; the default cache re-read them from the OS every
+    chunk). PostgreSQL keeps its own server-side cache: nothing is set there."""
+    path = tmp_path / "penjualan.csv"
+    path.write_text("\n".join(_sales_lines(30, {})) + "\n")
+    seen = []
+
+    def look(session, _batch):
+        if session.get_bind().dialect.name == "sqlite":
+            seen.append(session.connection().exec_driver_sql("PRAGMA cache_size").scalar())
+
+    with world.db.transaction(None, system=True) as s:
+        chunks = iter_table(path, chunk_rows=10)
+        result = intake.import_chunks(s, world.admin_sam, "sales", chunks, intake.guess_mapping(
+            read_table(path).columns), on_batch=look)
+        sqlite = s.get_bind().dialect.name == "sqlite"
+    assert result.created == 30
+    assert seen == ([-intake.IMPORT_CACHE_MB * 1024] * 3 if sqlite else [])

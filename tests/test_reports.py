@@ -16,6 +16,7 @@ from core import clock, reports
 from core.errors import PermissionDenied, ValidationError
 from core.pipeline import mark_lost, mark_won
 from core.reports import LAPORAN_COLUMNS, ReportFilter
+from db.engine import DEFAULT_CACHE_MB
 from db.enums import Stage
 from db.models import AuditLog, Lead, LostReason
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at
@@ -215,6 +216,26 @@ def test_csv_rows_formatted_in_sql_match_the_report_rows(world, known, role):
         got = [tuple("" if v is None else str(v) for v in r)
                for part in reports.csv_batches(s, viewer, ReportFilter(), batch=3) for r in part]
     assert got == expected and len(got) == (7 if role == "ho" else 6)
+
+
+def test_an_export_scans_with_a_small_page_cache_and_gives_the_connection_its_own_back(world, known):
+    """SQLite: while an export reads the leads its connection's page cache is EXPORT_CACHE_MB (a scan
+    reads each page once; the default cache would only hold pages it never reads again), and afterwards
+    the connection has its own cache size again, for whoever uses it next. PostgreSQL: nothing to set."""
+    seen = []
+
+    def progress(_rows):
+        seen.append(s.connection().exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None)
+
+    with world.db.session(world.ho.scope, system=True) as s:
+        sqlite = s.get_bind().dialect.name == "sqlite"
+        before = s.connection().exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
+        reports.write_xlsx_fast(s, world.ho, ReportFilter(), io.BytesIO(), progress)
+        reports.write_csv_fast(s, world.ho, ReportFilter(), io.BytesIO())
+        after = s.connection().exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
+    assert after == before and seen
+    if sqlite:
+        assert before == -DEFAULT_CACHE_MB * 1024 and set(seen) == {-reports.EXPORT_CACHE_MB * 1024}
 
 
 @pytest.mark.parametrize("role", ["ho", "kabeng_sam"])
