@@ -45,10 +45,10 @@ def xlsx_rows(path: str | Path) -> tuple[Iterator[list[Any]], Callable[[], None]
         sheet, shared_path, styles_path, base = _parts(archive)
         strings = _shared_strings(archive, shared_path) if shared_path else []
         date_styles, time_styles = _date_styles(archive, styles_path) if styles_path else (set(), set())
+        handle = archive.open(sheet)
     except Exception:
         archive.close()
         raise
-    handle = archive.open(sheet)
 
     def close() -> None:
         handle.close()
