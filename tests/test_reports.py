@@ -16,7 +16,6 @@ from core import clock, reports
 from core.errors import PermissionDenied, ValidationError
 from core.pipeline import mark_lost, mark_won
 from core.reports import LAPORAN_COLUMNS, ReportFilter
-from db.engine import DEFAULT_CACHE_MB
 from db.enums import Stage
 from db.models import AuditLog, Lead, LostReason
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at
@@ -221,7 +220,8 @@ def test_csv_rows_formatted_in_sql_match_the_report_rows(world, known, role):
 def test_an_export_scans_with_a_small_page_cache_and_gives_the_connection_its_own_back(world, known):
     """SQLite: while an export reads the leads its connection's page cache is EXPORT_CACHE_MB (a scan
     reads each page once; the default cache would only hold pages it never reads again), and afterwards
-    the connection has its own cache size again, for whoever uses it next. PostgreSQL: nothing to set."""
+    the connection has its own cache size again (whatever it was: an import may have raised it), for
+    whoever uses it next. PostgreSQL: nothing to set."""
     seen = []
 
     def progress(_rows):
@@ -235,7 +235,7 @@ def test_an_export_scans_with_a_small_page_cache_and_gives_the_connection_its_ow
         after = s.connection().exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
     assert after == before and seen
     if sqlite:
-        assert before == -DEFAULT_CACHE_MB * 1024 and set(seen) == {-reports.EXPORT_CACHE_MB * 1024}
+        assert set(seen) == {-reports.EXPORT_CACHE_MB * 1024} != {before}
 
 
 @pytest.mark.parametrize("role", ["ho", "kabeng_sam"])
