@@ -162,7 +162,10 @@ STREAM_XLSX_ABOVE_BYTES = 80_000_000
 
 
 def _sheet_bytes(path: Path) -> int:
-    """The uncompressed size of the workbook's sheets and shared strings (what a reader must parse)."""
+    """The uncompressed size of the workbook's sheets and shared strings (what a reader must parse); 0
+    for a legacy .xls, which is no zip (calamine reads it; the format holds at most 65,536 rows)."""
+    if not zipfile.is_zipfile(path):
+        return 0
     with zipfile.ZipFile(path) as archive:
         return sum(i.file_size for i in archive.infolist()
                    if i.filename.startswith("xl/worksheets/") or i.filename == "xl/sharedStrings.xml")

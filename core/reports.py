@@ -291,8 +291,9 @@ def csv_batches(session: Session, viewer: Viewer, f: ReportFilter, batch: int = 
 def write_csv_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Target,
                    progress: Progress | None = None) -> int:
     """The report as CSV the fastest way each database offers: PostgreSQL writes it itself (COPY ...
-    TO STDOUT WITH CSV); SQLite makes each row's CSV line in SQL, fetched by a second thread while
-    this one writes. Same bytes as csv.writer over csv_batches (a test checks)."""
+    TO STDOUT WITH CSV); SQLite formats and joins each row's fields in SQL, quoted per batch
+    (core.laporan_sql.csv_blocks) and fetched by a second thread while this one writes. Same bytes as
+    csv.writer over csv_batches (a test checks)."""
     viewer.require(Perm.REPORT_VIEW)
     conditions = _conditions(session, viewer, f)
     if session.get_bind().dialect.name != "postgresql":

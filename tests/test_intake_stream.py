@@ -234,3 +234,17 @@ def test_each_batch_runs_with_the_imports_page_cache(world, tmp_path):
         sqlite = s.get_bind().dialect.name == "sqlite"
     assert result.created == 30
     assert seen == ([-intake.IMPORT_CACHE_MB * 1024] * 3 if sqlite else [])
+
+
+def test_a_legacy_xls_goes_to_calamine_not_to_the_zip_size_check(tmp_path):
+    """An .xls (the old binary format) is no zip: the large-sheet check must not fail on it with a zip
+    error; calamine reads it, and an unreadable one is reported by calamine as not an office document."""
+    from python_calamine import CalamineError
+
+    from core.intake_read import _sheet_bytes
+
+    path = tmp_path / "penjualan.xls"
+    path.write_bytes(b"not really a workbook")
+    assert _sheet_bytes(path) == 0
+    with pytest.raises(CalamineError, match="not an office document"):
+        list(iter_table(path))
