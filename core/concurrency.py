@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -53,11 +53,17 @@ def check_version(session: Session, obj: Any, expected_version: int | None) -> N
 
 
 def stale_error(session: Session, obj: Any, newer_versions: int = 1) -> StaleRecord:
-    """The refusal for a stale save: the audit rows written since (one per change, newest first)."""
+    """The refusal for a stale save: the audit rows written since (one per change, newest first).
+
+    Every save of a versioned record that changes it writes one audit row holding exactly the fields
+    it changed (core.audit.apply), and a save that changes nothing writes neither; so the newest
+    `newer_versions` rows with changes are the changes made since the reader's version. Rows without
+    changes (someone viewing the record) changed nothing and are skipped."""
     rows = session.execute(
         select(User.full_name, AuditLog.at, AuditLog.action, AuditLog.changes)
         .outerjoin(User, User.id == AuditLog.user_id)
-        .where(AuditLog.object_type == type(obj).__tablename__, AuditLog.object_id == obj.id)
+        .where(AuditLog.object_type == type(obj).__tablename__, AuditLog.object_id == obj.id,
+               AuditLog.changes.is_not(None), cast(AuditLog.changes, Text) != "null")  # JSON null: no changes
         .order_by(AuditLog.id.desc()).limit(min(max(newer_versions, 1), _MAX_ROWS))).all()
     who = rows[0][0] if rows and rows[0][0] else "sistem"
     when = rows[0][1] if rows else getattr(obj, "updated_at", None) or clock.now()

@@ -173,11 +173,9 @@ def save_lead(session: Session, viewer: Viewer, data: LeadInput, lead_id: int | 
         plan_lead_touches(session, lead_ids=[lead.id])
         audit.record(session, viewer, "lead.create", lead)
     else:
-        changes = audit.diff(lead, values)
-        for k, v in values.items():
-            setattr(lead, k, v)
-        session.flush()
-        if changes:
+        changes = audit.apply(lead, values)
+        if changes:  # an unchanged form writes nothing: no UPDATE, no new version, no audit row
+            session.flush()
             audit.record(session, viewer, "lead.update", lead, changes=changes)
     return lead
 
@@ -252,8 +250,8 @@ def convert_to_opportunity(session: Session, viewer: Viewer, lead_id: int,
     customer = session.get(Customer, lead.customer_id)
     assert customer is not None
     require_cddb(customer)
-    lead.stage = Stage.NEW
-    lead.converted_at = clock.now()
+    changes = audit.apply(lead, {"stage": Stage.NEW})
+    lead.converted_at = clock.now()  # when: the audit row's own time
     session.flush()
-    audit.record(session, viewer, "lead.convert", lead, changes={"stage": ["lead", "new"]})
+    audit.record(session, viewer, "lead.convert", lead, changes=changes)
     return lead

@@ -51,6 +51,14 @@ register({
         "id": "Konversi lead {number} menjadi opportunity sebelum menandai Won.",
         "en": "Convert lead {number} to an opportunity before marking it Won.",
     },
+    # The fields a follow-up save changes, as the audit rows and a stale save's refusal name them.
+    "field.stage": {"id": "Tahap", "en": "Stage"},
+    "field.note": {"id": "Note", "en": "Note"},
+    **{f"field.fu{n}_date": {"id": f"Tanggal Follow Up {n}", "en": f"Follow Up {n} date"} for n in (1, 2, 3)},
+    **{f"field.next_plan_fu{n}": {"id": f"Next Plan Follow Up {n}", "en": f"Follow Up {n} plan"} for n in (2, 3)},
+    "field.promised_date": {"id": "Tanggal janji datang", "en": "Promised visit date"},
+    "field.lost_reason_id": {"id": "Alasan Lost", "en": "Lost reason"},
+    "field.lost_note": {"id": "Catatan Lost", "en": "Lost note"},
 })
 
 STAGE_OF_FOLLOWUP = {1: Stage.FU1, 2: Stage.FU2, 3: Stage.FU3}
@@ -130,25 +138,21 @@ def enter_followup(session: Session, viewer: Viewer, lead_id: int, n: int, data:
     assert branch is not None
     temperature = _validate_followup(lead, n, data, clock.today_in(branch.timezone))
     assert data.done_on is not None and data.contact_status is not None
-    old_stage = lead.stage
-    setattr(lead, f"fu{n}_date", data.done_on)
+    values: dict[str, object] = {"stage": STAGE_OF_FOLLOWUP[n], f"fu{n}_date": data.done_on}
     if n < 3:
-        setattr(lead, f"next_plan_fu{n + 1}", next_plan_date(
+        values[f"next_plan_fu{n + 1}"] = next_plan_date(
             data.done_on, lead.deadline, plan_days=settings.get(session, "followup.next_plan_days"),
-            call_days_before=settings.get(session, "sop.call_days_before")))
-    lead.stage = STAGE_OF_FOLLOWUP[n]
-    lead.contact_status = data.contact_status
-    lead.temperature = temperature
-    lead.promised_date = data.promised_date
+            call_days_before=settings.get(session, "sop.call_days_before"))
+    values.update(contact_status=data.contact_status, temperature=temperature, promised_date=data.promised_date)
     if data.note:
-        lead.note = data.note
+        values["note"] = data.note
+    changes = audit.apply(lead, values)
     session.add(FollowUp(
         branch_id=lead.branch_id, lead_id=lead.id, stage_number=n, done_on=data.done_on, channel=data.channel,
         contact_status=data.contact_status, temperature=temperature, promised_date=data.promised_date,
         note=data.note, user_id=viewer.user_id, created_at=clock.now()))
     session.flush()
-    audit.record(session, viewer, "lead.followup", lead, changes={
-        "stage": [old_stage.value, lead.stage.value], f"fu{n}_date": [None, data.done_on.isoformat()]})
+    audit.record(session, viewer, "lead.followup", lead, changes=changes)
     return lead
 
 
@@ -165,22 +169,21 @@ def edit_current_followup(session: Session, viewer: Viewer, lead_id: int, data: 
     assert branch is not None
     temperature = _validate_followup(lead, n, data, clock.today_in(branch.timezone))
     assert data.done_on is not None
-    before = {"date": getattr(lead, f"fu{n}_date"), "temperature": lead.temperature,
-              "contact_status": lead.contact_status}
-    setattr(lead, f"fu{n}_date", data.done_on)
-    lead.contact_status, lead.temperature, lead.promised_date = data.contact_status, temperature, data.promised_date
+    values: dict[str, object] = {f"fu{n}_date": data.done_on, "contact_status": data.contact_status,
+                                 "temperature": temperature, "promised_date": data.promised_date}
     if data.note is not None:
-        lead.note = data.note
+        values["note"] = data.note
+    changes = audit.apply(lead, values)
     if next_plan is not None:
-        set_next_plan(lead, n + 1, next_plan)
-    session.flush()
-    audit.record(session, viewer, "lead.followup_edit", lead, changes={
-        k: [str(v), str(getattr(lead, f"fu{n}_date") if k == "date" else getattr(lead, k))]
-        for k, v in before.items()})
+        check_next_plan(lead, n + 1, next_plan)  # against the date just set
+        changes.update(audit.apply(lead, {f"next_plan_fu{n + 1}": next_plan}))
+    if changes:  # a save that changes nothing writes nothing: no UPDATE, no new version, no audit row
+        session.flush()
+        audit.record(session, viewer, "lead.followup_edit", lead, changes=changes)
     return lead
 
 
-def set_next_plan(lead: Lead, n: int, plan: dt.date) -> None:
+def check_next_plan(lead: Lead, n: int, plan: dt.date) -> None:
     """Rule: the plan for Follow Up n is editable only while in Follow Up n-1, and not before it."""
     stage_needed = STAGE_OF_FOLLOWUP.get(n - 1)
     if n not in (2, 3) or lead.stage != stage_needed:
@@ -188,6 +191,11 @@ def set_next_plan(lead: Lead, n: int, plan: dt.date) -> None:
     done = getattr(lead, f"fu{n - 1}_date")
     if done is not None and plan < done:
         raise ValidationError("pipeline.plan_before_followup", field="next_plan", value=plan, prev=n - 1)
+
+
+def set_next_plan(lead: Lead, n: int, plan: dt.date) -> None:
+    """Set the plan for Follow Up n, under `check_next_plan`'s rule."""
+    check_next_plan(lead, n, plan)
     setattr(lead, f"next_plan_fu{n}", plan)
 
 
@@ -198,11 +206,11 @@ def mark_lost(session: Session, viewer: Viewer, lead_id: int, reason_id: int | N
     reason = session.get(LostReason, reason_id) if reason_id is not None else None
     if reason is None or not reason.active:
         raise ValidationError("pipeline.lost_needs_reason", field="lost_reason", value=reason_id)
-    old = lead.stage
-    lead.stage, lead.lost_reason_id, lead.lost_note, lead.closed_at = Stage.LOST, reason.id, note, clock.now()
+    changes = audit.apply(lead, {"stage": Stage.LOST, "lost_reason_id": reason.id, "lost_note": note})
+    lead.closed_at = clock.now()  # when: the audit row's own time
     session.flush()
     cancel_lead_touches(session, [lead.id])
-    audit.record(session, viewer, "lead.lost", lead, changes={"stage": [old.value, "lost"]}, note=reason.code)
+    audit.record(session, viewer, "lead.lost", lead, changes=changes, note=reason.code)
     return lead
 
 
@@ -212,11 +220,11 @@ def mark_won(session: Session, viewer: Viewer, lead_id: int, expected_version: i
     lead = lead_for_change(session, viewer, lead_id, expected_version)
     if lead.stage == Stage.LEAD:
         raise DomainError("pipeline.won_needs_opportunity", number=lead.number)
-    old = lead.stage
-    lead.stage, lead.closed_at = Stage.WON, clock.now()
+    changes = audit.apply(lead, {"stage": Stage.WON})
+    lead.closed_at = clock.now()  # when: the audit row's own time
     session.flush()
     cancel_lead_touches(session, [lead.id])
-    audit.record(session, viewer, "lead.won", lead, changes={"stage": [old.value, "won"]})
+    audit.record(session, viewer, "lead.won", lead, changes=changes)
     return lead
 
 
