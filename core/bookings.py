@@ -170,9 +170,9 @@ def create_booking(session: Session, viewer: Viewer, data: BookingInput) -> Book
     session.add(booking)
     session.flush()
     plan_booking_confirmation(session, booking, branch.timezone)
-    audit.record(session, viewer, "booking.create", booking, changes={
-        "state": [None, booking.state], "booking_at": [None, at], "pit_id": [None, booking.pit_id],
-        "mechanic_id": [None, booking.mechanic_id], "customer_id": [None, booking.customer_id]})
+    audit.record(session, viewer, "booking.create", booking, changes=audit.created({
+        "state": booking.state, "booking_at": at, "pit_id": booking.pit_id, "mechanic_id": booking.mechanic_id,
+        "customer_id": booking.customer_id}))
     return booking
 
 
@@ -187,9 +187,9 @@ def post_booking(session: Session, viewer: Viewer, booking_id: int, expected_ver
     booking = _get(session, viewer, booking_id)
     check_version(session, booking, expected_version)
     _transition(booking, (BookingState.DRAFT,), "post")
-    booking.state = BookingState.POSTED
+    changes = audit.apply(booking, {"state": BookingState.POSTED})
     session.flush()
-    audit.record(session, viewer, "booking.post", booking, changes={"state": ["draft", "posted"]})
+    audit.record(session, viewer, "booking.post", booking, changes=changes)
     return booking
 
 
@@ -201,12 +201,10 @@ def cancel_booking(session: Session, viewer: Viewer, booking_id: int, reason: st
     check_version(session, booking, expected_version)
     _transition(booking, (BookingState.DRAFT, BookingState.POSTED), "cancel")
     _require(reason, "cancel_reason")
-    old = booking.state
-    booking.state, booking.cancel_reason = BookingState.CANCELLED, reason
+    changes = audit.apply(booking, {"state": BookingState.CANCELLED, "cancel_reason": reason})
     session.flush()
     cancel_booking_touches(session, booking.id)
-    audit.record(session, viewer, "booking.cancel", booking, changes={"state": [old.value, "cancelled"]},
-                 note=reason)
+    audit.record(session, viewer, "booking.cancel", booking, changes=changes, note=reason)
     return booking
 
 
@@ -230,9 +228,9 @@ def create_work_order(session: Session, viewer: Viewer, booking_id: int, km: int
                            vehicle_id=booking.vehicle_id, customer_id=booking.customer_id, service_date=today,
                            job_type=job, km=km, pit_id=booking.pit_id, mechanic_id=booking.mechanic_id,
                            service_advisor_id=booking.service_advisor_id)
-    booking.state, booking.work_order_id = BookingState.WORK_ORDER, wo.id
+    changes = audit.apply(booking, {"state": BookingState.WORK_ORDER, "work_order_id": wo.id})
     session.flush()
-    audit.record(session, viewer, "booking.work_order", booking, changes={"state": ["posted", "work_order"]})
+    audit.record(session, viewer, "booking.work_order", booking, changes=changes)
     return wo
 
 

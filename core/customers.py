@@ -117,9 +117,7 @@ def update_customer(session: Session, viewer: Viewer, customer_id: int, data: Cu
     customer = get_customer(session, viewer, customer_id)
     fields = clean_customer_fields(session, data)
     _check_nik_free(session, fields.get("nik"), customer.id)
-    changes = audit.diff(customer, fields)
-    for field, value in fields.items():
-        setattr(customer, field, value)
+    changes = audit.apply(customer, fields)
     if changes:
         audit.record(session, viewer, "customer.update", customer, changes=changes)
     session.flush()

@@ -156,11 +156,13 @@ def _get(session: Session, model: Any, obj_id: int, what: str) -> Any:
 def _apply(session: Session, viewer: Viewer, action: str, obj: Any, values: dict[str, Any]) -> Any:
     """Set the values on obj (new or existing) and audit what changed."""
     is_new = getattr(obj, "id", None) is None
-    changes = {k: [None, audit._jsonable(v)] for k, v in values.items()} if is_new else audit.diff(obj, values)
-    for key, value in values.items():
-        setattr(obj, key, value)
     if is_new:
+        changes = audit.created(values)
+        for key, value in values.items():
+            setattr(obj, key, value)
         session.add(obj)
+    else:
+        changes = audit.apply(obj, values)  # only the fields that change are set and audited
     session.flush()
     if is_new or changes:
         audit.record(session, viewer, action, obj, changes=changes)
@@ -258,9 +260,7 @@ def update_user(session: Session, viewer: Viewer, user_id: int, data: UserInput)
         raise ValidationError("masterdata.self_disable", field="md.role", value=data.role.value)
     values = {"full_name": _text(data.full_name, "full_name", 120), "role": data.role,
               "email": _text(data.email, "email", 120, required=False)}
-    changes = audit.diff(user, values)
-    for key, value in values.items():
-        setattr(user, key, value)
+    changes = audit.apply(user, values)
     old_ids = sorted(session.scalars(select(UserBranch.branch_id).where(UserBranch.user_id == user.id)))
     if old_ids != ids:
         session.execute(delete(UserBranch).where(UserBranch.user_id == user.id))
@@ -493,7 +493,7 @@ def put_setting(session: Session, viewer: Viewer, key: str, value: Any) -> Any:
         close_hour = value if key == "booking.close_hour" else core_settings.get(session, "booking.close_hour")
         if open_hour >= close_hour:
             raise ValidationError("masterdata.open_before_close", field="md.setting", value=f"{key}={value}")
-    if old == value and session.get(Setting, key) is not None:
+    if audit.same(old, value):  # nothing changes: no row written, no unchanged pair audited
         return value
     core_settings.put(session, key, value, user_id=viewer.user_id)
     session.flush()

@@ -100,9 +100,7 @@ def grant_consent(session: Session, viewer: Viewer | None, customer_id: int, *, 
         raise DomainError("privacy.anonymised")
     at = at or clock.now()
     flag = _FLAG[purpose_]
-    changes = audit.diff(customer, {flag: True, "consent_at": at, "consent_source": channel})
-    setattr(customer, flag, True)
-    customer.consent_at, customer.consent_source = at, channel
+    changes = audit.apply(customer, {flag: True, "consent_at": at, "consent_source": channel})
     row = _record(session, viewer, customer, purpose_, True, channel, proof, at)
     audit.record(session, viewer or Viewer.system_viewer(), "customer.consent_grant", customer,
                  changes=changes, note=f"{purpose_.value} via {channel}")
@@ -123,10 +121,7 @@ def withdraw_consent(session: Session, customer_id: int, *, channel: str, proof:
     customer = _customer(session, viewer, customer_id, Perm.CUSTOMER_CHANGE)
     at = at or clock.now()
     flags = {_FLAG[p]: False for p in purposes_}
-    changes = audit.diff(customer, {**flags, "consent_at": at, "consent_source": channel})
-    for flag in flags:
-        setattr(customer, flag, False)
-    customer.consent_at, customer.consent_source = at, channel
+    changes = audit.apply(customer, {**flags, "consent_at": at, "consent_source": channel})
     for purpose in purposes_:
         _record(session, viewer, customer, purpose, False, channel, proof, at)
     stopped = {c for p in purposes_ for c in _STOPPED_CHANNELS[p]}

@@ -53,7 +53,8 @@ def test_customer_lead_opportunity_and_booking_changes_keep_old_and_new_values(w
         cancel_booking(s, world.kabeng_sam, booking.id, "customer batal")
     created = _changes(world, "booking.create")[0]
     assert created["state"] == [None, "draft"] and created["pit_id"] == [None, world.pit_sam.id]
-    assert _changes(world, "booking.cancel") == ({"state": ["draft", "cancelled"]}, world.kabeng_sam.user_id)
+    assert _changes(world, "booking.cancel") == (
+        {"state": ["draft", "cancelled"], "cancel_reason": [None, "customer batal"]}, world.kabeng_sam.user_id)
 
 
 def test_viewing_personal_data_is_logged_once_per_user_and_record_in_a_window(world):

@@ -13,6 +13,7 @@ from core import audit, clock, privacy
 from core.concurrency import StaleRecord
 from core.customers import CustomerInput, update_customer
 from core.leads import LeadInput, save_lead
+from core.masterdata import put_setting
 from core.pipeline import FollowUpInput, edit_current_followup, enter_followup, mark_lost
 from db.enums import ContactStatus, ServiceKind, Temperature
 from db.models import AuditLog, Lead, LostReason
@@ -108,6 +109,15 @@ def test_a_cddb_edit_audits_only_the_field_that_changed(world):
         update_customer(s, world.admin_sam, c.id, CustomerInput(address="JL. BARU 2", phone=local_phone, nik=c.nik,
                                                                 occupation_id=c.occupation_id))
     assert _rows(world, c.id, "customer.update") == [{"address": ["JL.CIPTO MANGUNKUSUMO", "JL. BARU 2"]}]
+
+
+def test_putting_a_setting_at_its_current_value_audits_no_unchanged_pair(world):
+    with world.db.transaction(None, system=True) as s:
+        put_setting(s, world.ho, "followup.next_plan_days", 7)  # the default, never stored yet
+        put_setting(s, world.ho, "followup.next_plan_days", 5)
+    with world.db.session(None, system=True) as s:
+        rows = s.scalars(select(AuditLog.changes).where(AuditLog.action == "masterdata.setting.put")).all()
+    assert rows == [{"followup.next_plan_days": [7, 5]}]
 
 
 def test_the_diff_compares_values_as_the_database_keeps_them():
