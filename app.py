@@ -38,7 +38,7 @@ for spec in pages_for(viewer):
 
 with st.sidebar:
     st.caption(f"{viewer.full_name} · {tr(f'role.{viewer.role.value}', lang)}")
-    if st.button(tr("ui.logout", lang), key="logout", icon=":material/logout:"):
+    if st.button(tr("ui.logout", lang), key="h23_logout", icon=":material/logout:"):
         auth.logout()
         st.rerun()
 

@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 import bcrypt
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import clock, settings
@@ -103,15 +103,27 @@ def lock_status(session: Session, username: str) -> dt.datetime | None:
 
 
 def record_failed_login(session: Session, username: str) -> dt.datetime | None:
-    """Count a failure in the database; lock after the configured number. Returns the lock end."""
+    """Count a failure in the database; lock after the configured number. Returns the lock end.
+
+    Rule: lockout counts fairly. Attempts made while the account is locked are not counted (the
+    form refuses them anyway), and a lock that has ended starts the count from zero, so one wrong
+    password after a lock never locks the account again at once."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         return None
-    # One UPDATE, so two processes counting at once cannot lose a failure.
-    session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+    now = clock.now()
+    # One UPDATE each, so two processes counting at once can neither lose a failure nor count one
+    # against a lock that has just been set: both conditions are re-read inside the statement.
+    session.execute(update(User).where(User.id == user.id, User.locked_until.is_not(None), User.locked_until <= now)
+                    .values(locked_until=None, failed_logins=0))
+    counted = session.execute(
+        update(User).where(User.id == user.id, User.locked_until.is_(None))
+        .values(failed_logins=User.failed_logins + 1)).rowcount  # type: ignore[attr-defined]
     session.refresh(user)
+    if not counted:
+        return user.locked_until
     if user.failed_logins >= settings.get(session, "auth.max_failed_logins"):
-        user.locked_until = clock.now() + dt.timedelta(minutes=settings.get(session, "auth.lockout_minutes"))
+        user.locked_until = now + dt.timedelta(minutes=settings.get(session, "auth.lockout_minutes"))
         user.failed_logins = 0
         session.flush()
         return user.locked_until
@@ -185,22 +197,6 @@ def viewer_for_username(session: Session, username: str) -> Viewer:
     if user is None:
         raise DomainError("error.not_found", what="user")
     return viewer_for_user(session, user)
-
-
-def cookie_still_valid(session: Session, username: str, issued_at: dt.datetime) -> bool:
-    """A re-login cookie issued before the user's sessions were ended must not log them back in."""
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.active:
-        return False
-    if user.sessions_valid_after is not None and issued_at < user.sessions_valid_after:
-        return False
-    # The cookie must not outlive the session limits either: reopening the browser after the idle
-    # time, or past the absolute limit of the login that set the cookie, asks for the password again.
-    now = clock.now()
-    if issued_at + dt.timedelta(hours=settings.get(session, "auth.session_hours")) <= now:
-        return False
-    last_seen = session.scalar(select(func.max(AuthSession.last_seen_at)).where(AuthSession.user_id == user.id))
-    return last_seen is not None and now - last_seen <= dt.timedelta(minutes=settings.get(session, "auth.idle_minutes"))
 
 
 def end_session(session: Session, token: str) -> None:

@@ -56,11 +56,11 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(app, wo
 def test_the_language_a_user_picks_is_kept_for_their_next_login_menu_included(app, world):
     at = _login(app(), "admin.sam01", TEST_PASSWORD)
     assert at.title[0].value == "Hari ini"
-    assert at.sidebar.button(key="logout").label == "Keluar"
+    assert at.sidebar.button(key="h23_logout").label == "Keluar"
     at.sidebar.toggle(key="h23_lang_widget").set_value(True).run()
     assert not at.exception
     assert at.title[0].value == "Today"
-    assert at.sidebar.button(key="logout").label == "Log out"
+    assert at.sidebar.button(key="h23_logout").label == "Log out"
     assert "CRM admin" in at.sidebar.caption[0].value
     # A new browser session (another day, another laptop): English from the first page on.
     again = _login(app(), "admin.sam01", TEST_PASSWORD)

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.context
-from core import auth, clock, settings
+from core import auth, clock, login_cookie, settings
 from db.models import AuthSession
 from tests.conftest import ROOT, TEST_PASSWORD
 
@@ -91,25 +91,36 @@ def test_ending_sessions_elsewhere_logs_the_open_app_out_on_its_next_run(world, 
 
 def test_the_logout_button_ends_the_server_session(world, logged_in):
     token = logged_in.session_state["h23_token"]
-    at = logged_in.button(key="logout").click().run()
+    at = logged_in.button(key="h23_logout").click().run()
     with world.db.session(None, system=True) as s:
         assert s.get(AuthSession, token).revoked_at is not None
         assert auth.viewer_for_session(s, token) is None
     assert "h23_viewer" not in at.session_state
 
 
+def _cookie(world, token, at=T0):
+    with clock.frozen(at), world.db.transaction(None, system=True) as s:
+        ticket = login_cookie.issue_ticket(s, token)
+        secret, _max_age = login_cookie.redeem_ticket(s, ticket)
+        return secret
+
+
+def _resume(world, secret, at):
+    with clock.frozen(at), world.db.transaction(None, system=True) as s:
+        resumed = login_cookie.resume(s, secret)
+        return resumed[1].username if resumed else None
+
+
 def test_the_relogin_cookie_obeys_the_idle_and_absolute_limits_too(world):
-    """Reopening the browser must not skip the limits: the cookie logs in again only while the user's
-    last activity is within the idle time and its login within the absolute limit."""
+    """Reopening the browser must not skip the limits: the cookie logs in again only while its
+    session is used within the idle time and its login is within the absolute limit."""
     token = _start(world)
-    with clock.frozen(T0 + dt.timedelta(minutes=30)), world.db.session(None, system=True) as s:
-        assert auth.cookie_still_valid(s, "admin.sam01", T0)
+    secret = _cookie(world, token)
+    assert _resume(world, secret, T0 + dt.timedelta(minutes=30)) == "admin.sam01"
     assert _check(world, token, T0 + dt.timedelta(minutes=50)) == "admin.sam01"  # active at +50
-    with clock.frozen(T0 + dt.timedelta(minutes=109)), world.db.session(None, system=True) as s:
-        assert auth.cookie_still_valid(s, "admin.sam01", T0)
-    with clock.frozen(T0 + dt.timedelta(minutes=111)), world.db.session(None, system=True) as s:
-        assert not auth.cookie_still_valid(s, "admin.sam01", T0)  # idle for 61 minutes
+    assert _resume(world, secret, T0 + dt.timedelta(minutes=109)) == "admin.sam01"
+    other = _cookie(world, _start(world, T0 + dt.timedelta(minutes=110)), T0 + dt.timedelta(minutes=110))
+    assert _resume(world, other, T0 + dt.timedelta(minutes=171)) is None  # idle for 61 minutes
     for minutes in range(60, 12 * 60, 45):
         _check(world, token, T0 + dt.timedelta(minutes=minutes))
-    with clock.frozen(T0 + dt.timedelta(hours=12, minutes=5)), world.db.session(None, system=True) as s:
-        assert not auth.cookie_still_valid(s, "admin.sam01", T0)  # the login is older than 12 h
+    assert _resume(world, secret, T0 + dt.timedelta(hours=12, minutes=5)) is None  # login older than 12 h

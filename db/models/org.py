@@ -74,8 +74,9 @@ class UserBranch(Base):
 
 
 class AuthSession(Base):
-    """Server-side record of a login: checked on every run, so logout and disabling take effect
-    at once even though the browser still holds streamlit-authenticator's cookie."""
+    """Server-side record of a login: checked on every run, so logout and disabling take effect at
+    once. The browser's re-login cookie is bound to it by hash (core.login_cookie): it resumes this
+    session and nothing else, so revoking the session revokes the cookie."""
 
     __tablename__ = "auth_session"
 
@@ -85,6 +86,9 @@ class AuthSession(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cookie_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # sha256 of the cookie secret
+    cookie_ticket_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # one-time, to set it
+    cookie_ticket_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Setting(Base):
