@@ -104,7 +104,7 @@ def app(tmp_path_factory) -> Iterator[dict[str, str]]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc, log)
-        yield {"url": base, **leads}
+        yield {"url": base, "db_url": url, **leads}
     finally:
         proc.terminate()
         try:
@@ -239,7 +239,7 @@ def test_a_shared_link_opens_where_it_points_for_a_logged_in_user(page, app):
 
     _login(page, "admin.sam01")
     _menu(page)
-    page.wait_for_function("document.cookie.includes('h23_login')")  # the re-login cookie is set by script
+    _wait_for_login_cookie(page)
     other_tab = page.context.new_page()
     other_tab.goto(app["url"].rstrip("/") + "/leads")
     expect(other_tab.get_by_text("Buat Lead baru", exact=True).first).to_be_visible()
@@ -250,6 +250,124 @@ def test_a_shared_link_opens_where_it_points_for_a_logged_in_user(page, app):
     lead_tab = page.context.new_page()
     lead_tab.goto(app["url"].rstrip("/") + f"/lead?id={app['sam_id']}")
     _heading(lead_tab, app["sam"])
+
+
+def _wait_for_login_cookie(page) -> dict:
+    """The re-login cookie, once the page has swapped its login's ticket for it (HttpOnly: not in
+    document.cookie, so it is read from the browser's own cookie jar)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        found = [c for c in page.context.cookies() if c["name"] == "h23_session"]
+        if found:
+            return found[0]
+        page.wait_for_timeout(100)
+    raise AssertionError("the login cookie was never set")
+
+
+def _login_form_shows(page, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.get_by_role("textbox", name="Username", exact=True)).to_be_visible()
+    _idle(page)
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_logout_ends_the_login_for_a_reload_and_for_a_copied_cookie(browser, page, app):
+    """Issue 20.1: after Keluar, neither a reload nor the same cookie in another browser logs back in."""
+    from playwright.sync_api import expect
+
+    _login(page, "admin.sam01")
+    _menu(page)
+    cookie = _wait_for_login_cookie(page)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]  # plain HTTP here
+    assert "h23_session" not in page.evaluate("document.cookie")
+    elsewhere = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:  # while the login lives, the cookie works in another browser too (so the check below means something)
+        elsewhere.add_cookies([cookie])
+        other = elsewhere.new_page()
+        other.goto(app["url"])
+        _menu(other)
+    finally:
+        elsewhere.close()
+    page.get_by_role("button", name="Keluar").click()
+    expect(page.get_by_role("textbox", name="Username", exact=True)).to_be_visible()
+    _login_form_shows(page, app["url"])  # reload
+    fresh = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        fresh.add_cookies([cookie])
+        _login_form_shows(fresh.new_page(), app["url"])
+    finally:
+        fresh.close()
+
+
+def _jwt(claims: dict, alg: str, key: str = "h23-demo-only-cookie-key-not-for-production") -> str:
+    import jwt
+
+    if alg == "none":
+        return jwt.encode(claims, None, algorithm="none")
+    return jwt.encode(claims, key, algorithm=alg)
+
+
+@pytest.mark.parametrize("name", ["h23_login", "h23_library_cookie_unused", "h23_session"])
+def test_a_forged_cookie_shows_the_login_form_not_an_error(browser, app, name):
+    """Issue 20.6: the old library cookie signed with alg none or HS512, or junk in ours."""
+    claims = {"username": "ho.admin", "exp_date": time.time() + 86_400}
+    for value in (_jwt(claims, "none"), _jwt(claims, "HS512"), _jwt(claims, "HS256"), "x" * 4000):
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        try:
+            context.add_cookies([{"name": name, "value": value, "url": app["url"]}])
+            _login_form_shows(context.new_page(), app["url"])
+        finally:
+            context.close()
+
+
+def test_a_locked_or_disabled_users_cookie_shows_the_lock_or_the_login_form(browser, app):
+    """Issue 20.6: a cookie still valid when its user is locked (lock message) or disabled (form)."""
+    from playwright.sync_api import expect
+    from sqlalchemy import select, update
+
+    from core import auth
+    from db.engine import Database, make_engine
+    from db.enums import Role
+    from db.models import Branch, User
+
+    engine = make_engine(app["db_url"])
+    db = Database(engine)
+    try:
+        with db.transaction(None, system=True) as s:
+            sam = s.scalar(select(Branch.id).where(Branch.code == "SAM01"))
+            auth.create_user(s, username="admin.kunci", full_name="Admin Kunci", password=TEST_PASSWORD,
+                             role=Role.ADMIN_CRM, branch_ids=[sam])
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        page.goto(app["url"])
+        _login(page, "admin.kunci")
+        _menu(page)
+        cookie = _wait_for_login_cookie(page)
+        context.close()
+        with db.transaction(None, system=True) as s:
+            s.execute(update(User).where(User.username == "admin.kunci")
+                      .values(locked_until=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15)))
+        locked = browser.new_context(viewport={"width": 1400, "height": 900})
+        try:
+            locked.add_cookies([cookie])
+            page = locked.new_page()
+            _login_form_shows(page, app["url"])
+            expect(page.get_by_text("Akun dikunci sampai", exact=False)).to_be_visible()
+        finally:
+            locked.close()
+        with db.transaction(None, system=True) as s:
+            s.execute(update(User).where(User.username == "admin.kunci").values(locked_until=None, active=False))
+        disabled = browser.new_context(viewport={"width": 1400, "height": 900})
+        try:
+            disabled.add_cookies([cookie])
+            _login_form_shows(disabled.new_page(), app["url"])
+        finally:
+            disabled.close()
+    finally:
+        engine.dispose()
 
 
 # --- Issue 5: the daily work, end to end ------------------------------------------------------------
