@@ -15,6 +15,8 @@ to it show publicly (and the issue text):
   list (kodeTipeUnit, kodeWarna) but no engine number: that is known only at delivery, so a sale is a
   "bast" (delivery) detail line (noMesin, noRangka, idSPK) joined to its SPK.
 Field names live in the two *_frame functions only, so a dealer whose gateway differs is fixed there.
+Record values are passed on as sent: a value with a control character (core.text_input) is rejected by the
+import like a file's cell, naming the endpoint, window, record and DGI field, and the rest is imported.
 
 Config per dealer comes from the environment (H23_DGI_DEALERS: a JSON list, or H23_DGI_CONFIG: the
 path of a JSON file with that list); each entry: name, base_url, api_key, secret (or secret_env: the
@@ -42,6 +44,7 @@ import requests
 
 from core.errors import DomainError
 from core.i18n import register
+from core.text_input import visible
 
 log = logging.getLogger("h23.dgi")
 
@@ -200,7 +203,7 @@ class DgiClient:
     def _json(self, resp: requests.Response, who: dict[str, str]) -> dict[str, Any]:
         try:
             payload = resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             raise DgiError("dgi.bad_json", detail=f"HTTP {resp.status_code}, {resp.text[:60]!r}", **who) from None
         if not isinstance(payload, dict):
             raise DgiError("dgi.bad_json", detail="not an object", **who)
@@ -211,7 +214,7 @@ def _message(payload: dict[str, Any]) -> str:
     message = payload.get("message")
     if isinstance(message, dict):  # some gateways wrap it: {"confirmation": "..."}
         message = "; ".join(str(v) for v in message.values())
-    return str(message or "-")[:200]
+    return visible(str(message or "-")[:200])  # into the job record: no raw control character (core.text_input)
 
 
 # --- Mapping DGI records to the import's columns ------------------------------------------------

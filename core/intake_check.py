@@ -32,6 +32,7 @@ from core.identifiers_series import (
     parse_date_series,
 )
 from core.intake_read import FIELDS, KIND_FIELDS
+from core.text_input import bad_chars, bad_rows, visible
 from db.models import Branch
 
 register({
@@ -101,6 +102,8 @@ def _params(code: str, value: str) -> dict[str, Any]:
         return {"province": re.sub(r"[\s.]", "", value)[:2]}
     if code == "intake.too_long":
         return {"max": 0}
+    if code == "text.control_char":
+        return {"chars": bad_chars(value)}
     return {}
 
 
@@ -189,6 +192,7 @@ def _check(session: Session, viewer: Viewer, kind: str, df: pd.DataFrame, mappin
     rows = np.arange(n) + first_row if file_rows is None else np.asarray(file_rows)
     values = pd.DataFrame(index=pd.RangeIndex(n))
     codes: list[tuple[str, np.ndarray]] = []  # (field, error code per row or None)
+    branch_control = np.zeros(0, dtype=np.int64)
     originals: dict[str, np.ndarray] = {}
     for fld in KIND_FIELDS[kind]:
         hdr = header_of.get(fld)
@@ -198,11 +202,29 @@ def _check(session: Session, viewer: Viewer, kind: str, df: pd.DataFrame, mappin
                 codes.append((fld, np.full(n, "identifier.required", dtype=object)))
                 originals[fld] = np.full(n, "", dtype=object)
             continue
-        raw = df[hdr].reset_index(drop=True).astype(str).str.strip()
+        # core.text_input's rule: a cell with a refused character rejects its row, whatever else; the cell
+        # is then validated as blank. Python objects (an xlsx, DGI records) are checked before they become
+        # Arrow text, which a lone surrogate cannot; text columns as they are.
+        cells = df[hdr].reset_index(drop=True)
+        control = bad_rows(cells.to_numpy()) if cells.dtype == object else None
+        shown = None
+        if control is not None and len(control):
+            shown = [str(cells.iloc[i]).strip() for i in control]
+            cells = cells.copy()
+            cells.iloc[control] = ""
+        raw = cells.astype(str).str.strip()
         originals[fld] = raw.to_numpy(dtype=object)
+        if control is None:
+            control = bad_rows(originals[fld])
+            if len(control):
+                raw = raw.copy()
+                raw.iloc[control] = ""
+        elif shown is not None:
+            originals[fld][control] = shown
         blank = (raw == "").to_numpy()
         if fld == "branch_code":
             values[fld] = raw.where(~blank, None).astype(object)
+            branch_control = control
             continue
         validate = _VALIDATORS.get(fld, _text)
         if month_first and fld in ("sale_date", "service_date"):
@@ -219,6 +241,8 @@ def _check(session: Session, viewer: Viewer, kind: str, df: pd.DataFrame, mappin
         if limit is not None:
             long = (raw.str.len() > limit).to_numpy() & ~blank
             err_arr[long & pd.isna(err_arr)] = "intake.too_long"
+        err_arr[control] = "text.control_char"
+        out[control] = None
         values[fld] = out
         codes.append((fld, err_arr))
 
@@ -245,6 +269,7 @@ def _check(session: Session, viewer: Viewer, kind: str, df: pd.DataFrame, mappin
             if not pd.isna(code):  # a blank cell may arrive as None, NaN or pd.NA
                 branch_ids[i], branch_err[i] = resolved[code]
     branch_err[(branch_ids == None) & pd.isna(branch_err)] = "intake.branch_required"  # noqa: E711
+    branch_err[branch_control] = "text.control_char"
     values["branch_id"] = branch_ids
     codes.append(("branch_code", branch_err))
     if "branch_code" not in originals:
@@ -264,6 +289,7 @@ def _check(session: Session, viewer: Viewer, kind: str, df: pd.DataFrame, mappin
             code = str(err_arr[idx])
             value = str(originals[fld][idx])
             params = _params(code, value)
+            value = visible(value)  # a control character escaped: readable, and an xlsx can hold it
             if code == "intake.too_long":
                 params = {"max": _MAX_LEN[fld]}
             reason = t(code, "id", **params) if params else reasons.setdefault(code, t(code, "id"))

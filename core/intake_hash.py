@@ -44,6 +44,14 @@ _V: Table = Vehicle.__table__  # type: ignore[assignment]
 _S: Table = Sale.__table__  # type: ignore[assignment]
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except UnicodeEncodeError:  # a lone surrogate (from JSON: DGI): core.intake_check rejects the row anyway
+        return pa.array(values.map(lambda v: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace")),
+                        type=pa.string(), from_pandas=True)
+
+
 def row_hashes(chunk: pd.DataFrame, kind: str, mapping: dict[str, str], *, month_first: bool,
                branch_id: int | None) -> np.ndarray:
     """A 64-bit hash per row of the file's mapped cells, seeded with the settings that give them meaning."""
@@ -54,7 +62,7 @@ def row_hashes(chunk: pd.DataFrame, kind: str, mapping: dict[str, str], *, month
     # One text per row, its cells joined by a control character no dealer export holds, hashed once:
     # hashing column by column converted each column to Python strings first (1.5 s of a 1,000,000-row
     # re-import against 0.3 s).
-    columns = [pa.array(chunk[h].astype(str), type=pa.string(), from_pandas=True) for h in used]
+    columns = [_arrow_text(chunk[h].astype(str)) for h in used]
     joined = (pc.binary_join_element_wise(*columns, "\x1f", null_handling="replace") if columns
               else pa.array([""] * len(chunk), type=pa.string()))
     hashed = pd.util.hash_array(np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object), hash_key=key)

@@ -20,6 +20,7 @@ from core import settings as core_settings
 from core.access import Perm, Viewer
 from core.errors import DomainError, NotFound, ValidationError
 from core.i18n import register
+from core.text_input import check_text
 from db.enums import Role, StaffKind
 from db.models import Branch, KpbRule, LostReason, Pit, Setting, Staff, User, UserBranch
 
@@ -98,7 +99,7 @@ def _allow(viewer: Viewer) -> None:
 
 
 def _text(value: str | None, field: str, max_len: int, *, required: bool = True) -> str | None:
-    value = (value or "").strip()
+    value = check_text(f"md.{field}", (value or "").strip())  # before any query uses it (PostgreSQL: no NUL)
     if not value:
         if required:
             raise ValidationError("masterdata.required", field=f"md.{field}", value=value)

@@ -307,3 +307,25 @@ def test_the_pull_status_keeps_the_newest_pulls_and_the_next_due_follows_the_int
     assert [r.end.hour for r in status.runs] == [20, 19] and all(r.state == JobState.DONE for r in status.runs)
     assert [r.work_orders for r in status.runs] == [PullCounts(0, 0, 0, 0)] * 2  # nothing in those hours
     assert status.next_due == dt.datetime(2020, 7, 24, 21, tzinfo=dt.UTC)  # the next hourly boundary
+
+
+def test_a_dgi_record_with_a_nul_is_rejected_naming_record_and_field_and_the_rest_is_imported(world, fake):
+    fake.records["spk"][0]["namaCustomer"] = "BUDI\x00SANTOSO"
+    fake.records["pkb"][0]["noPolisi"] = "KT 2146\ud800 FK"  # a lone surrogate: JSON can carry it, UTF-8 cannot
+    result = dgi_jobs.pull(world.db, dealer(fake), START, END)
+    control = [(r.endpoint, r.row, r.column, r.value) for r in result.rejected if r.code == "text.control_char"]
+    assert control == [("bast", 1, "namaCustomer", "BUDI\\x00SANTOSO"), ("pkb", 1, "noPolisi", "KT 2146\\ud800 FK")]
+    assert (result.sales.created, result.work_orders.created) == (0, 1)
+    with world.db.session(None, system=True) as s:
+        assert not s.scalars(select(Customer).where(Customer.name.like("BUDI%"))).all()
+
+
+def test_a_dgi_answer_nested_thousands_deep_or_a_message_with_a_nul_is_a_clear_error():
+    import requests
+
+    resp = requests.Response()
+    resp.status_code, resp._content = 200, b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(DgiError) as err:
+        DgiClient(DgiDealer("x", "http://127.0.0.1:9", "k", "s", "d"))._json(resp, {"dealer": "x", "endpoint": "pkb"})
+    assert err.value.code == "dgi.bad_json"
+    assert dgi._message({"message": "ditolak\x00"}) == "ditolak\\x00"
