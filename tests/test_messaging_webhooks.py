@@ -11,10 +11,13 @@ import time
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from core import clock
+from core import clock, text_input
 from core.messaging.outbox import run_sender
+from core.messaging.providers import sms, whatsapp
 from core.messaging.replies import latest_replies, lead_messages
 from core.messaging.sender import prepare
 from db.enums import ContactStatus, Stage, TouchState
@@ -195,3 +198,127 @@ def test_the_served_app_mounts_the_webhooks_next_to_the_pages(tmp_path):
         proc.terminate()
         proc.wait(10)
         log.close()
+
+
+# ---------------------------------------------------------------- issue 20: no payload makes a 500
+
+def _signed_post(url: str, body: bytes, **kw) -> httpx.Response:
+    return httpx.post(f"{url}/webhooks/whatsapp", content=body, timeout=30,
+                      headers={"Content-Type": "application/json", "X-Hub-Signature-256": whatsapp.sign(APP_SECRET,
+                                                                                                      body)}, **kw)
+
+
+def _statuses(*statuses: dict) -> bytes:
+    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
+        {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": list(statuses)}}]}]}).encode()
+
+
+def _events(world) -> list[tuple]:
+    with world.db.session(None, system=True) as s:
+        return [tuple(r) for r in s.execute(select(MessageEvent.event_key, MessageEvent.provider_id,
+                                                   MessageEvent.status, MessageEvent.text))]
+
+
+def test_webhook_with_nul_in_a_status_answers_400_and_stores_nothing(world, fake, hooks):
+    touch, msg = _sent_reminder(world, fake)
+    for bad in ({"id": msg["id"] + "\x00", "status": "delivered", "timestamp": "1594350000"},
+                {"id": msg["id"], "status": "deliv\x00ered", "timestamp": "1594350000"},
+                {"id": msg["id"], "status": "delivered", "timestamp": "1594350000",
+                 "biz_opaque_callback_data": msg["key"] + "\x00"},
+                {"id": msg["id"], "status": "failed", "timestamp": "1594350000", "errors": [{"code": "13\x0026"}]},
+                {"id": "wamid.\ud800", "status": "delivered", "timestamp": "1594350000"}):  # a lone surrogate
+        r = _signed_post(hooks, _statuses(bad))
+        assert r.status_code == 400, (bad, r.text)
+    assert _events(world) == []
+    assert _state(world, touch) == ("sent", Stage.LEAD, None, 0, TouchState.PLANNED)
+
+
+def test_a_reply_with_control_characters_is_stored_without_them(world, fake, hooks):
+    """A customer's text is cleaned, not refused: refusing would lose the reply and make Meta redeliver it."""
+    _sent_reminder(world, fake)
+    body = json.dumps({"entry": [{"changes": [{"value": {"messages": [
+        {"from": "6285845164510", "id": "wamid.NUL", "timestamp": "1594350000", "type": "text",
+         "text": {"body": "Siap\x00, saya\x1b datang\x7f\x85 \ud800Sabtu"}}]}}]}]}).encode()
+    r = _signed_post(hooks, body)
+    assert r.status_code == 200, r.text
+    [(_key, _id, _status, stored)] = _events(world)
+    assert stored == "Siap, saya datang Sabtu"
+
+
+def test_a_20_digit_timestamp_answers_400(world, fake, hooks):
+    _touch, msg = _sent_reminder(world, fake)
+    for ts in ("12345678901234567890", 12345678901234567890, -1, "1e10", 1.5e9, True, [1594350000]):
+        r = _signed_post(hooks, _statuses({"id": msg["id"], "status": "delivered", "timestamp": ts}))
+        assert r.status_code == 400, (ts, r.text)
+    assert _events(world) == []
+
+
+def test_json_nested_100000_deep_and_signed_answers_400_quickly(hooks):
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"entry":' * 100_000 + b"1" + b"}" * 100_000,
+                 b'{"entry": [' + b"[" * 100_000):  # unclosed too
+        started = time.monotonic()
+        r = _signed_post(hooks, body)
+        assert (r.status_code, r.text) == (400, "bad payload: nested too deep")
+        assert time.monotonic() - started < 2
+
+
+def test_a_signed_body_of_19_5_mb_answers_413(hooks):
+    padding = "x" * (19_500_000)
+    body = json.dumps({"entry": [], "padding": padding}).encode()
+    assert _signed_post(hooks, body).status_code == 413
+
+    def chunked():  # no Content-Length to trust: counted as it arrives
+        for _ in range(20):
+            yield b" " * 100_000
+    r = httpx.post(f"{hooks}/webhooks/whatsapp", content=chunked(),
+                   headers={"X-Hub-Signature-256": whatsapp.sign(APP_SECRET, b" " * 2_000_000)})
+    assert r.status_code == 413
+    assert _signed_post(hooks, _statuses()).status_code == 200  # a normal delivery still goes through
+
+
+def test_an_sms_report_with_a_nul_or_too_many_fields_answers_400_and_stores_nothing(world, fake, hooks):
+    _sent_reminder(world, fake, channel="sms", hooks_url=hooks)
+    url = f"{hooks}/webhooks/sms?key=k1"
+    for params in ({"MessageSid": "SM\x00abc", "MessageStatus": "delivered"},
+                   {"MessageSid": "SMabc", "MessageStatus": "failed", "ErrorCode": "30\x0003"},
+                   {"MessageSid": "SMabc", "MessageStatus": "delivered"} | {f"f{i}": "x" for i in range(500)}):
+        r = httpx.post(url, data=params, headers={"X-Twilio-Signature": sms.twilio_signature(SMS_TOKEN, url,
+                                                                                               params)})
+        assert r.status_code == 400, (list(params)[:2], r.text)
+    r = httpx.post(url, content=b"MessageSid=" + b"A" * 100_000,
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    assert _events(world) == []
+
+
+_odd_text = st.one_of(st.text(max_size=12), st.text(alphabet=st.sampled_from(
+    ["\x00", "\x1b", "\x7f", "\x85", "\x9f", "\ud800", "\udfff", "\t", "\n", "a", "1", "+", " "]), max_size=12))
+_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(10**18, 10**40), st.floats(allow_nan=False),
+                  _odd_text, st.sampled_from(["1594350000", "12345678901234567890", "sent", "delivered", "read",
+                                              "failed", "6285845164510", "131026", ""]))
+_tree = st.recursive(_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_odd_text, inner,
+                                                                                        max_size=3), max_leaves=12)
+_status = st.fixed_dictionaries({"id": _leaf, "status": _leaf, "timestamp": _leaf}, optional={
+    "biz_opaque_callback_data": _leaf, "recipient_id": _leaf,
+    "errors": st.lists(st.fixed_dictionaries({}, optional={"code": _leaf, "title": _leaf}), max_size=2) | _tree})
+_message = st.fixed_dictionaries({"from": _leaf, "id": _leaf, "timestamp": _leaf}, optional={
+    "type": _leaf, "text": st.fixed_dictionaries({"body": _leaf}) | _tree, "button": _tree, "interactive": _tree})
+_value = st.fixed_dictionaries({}, optional={"statuses": st.lists(_status, max_size=3) | _tree,
+                                             "messages": st.lists(_message, max_size=3) | _tree})
+_shaped = st.fixed_dictionaries({"entry": st.lists(st.fixed_dictionaries({"changes": st.lists(
+    st.fixed_dictionaries({"value": _value | _tree}), max_size=2) | _tree}), max_size=2) | _tree},
+    optional={"object": _leaf})
+_deep = st.builds(lambda n, opener: opener * n, st.integers(30, 50_000), st.sampled_from([b"[", b'{"entry":', b"[{}"]))
+
+
+@settings(max_examples=200 * max(1, int(os.environ.get("H23_FUZZ_SCALE", "1"))), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(payload=st.one_of(_shaped, _tree, _deep))
+def test_no_signed_payload_makes_the_real_route_answer_5xx(world, hooks, payload):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    r = _signed_post(hooks, body)
+    assert r.status_code < 500, (r.status_code, r.text[:200], body[:300])
+    with world.db.session(None, system=True) as s:  # whatever was stored is clean text
+        for row in s.execute(select(MessageEvent.event_key, MessageEvent.provider_id, MessageEvent.status,
+                                    MessageEvent.error_code, MessageEvent.text)):
+            assert not any(text_input.has_bad(v) for v in row if isinstance(v, str)), row

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 
 import urllib3
 
-from core import clock
+from core import clock, text_input
 from core.messaging.config import SmsCredentials
 from core.messaging.providers.base import Outgoing, SendResult, http_pool, json_or_none, network_failure
-from core.messaging.providers.whatsapp import StatusEvent
+from core.messaging.providers.whatsapp import ID_MAX, BadPayload, StatusEvent
 
 # Twilio error codes: the number cannot receive SMS; the customer replied STOP.
 UNDELIVERABLE_CODES = {"21211", "21614", "30003", "30005", "30006"}
@@ -102,4 +102,8 @@ def parse_delivery_report(creds: SmsCredentials, params: Mapping[str, str],
     status = TWILIO_STATUS.get(raw.lower())
     if not sid or status is None:
         return None
-    return StatusEvent("sms", sid, status, clock.now(), query.get("key"), code or None, None)
+    key = query.get("key")
+    for what, value, limit in (("sid", sid, ID_MAX), ("error code", code, 40), ("key", key, 200)):
+        if value and (len(value) > limit or text_input.has_bad(value)):  # core.text_input: refused, as for WhatsApp
+            raise BadPayload(f"{what} too long or with control characters")
+    return StatusEvent("sms", sid, status, clock.now(), key or None, code or None, None)

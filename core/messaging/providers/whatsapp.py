@@ -13,6 +13,7 @@ from typing import Any
 
 import urllib3
 
+from core import text_input
 from core.identifiers import wa_me_digits
 from core.messaging.config import WhatsAppCredentials
 from core.messaging.providers.base import Outgoing, SendResult, http_pool, json_or_none, network_failure
@@ -110,29 +111,102 @@ class InboundEvent:
     at: dt.datetime
 
 
+# A webhook's timestamps: epoch seconds between these (2000-01-01 and 2100-01-01 UTC); anything else is a
+# malformed payload (a 20-digit one overflowed datetime: a 500 before).
+TS_MIN, TS_MAX = 946_684_800, 4_102_444_800
+ID_MAX = 120  # message_event.provider_id; Meta's wamid ids are about 60 characters
+TEXT_MAX = 4096  # Meta's text messages are at most 4096 characters
+STATUSES = ("sent", "delivered", "read", "failed")
+
+
+class BadPayload(ValueError):
+    """A webhook delivery that does not have the shape or values Meta sends: answered 400."""
+
+
 def _ts(value: Any) -> dt.datetime:
-    try:
-        return dt.datetime.fromtimestamp(int(value), dt.UTC)
-    except (TypeError, ValueError):
+    if value is None or value == "":
         return dt.datetime.now(dt.UTC)
+    if isinstance(value, bool) or not isinstance(value, int | str) or (
+            isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 12)):
+        raise BadPayload(f"timestamp {value!r:.40}")
+    seconds = int(value)
+    if not TS_MIN <= seconds <= TS_MAX:
+        raise BadPayload(f"timestamp {seconds} out of range")
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def _ident(value: Any, what: str, *, required: bool = True, limit: int = ID_MAX) -> str | None:
+    """An identifier (message id, status, phone, error code, our echoed key): a str or int, short, and
+    without control characters. Refused, not cleaned: a different id would match nothing of ours and
+    Meta's own ids never hold them."""
+    if value is None or value == "":
+        if required:
+            raise BadPayload(f"{what} missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadPayload(f"{what} is a {type(value).__name__}")
+    text = str(value)
+    if len(text) > limit or text_input.has_bad(text):
+        raise BadPayload(f"{what} too long or with control characters")
+    return text
+
+
+def _free_text(value: Any) -> str | None:
+    """A customer's or Meta's free text: control characters stripped (core.text_input; refusing the
+    delivery would lose the customer's reply and make Meta redeliver it), cut at TEXT_MAX."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadPayload(f"text is a {type(value).__name__}")
+    return text_input.strip(value)[:TEXT_MAX]
+
+
+def _objects(value: Any, what: str) -> list[dict[str, Any]]:
+    """A list of objects (missing: empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise BadPayload(f"{what} is not a list of objects")
+    return value
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadPayload(f"{what} is not an object")
+    return value
 
 
 def parse_webhook(payload: Any) -> list[StatusEvent | InboundEvent]:
-    """The statuses and customer messages in one webhook delivery (entry[].changes[].value)."""
+    """The statuses and customer messages in one webhook delivery (entry[].changes[].value). Raises
+    BadPayload for anything not in the shape and ranges Meta sends (wrong types, ids with control
+    characters, timestamps out of range); statuses we do not know are skipped."""
     events: list[StatusEvent | InboundEvent] = []
-    for entry in (payload or {}).get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            for s in value.get("statuses") or []:
-                errors = s.get("errors") or [{}]
-                code = errors[0].get("code")
-                events.append(StatusEvent(
-                    "whatsapp", str(s.get("id")), str(s.get("status")), _ts(s.get("timestamp")),
-                    s.get("biz_opaque_callback_data"), str(code) if code is not None else None,
-                    errors[0].get("title") or errors[0].get("message")))
-            for m in value.get("messages") or []:
-                text = (m.get("text") or {}).get("body") or (m.get("button") or {}).get("text") \
-                    or ((m.get("interactive") or {}).get("button_reply") or {}).get("title") or f"[{m.get('type')}]"
-                events.append(InboundEvent("whatsapp", str(m.get("id")), "+" + str(m.get("from", "")).lstrip("+"),
-                                           str(text), _ts(m.get("timestamp"))))
+    for entry in _objects(_object(payload, "payload").get("entry"), "entry"):
+        for change in _objects(entry.get("changes"), "changes"):
+            value = _object(change.get("value"), "value")
+            for s in _objects(value.get("statuses"), "statuses"):
+                errors = _objects(s.get("errors"), "errors") or [{}]
+                status = _ident(s.get("status"), "status")
+                provider_id, at = _ident(s.get("id"), "id"), _ts(s.get("timestamp"))
+                key = _ident(s.get("biz_opaque_callback_data"), "biz_opaque_callback_data", required=False,
+                             limit=200)
+                code = _ident(errors[0].get("code"), "error code", required=False, limit=40)
+                title = _free_text(errors[0].get("title") or errors[0].get("message"))
+                if status not in STATUSES:
+                    continue  # a status Meta added later: nothing we act on
+                events.append(StatusEvent("whatsapp", str(provider_id), status, at, key, code,
+                                          title[:500] if title else None))
+            for m in _objects(value.get("messages"), "messages"):
+                kind = _ident(m.get("type"), "type", required=False, limit=40)
+                text = _free_text(_object(m.get("text"), "text").get("body")) \
+                    or _free_text(_object(m.get("button"), "button").get("text")) \
+                    or _free_text(_object(_object(m.get("interactive"), "interactive").get("button_reply"),
+                                          "button_reply").get("title")) or f"[{kind}]"
+                sender = _ident(m.get("from"), "from", limit=15)
+                if not str(sender).lstrip("+").isdigit():
+                    raise BadPayload("from is not a phone number")
+                events.append(InboundEvent("whatsapp", str(_ident(m.get("id"), "id")), "+" + str(sender).lstrip("+"),
+                                           text, _ts(m.get("timestamp"))))
     return events
