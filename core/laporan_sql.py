@@ -3,7 +3,8 @@ stage, temperature and contact status, the customer and unit texts. Both exports
 the values to the writer (PostgreSQL formats them in its own process, on the other core), CSV gets
 whole lines (SQLite joins each row's fields, csv_blocks adds csv.writer's quoting; PostgreSQL's COPY
 writes the file).
-Same columns and texts as core.reports.laporan_rows (tests check they agree)."""
+Same columns and texts as core.reports.laporan_rows (tests check they agree), except that the CSV's user
+texts follow core.cell_safety's rule in SQL (a formula-like text gets a quote in front)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import String, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from core.access import Perm, Viewer
+from core.cell_safety import csv_safe
 from core.driver_sql import for_driver
 from core.pipeline import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.prefetch import prefetched
@@ -43,14 +45,18 @@ def _or_null(column: Any) -> Any:
     return func.nullif(column, "")
 
 
-def _columns(session: Session, viewer: Viewer) -> list[Any]:
-    """The report's columns as SQL expressions, in LAPORAN_COLUMNS order."""
+def _columns(session: Session, viewer: Viewer, *, for_csv: bool = False) -> list[Any]:
+    """The report's columns as SQL expressions, in LAPORAN_COLUMNS order. for_csv: each column that can
+    hold a user's text goes through core.cell_safety's rule (a formula-like text gets a quote in front;
+    xlsx needs none: its writer makes string cells). Dates, labels and the branch ("[code] name") cannot start
+    with a formula character and are left as they are (each wrapped column costs the CSV time)."""
     viewer.require(Perm.REPORT_VIEW)
     dialect = session.get_bind().dialect.name
     zones = sorted(set(session.scalars(select(Branch.timezone).distinct())))
     text = String()
-    customer = case(
-        (Lead.customer_code.is_(None), Lead.contact_name),
+    user = csv_safe if for_csv else _as_is
+    customer = case(  # only the bare name can start with a formula character: the rule on it alone is the same
+        (Lead.customer_code.is_(None), user(Lead.contact_name)),
         (Lead.contact_name.is_(None), literal("[").concat(Lead.customer_code).concat("]")),
         else_=literal("[").concat(Lead.customer_code).concat("] ").concat(Lead.contact_name))
     unit = case((Lead.unit_type_code.is_not(None) & Lead.unit_name.is_not(None),
@@ -60,15 +66,19 @@ def _columns(session: Session, viewer: Viewer) -> list[Any]:
                  LostReason.name_id.concat(": ").concat(Lead.lost_note)), else_=_or_null(LostReason.name_id))
     nik = Lead.nik if viewer.can(Perm.NIK_FULL) else _masked(Lead.nik)
     return [dmy(local_day(dialect, Lead.created_at, Branch.timezone, zones)),
-            literal("[").concat(Branch.code).concat("] ").concat(Branch.name), Lead.number, customer, Lead.phone,
-            nik, Occupation.name, Lead.sales_source, _label(Lead.stage, STAGE_LABEL), Lead.last_service_type,
-            dmy(Lead.last_service_date),
+            literal("[").concat(Branch.code).concat("] ").concat(Branch.name), user(Lead.number), customer,
+            user(Lead.phone), user(nik), user(Occupation.name), user(Lead.sales_source),
+            _label(Lead.stage, STAGE_LABEL), user(Lead.last_service_type), dmy(Lead.last_service_date),
             case({ServiceKind.KPB.value: "KPB", ServiceKind.REG.value: "Regular"}, value=Lead.service_kind,
                  else_=Lead.service_kind.cast(text)),
-            Lead.kpb_number, dmy(Lead.deadline), dmy(Lead.sales_date), unit, Lead.engine_no, Lead.plate,
-            dmy(Lead.fu1_date), dmy(Lead.next_plan_fu2), dmy(Lead.fu2_date), dmy(Lead.next_plan_fu3),
-            dmy(Lead.fu3_date), _label(Lead.temperature, TEMPERATURE_LABEL),
-            _label(Lead.contact_status, CONTACT_LABEL), lost, _or_null(Lead.note)]
+            Lead.kpb_number, dmy(Lead.deadline), dmy(Lead.sales_date), user(unit), user(Lead.engine_no),
+            user(Lead.plate), dmy(Lead.fu1_date), dmy(Lead.next_plan_fu2), dmy(Lead.fu2_date),
+            dmy(Lead.next_plan_fu3), dmy(Lead.fu3_date), _label(Lead.temperature, TEMPERATURE_LABEL),
+            _label(Lead.contact_status, CONTACT_LABEL), user(lost), user(_or_null(Lead.note))]
+
+
+def _as_is(column: Any) -> Any:
+    return column
 
 
 def _from_where(columns: Sequence[Any], conditions: Sequence[Any]) -> Any:
@@ -82,8 +92,8 @@ def _from_where(columns: Sequence[Any], conditions: Sequence[Any]) -> Any:
     )
 
 
-def _statement(session: Session, viewer: Viewer, conditions: Sequence[Any]) -> Any:
-    return _from_where(_columns(session, viewer), conditions)
+def _statement(session: Session, viewer: Viewer, conditions: Sequence[Any], *, for_csv: bool = False) -> Any:
+    return _from_where(_columns(session, viewer, for_csv=for_csv), conditions)
 
 
 # The SQLite CSV lines: each row's fields joined in SQL with this separator (ASCII "unit separator", which
@@ -128,7 +138,7 @@ def csv_blocks(session: Session, viewer: Viewer, conditions: Sequence[Any], *, b
     digits), so the driver hands over one string per row. Quoting is decided per batch in Python
     rather than per field in SQL: 18 pattern tests per row took SQLite as long as all the formatting
     (1,000,000 rows: 5.3 s formatted and joined, 10.1 s with the per-field quoting in SQL)."""
-    columns = _columns(session, viewer)
+    columns = _columns(session, viewer, for_csv=True)
     line = format_text(_SEP.join(["%s"] * len(columns)), *columns)
     stmt = _from_where([Lead.id, line], conditions)
 
@@ -152,11 +162,12 @@ def csv_blocks(session: Session, viewer: Viewer, conditions: Sequence[Any], *, b
     return prefetched(fetch(), name="laporan-csv")
 
 
-def laporan_sql_rows(session: Session, viewer: Viewer, conditions: Sequence[Any], *, batch: int = 50_000
-                     ) -> Iterator[Sequence[Any]]:
+def laporan_sql_rows(session: Session, viewer: Viewer, conditions: Sequence[Any], *, batch: int = 50_000,
+                     for_csv: bool = False) -> Iterator[Sequence[Any]]:
     """Batches of report rows (LAPORAN_COLUMNS) already formatted; `conditions` are the report's
-    WHERE (core.reports builds them, the viewer's branch scope included)."""
-    stmt = _statement(session, viewer, conditions)
+    WHERE (core.reports builds them, the viewer's branch scope included). for_csv: the texts as the
+    CSV holds them (core.cell_safety's rule applied)."""
+    stmt = _statement(session, viewer, conditions, for_csv=for_csv)
     # Plain Core rows from the driver (no ORM entities), streamed: a server-side cursor on PostgreSQL.
     result = session.connection().execute(stmt.execution_options(stream_results=True, yield_per=batch))
     yield from result.partitions(batch)
@@ -164,8 +175,9 @@ def laporan_sql_rows(session: Session, viewer: Viewer, conditions: Sequence[Any]
 
 def copy_csv_pg(session: Session, viewer: Viewer, conditions: Sequence[Any], out: IO[bytes]) -> int:
     """PostgreSQL only: the same rows written by the server itself (COPY (SELECT ...) TO STDOUT WITH
-    CSV), streamed in chunks into `out` (the caller writes the BOM and header). Returns the rows."""
-    sql, params = for_driver(session, _statement(session, viewer, conditions))
+    CSV), streamed in chunks into `out` (the caller writes the BOM and header), core.cell_safety's rule
+    applied in the query. Returns the rows."""
+    sql, params = for_driver(session, _statement(session, viewer, conditions, for_csv=True))
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     # No progress calls while the COPY runs: the connection is busy until it ends (a caller that
     # records progress in the database may share it), and the whole COPY takes seconds.

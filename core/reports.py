@@ -210,7 +210,9 @@ def write_xlsx(rows: Iterable[Sequence[Any]], target: Target, headers: Sequence[
     per_sheet = sheet_rows - 1
     if per_sheet < 1:
         raise ValueError("sheet_rows must leave room for a data row")
-    options: dict[str, Any] = {"constant_memory": True}
+    # Texts are written as string cells below; the two options keep it so for anything that reaches
+    # XlsxWriter's generic write() (no "=..." formula, no "http..." link made of a text: core.cell_safety).
+    options: dict[str, Any] = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     if isinstance(target, str | Path):  # the rows' temporary files next to the file, not in /tmp
         options["tmpdir"] = str(Path(target).parent)
     wb = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
@@ -284,8 +286,9 @@ def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: T
 
 
 def csv_batches(session: Session, viewer: Viewer, f: ReportFilter, batch: int = 50_000) -> Iterator[Sequence[Any]]:
-    """The report's rows for CSV, formatted in SQL (core.laporan_sql), in batches."""
-    return laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=batch)
+    """The report's rows for CSV, formatted in SQL (core.laporan_sql), in batches: formula-like texts
+    with a quote in front (core.cell_safety)."""
+    return laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=batch, for_csv=True)
 
 
 def write_csv_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Target,
