@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.access import Perm, Viewer, session_for
+from core.cell_safety import xlsx_row
 from core.intake_check import REQUIRED, ImportResult, Rejection, _check
 from core.intake_fast import insert_new_sales, unchanged_sales
 from core.intake_hash import alone_in_chunk, entangled, row_hashes, stamp_sales, stored_unchanged
@@ -267,6 +268,7 @@ def rejections_xlsx(rejections: list[Rejection], path: str | Path | IO[bytes],
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Ditolak")
+    # Every text a string cell (core.cell_safety): the user's own "=..." is kept, never run as a formula.
     if source is not None and not Path(str(source)).exists():
         source = None  # the stored upload was deleted after its keeping time: list the reasons only
     if frame is not None or source is not None:
@@ -277,17 +279,17 @@ def rejections_xlsx(rejections: list[Rejection], path: str | Path | IO[bytes],
         header_written = False
         for chunk in chunks:
             if not header_written:
-                ws.append(["Baris", *map(str, chunk.columns), "Kesalahan"])
+                ws.append(xlsx_row(ws, ["Baris", *map(str, chunk.columns), "Kesalahan"]))
                 header_written = True
             wanted = [row for row in range(int(chunk.index[0]) + 2, int(chunk.index[0]) + 2 + len(chunk))
                       if row in by_row] if len(chunk) else []
             for row in wanted:
                 cells = chunk.loc[row - 2].tolist()
-                ws.append([row, *(str(c) for c in cells), "; ".join(by_row[row])])
+                ws.append(xlsx_row(ws, [row, *(str(c) for c in cells), "; ".join(by_row[row])]))
     else:
         ws.append(["Baris", "Kolom", "Nilai", "Alasan"])
         for rej in rejections:
-            ws.append([rej.row, rej.column, rej.value, rej.reason])
+            ws.append(xlsx_row(ws, [rej.row, rej.column, rej.value, rej.reason]))
     wb.save(path)
 
 

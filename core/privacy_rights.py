@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock, privacy
 from core.access import Perm, Viewer
+from core.cell_safety import xlsx_row
 from core.errors import DomainError, NotFound, ValidationError
 from core.i18n import register
 from db.base import Base
@@ -103,8 +104,9 @@ def export_customer(session: Session, viewer: Viewer, customer_id: int, fmt: str
             ws = wb.create_sheet(name[:31])
             headers = list(rows[0])
             ws.append(headers)
-            for row in rows:
-                ws.append([row[h] if not isinstance(row[h], dict | list) else json.dumps(row[h]) for h in headers])
+            for row in rows:  # the customer's texts as string cells, never formulas (core.cell_safety)
+                ws.append(xlsx_row(ws, [row[h] if not isinstance(row[h], dict | list) else json.dumps(row[h])
+                                        for h in headers]))
         buf = io.BytesIO()
         wb.save(buf)
         body = buf.getvalue()

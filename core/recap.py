@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.access import Perm, Viewer
+from core.cell_safety import xlsx_row
 from core.errors import ValidationError
 from core.report_sql import count_when, week_start
 from core.sqlfilters import in_branches, visible_branch_ids
@@ -232,7 +233,7 @@ def recap_xlsx(session: Session, viewer: Viewer, p: Period) -> bytes:
         ws = wb.create_sheet(title)
         ws.append(list(headers))
         for row in rows:
-            ws.append(list(row))
+            ws.append(xlsx_row(ws, row))  # texts (branch, reason, admin names) as string cells, never formulas
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
