@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import clock, queries, report_charts
+from core import cell_safety, clock, queries, report_charts
 from core.access import Perm
 from core.errors import DomainError, ValidationError
 from core.report_charts import ChartQuery
@@ -153,5 +153,5 @@ with context.read_session(viewer) as session:
             st.caption("Tidak ada data pada periode ini.")
 
 st.dataframe(df, hide_index=True, width="stretch", key="ch_table")
-st.download_button("Unduh tabel (CSV)", df.to_csv(index=False).encode("utf-8-sig"), file_name=f"grafik-{chart}.csv",
+st.download_button("Unduh tabel (CSV)", cell_safety.frame_csv(df), file_name=f"grafik-{chart}.csv",
                    mime="text/csv", key="ch_csv", on_click="ignore", disabled=df.empty)

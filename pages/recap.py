@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import clock, queries, recap
+from core import cell_safety, clock, queries, recap
 from core.access import Perm
 from core.errors import DomainError, ValidationError
 from core.recap import CAUSE_LABEL, CAUSES, Period
@@ -49,7 +49,7 @@ with context.read_session(viewer) as session:
 
 
 def _download(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button("Unduh CSV", df.to_csv(index=False).encode("utf-8-sig"), file_name=f"{name}.csv",
+    st.download_button("Unduh CSV", cell_safety.frame_csv(df), file_name=f"{name}.csv",
                        mime="text/csv", key=key, on_click="ignore")
 
 
