@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
 
-from core import identifiers
+from core import identifiers, text_input
 from core.access import Viewer
 from core.errors import ValidationError
 from core.sqlfuncs import ci_like
@@ -33,6 +33,9 @@ def in_branches(column: Any, branch_ids: frozenset[int] | None) -> ColumnElement
 
 
 def like_escape(text: str) -> str:
+    """text for a LIKE pattern: wildcards escaped, and control characters dropped (core.text_input: none is
+    ever stored, and PostgreSQL refuses a NUL in a query with an error page)."""
+    text = text_input.strip(text)
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

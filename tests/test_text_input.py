@@ -104,3 +104,14 @@ def test_master_data_with_a_nul_is_refused_naming_the_field(world):
     assert caught.value.field == "md.name"
     with world.db.session(None, system=True) as s:
         assert "PIT\x00 9" not in set(s.scalars(select(Pit.name)))
+
+
+def test_a_search_with_a_nul_finds_as_without_it_instead_of_failing(world):
+    from core.queries import LeadFilter, list_leads
+    from tests.helpers import new_lead
+
+    new_lead(world)
+    with world.db.session(world.admin_sam.scope) as s:
+        plain = list_leads(s, world.admin_sam, LeadFilter(text="RESTU"))
+        with_nul = list_leads(s, world.admin_sam, LeadFilter(text="RES\x00TU"))
+    assert with_nul.total == plain.total >= 1
