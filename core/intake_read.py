@@ -17,6 +17,9 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from core import upload_limits
+from core.upload_limits import Budget, UploadLimits
+
 # Our fields, in the order the page shows them; the value is the label.
 FIELDS: dict[str, str] = {
     "name": "Nama", "nik": "No KTP", "phone": "No HP", "address": "Alamat",
@@ -98,9 +101,15 @@ def _cell_text(value: object, as_nik: bool) -> str:
     return str(value)
 
 
-def read_table(path_or_buffer: str | Path | IO[bytes], filename: str | None = None) -> pd.DataFrame:
-    """The file as a DataFrame of strings (blank cells are ''), from .csv (',' or ';') or .xlsx."""
+def read_table(path_or_buffer: str | Path | IO[bytes], filename: str | None = None,
+               limits: UploadLimits | None = None) -> pd.DataFrame:
+    """The file as a DataFrame of strings (blank cells are ''), from .csv (',' or ';') or .xlsx (core.xlsx_stream,
+    within the upload limits: core.upload_limits.check measures a file before this reads it)."""
     name = (filename or str(getattr(path_or_buffer, "name", path_or_buffer))).lower()
+    if name.endswith((".xlsx", ".xlsm", ".xls")) and _is_zip(path_or_buffer):
+        frames = list(_iter_excel(path_or_buffer, 50_000, 0, limits, Path(name).name, keep_header=True))
+        return pd.concat(frames).reset_index(drop=True) if len(frames) > 1 else frames[0] if frames else \
+            pd.DataFrame()
     if name.endswith((".xlsx", ".xlsm", ".xls")):
         raw = pd.read_excel(path_or_buffer, engine="calamine", dtype=object)
         nik_headers = {h for h, f in guess_mapping(raw.columns).items() if f == "nik"}
@@ -134,14 +143,16 @@ def is_excel(filename: str) -> bool:
     return filename.lower().endswith((".xlsx", ".xlsm", ".xls"))
 
 
-def iter_table(path: str | Path, *, chunk_rows: int = 50_000, skip_chunks: int = 0) -> Iterator[pd.DataFrame]:
+def iter_table(path: str | Path, *, chunk_rows: int = 50_000, skip_chunks: int = 0,
+               limits: UploadLimits | None = None) -> Iterator[pd.DataFrame]:
     """The file as DataFrames of strings of at most chunk_rows rows each, read as it goes (a file of
     millions of rows never sits in memory whole). Each chunk's index is its rows' position among the
     data rows (0 = the row under the header), so file row = index + 2. skip_chunks leaves out the
-    first chunks (a resumed import); chunks are the same whatever is skipped."""
+    first chunks (a resumed import); chunks are the same whatever is skipped. An xlsx's bytes, rows and
+    columns are counted as read and refused past limits (default: the settings' defaults)."""
     path = Path(path)
     if is_excel(path.name):
-        yield from _iter_excel(path, chunk_rows, skip_chunks)
+        yield from _iter_excel(path, chunk_rows, skip_chunks, limits, path.name)
         return
     with path.open("rb") as handle:
         sep, encoding = _csv_dialect(handle.read(65536))
@@ -155,38 +166,42 @@ def iter_table(path: str | Path, *, chunk_rows: int = 50_000, skip_chunks: int =
             yield chunk
 
 
-# calamine holds the whole sheet in memory (1,243 MiB peak for a 1,000,000-row sheet of 690 MB of XML, about
-# 1.6 bytes per byte of XML): above this much, so that an import stays under 500 MB, core.xlsx_stream reads
-# the rows as the XML is parsed instead (flat memory; reading alone about 3x slower than calamine's).
-STREAM_XLSX_ABOVE_BYTES = 80_000_000
+# calamine holds the whole sheet in memory (1,243 MiB peak for a 1,000,000-row sheet of 690 MB of XML), and a
+# sheet of two cells, A1 and XFD1048576, makes it allocate its whole range (rows x columns: 550 GB) and abort
+# the process, whatever the file's size: every .xlsx is read by core.xlsx_stream (the rows as the XML is
+# parsed, flat memory, its bytes, rows and columns counted against the upload limits). calamine reads only
+# a legacy .xls (no zip; at most 65,536 rows x 256 columns).
 
 
-def _sheet_bytes(path: Path) -> int:
-    """The uncompressed size of the workbook's sheets and shared strings (what a reader must parse); 0
-    for a legacy .xls, which is no zip (calamine reads it; the format holds at most 65,536 rows)."""
-    if not zipfile.is_zipfile(path):
-        return 0
-    with zipfile.ZipFile(path) as archive:
-        return sum(i.file_size for i in archive.infolist()
-                   if i.filename.startswith("xl/worksheets/") or i.filename == "xl/sharedStrings.xml")
+def _is_zip(source: str | Path | IO[bytes]) -> bool:
+    if isinstance(source, str | Path):
+        return zipfile.is_zipfile(source)
+    start = source.tell()
+    try:
+        return zipfile.is_zipfile(source)
+    finally:
+        source.seek(start)
 
 
-def _excel_rows(path: Path) -> tuple[Iterator[Any], Callable[[], None]]:
+def _excel_rows(source: str | Path | IO[bytes], limits: UploadLimits | None, name: str
+                ) -> tuple[Iterator[Any], Callable[[], None]]:
     """The first sheet's rows as sequences of cell values, and how to close the file."""
-    if _sheet_bytes(path) > STREAM_XLSX_ABOVE_BYTES:
+    if _is_zip(source):
         from core.xlsx_stream import xlsx_rows
 
-        return xlsx_rows(path)
+        return xlsx_rows(source, Budget(name, limits or upload_limits.defaults()))
     from python_calamine import CalamineWorkbook
 
-    workbook = CalamineWorkbook.from_path(str(path))
+    workbook = CalamineWorkbook.from_path(str(source)) if isinstance(source, str | Path) \
+        else CalamineWorkbook.from_filelike(source)
     return workbook.get_sheet_by_index(0).iter_rows(), workbook.close
 
 
-def _iter_excel(path: Path, chunk_rows: int, skip_chunks: int) -> Iterator[pd.DataFrame]:
-    """The first sheet row by row (calamine, or core.xlsx_stream for a large sheet), cells as read_table
-    writes them."""
-    rows, close = _excel_rows(path)
+def _iter_excel(source: Path | str | IO[bytes], chunk_rows: int, skip_chunks: int, limits: UploadLimits | None,
+                name: str, *, keep_header: bool = False) -> Iterator[pd.DataFrame]:
+    """The first sheet row by row (core.xlsx_stream, or calamine for a legacy .xls), cells as read_table
+    writes them; keep_header: a sheet of only a header gives one empty frame with its columns."""
+    rows, close = _excel_rows(source, limits, name)
     try:
         header_cells = next(rows, None)
         if header_cells is None:
@@ -212,7 +227,7 @@ def _iter_excel(path: Path, chunk_rows: int, skip_chunks: int) -> Iterator[pd.Da
                 if number >= skip_chunks:
                     yield frame()
                 start, buffer, number = start + chunk_rows, [], number + 1
-        if buffer and number >= skip_chunks:
+        if (buffer or (keep_header and start == 0)) and number >= skip_chunks:
             yield frame()
     finally:
         close()

@@ -8,7 +8,9 @@ float), booleans, error texts such as '#N/A', and a number whose cell style is a
 as a datetime (a time of day alone as a time), in the workbook's 1900 or 1904 date system. Rows run
 from the first with a value to the last, those between without one as empty rows, and columns from A
 (a row's missing cells as None).
-The shared strings table is held in memory (as every reader holds it)."""
+The shared strings table is held in memory (as every reader holds it).
+With a core.upload_limits.Budget, the bytes parsed (sheet and shared strings), the rows' numbers and the
+cells' columns are refused past the upload limits as they are read: a zip's declared sizes can lie."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 from xml.etree import ElementTree as ET
+
+from core.upload_limits import Budget
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -38,14 +42,16 @@ _DAY_TOKENS = re.compile(r"[dy]", re.IGNORECASE)  # a code with neither shows a 
 _CELL_COLUMN = re.compile(r"[A-Z]+")
 
 
-def xlsx_rows(path: str | Path) -> tuple[Iterator[list[Any]], Callable[[], None]]:
+def xlsx_rows(path: str | Path | IO[bytes], budget: Budget | None = None
+              ) -> tuple[Iterator[list[Any]], Callable[[], None]]:
     """The first sheet's rows as lists of cell values, and how to close the file."""
     archive = zipfile.ZipFile(path)
     try:
         sheet, shared_path, styles_path, base = _parts(archive)
-        strings = _shared_strings(archive, shared_path) if shared_path else []
+        strings = _shared_strings(archive, shared_path, budget) if shared_path else []
         date_styles, time_styles = _date_styles(archive, styles_path) if styles_path else (set(), set())
-        handle = archive.open(sheet)
+        raw = archive.open(sheet)
+        handle: IO[bytes] = raw if budget is None else budget.counted(raw)  # type: ignore[assignment]
     except Exception:
         archive.close()
         raise
@@ -54,7 +60,7 @@ def xlsx_rows(path: str | Path) -> tuple[Iterator[list[Any]], Callable[[], None]
         handle.close()
         archive.close()
 
-    return _rows(handle, strings, date_styles, time_styles, base), close
+    return _rows(handle, strings, date_styles, time_styles, base, budget), close
 
 
 def _parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None, dt.datetime]:
@@ -85,10 +91,11 @@ def _text_of(item: ET.Element) -> str:
     return "".join(t.text or "" for run in item.iterfind(_R) for t in run.iterfind(_T))
 
 
-def _shared_strings(archive: zipfile.ZipFile, path: str) -> list[str]:
+def _shared_strings(archive: zipfile.ZipFile, path: str, budget: Budget | None) -> list[str]:
     strings: list[str] = []
     table: ET.Element | None = None
-    with archive.open(path) as handle:
+    with archive.open(path) as raw:
+        handle = raw if budget is None else budget.counted(raw)
         for event, item in ET.iterparse(handle, events=("start", "end")):
             if event == "start":
                 if item.tag == _MAIN + "sst":
@@ -173,7 +180,7 @@ def _value(cell: ET.Element, strings: list[str], dates: set[int], times: set[int
 
 
 def _rows(handle: IO[bytes], strings: list[str], dates: set[int], times: set[int],
-          base: dt.datetime) -> Iterator[list[Any]]:
+          base: dt.datetime, budget: Budget | None = None) -> Iterator[list[Any]]:
     """As calamine's range: from the first row with a value to the last; rows between without a value
     (left out of the sheet, or only formatted) as empty rows."""
     sheet_data: ET.Element | None = None
@@ -188,11 +195,15 @@ def _rows(handle: IO[bytes], strings: list[str], dates: set[int], times: set[int
         if element.tag != _ROW:
             continue
         number = int(element.get("r", "0")) or (expected or 1)
+        if budget is not None:
+            budget.row(number)
         pending += max(number - (expected or number), 0)
         expected = number + 1
         values: list[Any] = []
         for position, cell in enumerate(element.iterfind(_C)):
             column = _column(cell.get("r"), position)
+            if budget is not None:
+                budget.column(column, cell.get("r"))
             if column >= len(values):
                 values.extend([None] * (column + 1 - len(values)))
             values[column] = _value(cell, strings, dates, times, base)

@@ -110,9 +110,9 @@ def test_a_reimport_skips_only_rows_that_change_nothing(world, tmp_path):
         assert s.scalar(select(Vehicle.plate).where(Vehicle.engine_no == "JM81E4000003")) == "KT 3 AA"
 
 
-def test_a_large_xlsx_is_streamed_and_read_as_calamine_reads_it(tmp_path, monkeypatch):
-    """Above STREAM_XLSX_ABOVE_BYTES of sheet XML the rows come from core.xlsx_stream (calamine would hold
-    the whole sheet in memory): the same cells as text, numbers, dates, blanks and gaps alike."""
+def test_an_xlsx_is_streamed_and_read_as_calamine_reads_it(tmp_path, monkeypatch):
+    """An xlsx's rows come from core.xlsx_stream (calamine would hold the whole sheet in memory, and
+    allocate its whole range): the same cells as text, numbers, dates, blanks and gaps alike."""
     from core import intake_read
 
     wb = Workbook()
@@ -126,9 +126,9 @@ def test_a_large_xlsx_is_streamed_and_read_as_calamine_reads_it(tmp_path, monkey
     ws.cell(row=14, column=2, value="6472020504010100")  # a row of one cell after a gap
     path = tmp_path / "data.xlsx"
     wb.save(path)
-    by_calamine = list(iter_table(path, chunk_rows=4))
-    monkeypatch.setattr(intake_read, "STREAM_XLSX_ABOVE_BYTES", 0)
     streamed = list(iter_table(path, chunk_rows=4))
+    monkeypatch.setattr(intake_read, "_is_zip", lambda _source: False)  # calamine instead
+    by_calamine = list(iter_table(path, chunk_rows=4))
     assert [len(c) for c in streamed] == [4, 4, 4, 1] and streamed[3].iloc[0, 1] == "6472020504010100"
     for mine, theirs in zip(streamed, by_calamine, strict=True):
         pd.testing.assert_frame_equal(mine, theirs)
@@ -241,10 +241,10 @@ def test_a_legacy_xls_goes_to_calamine_not_to_the_zip_size_check(tmp_path):
     error; calamine reads it, and an unreadable one is reported by calamine as not an office document."""
     from python_calamine import CalamineError
 
-    from core.intake_read import _sheet_bytes
+    from core.intake_read import _is_zip
 
     path = tmp_path / "penjualan.xls"
     path.write_bytes(b"not really a workbook")
-    assert _sheet_bytes(path) == 0
+    assert not _is_zip(path)
     with pytest.raises(CalamineError, match="not an office document"):
         list(iter_table(path))
