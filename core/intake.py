@@ -39,7 +39,7 @@ import itertools
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -48,7 +48,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, upload_limits
 from core.access import Perm, Viewer, session_for
 from core.cell_safety import xlsx_row
 from core.intake_check import REQUIRED, ImportResult, Rejection, _check
@@ -60,6 +60,7 @@ from core.intake_upsert import _upsert_batch
 from core.intake_workorders import insert_new_work_orders
 from core.leadgen import close_leads_served
 from core.prefetch import prefetched
+from core.upload_limits import UploadRefused
 from core.workorders import refresh_last_service
 from db.engine import Database, set_sqlite_page_cache
 from db.models import AuditLog, Branch
@@ -299,13 +300,20 @@ def import_file(db: Database, viewer: Viewer, path: str | Path | IO[bytes], kind
                 month_first: bool = False) -> ImportResult:
     """Read a file, guess its mapping (unless given), import it with a commit per batch and audit it.
 
-    A file on disk is read chunk by chunk (batch_size rows each), so memory stays flat whatever its size."""
+    A file on disk is read chunk by chunk (batch_size rows each), so memory stays flat whatever its size; a
+    buffer is read whole, so it may unpack only to the foreground limit. Past the upload limits
+    (core.upload_limits): UploadRefused, before the file is read."""
+    with db.session(None, system=True) as s:
+        limits = upload_limits.limits(s)
     if not isinstance(path, str | Path):
-        df = read_table(path, filename)
+        whole = replace(limits, max_bytes=limits.foreground_bytes)
+        upload_limits.check(path, filename, whole)
+        df = read_table(path, filename, whole)
         name = filename or str(getattr(path, "name", path))
         return import_dataframe(db, viewer, kind, df, mapping, name=name, branch_id=branch_id,
                                 batch_size=batch_size, progress=progress, month_first=month_first)
-    chunks = iter_table(path, chunk_rows=max(batch_size, 1))
+    upload_limits.check(path, filename, limits)
+    chunks = iter_table(path, chunk_rows=max(batch_size, 1), limits=limits)
     first = next(chunks, None)
     if first is None:
         return ImportResult()
@@ -396,8 +404,12 @@ def main_import(argv: list[str] | None = None) -> int:
     def say(done: int, total: int) -> None:
         print(f"  {done:,}/{total:,} rows", file=sys.stderr)
 
-    result = import_file(db, viewer, args.path, args.kind, branch_id=branch_id, batch_size=args.batch_size,
-                         progress=say, month_first=args.month_first)
+    try:
+        result = import_file(db, viewer, args.path, args.kind, branch_id=branch_id, batch_size=args.batch_size,
+                             progress=say, month_first=args.month_first)
+    except UploadRefused as refused:
+        print(refused.message("en"), file=sys.stderr)
+        return 2
     print(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}, "
           f"rejected rows {result.rejected_rows}")
     if result.rejected and args.rejections:

@@ -20,24 +20,27 @@ import re
 import socket
 import uuid
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import IO
 
+import pandas as pd
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import clock, settings
+from core import clock, settings, upload_limits
 from core.access import Perm, Viewer
 from core.auth import viewer_for_user
 from core.errors import DomainError
 from core.intake import Batch, ImportResult, Rejection, audit_import, import_chunks
-from core.intake_read import KIND_FIELDS, iter_table, table_rows
+from core.intake_read import KIND_FIELDS, iter_table, read_table, table_rows
 from db.engine import Database, data_dir
 from db.models import ImportJob, ImportRejection, ImportState, User
 
 log = logging.getLogger("h23.intake")
 
-# Files larger than this go to the worker; smaller ones are imported while the page waits.
+# Files larger than this (packed, or unpacked above intake.foreground_unpacked_mb) go to the worker; smaller
+# ones are imported while the page waits.
 BACKGROUND_ABOVE_BYTES = 2_000_000
 STALE_AFTER = dt.timedelta(minutes=5)  # a running job without a heartbeat this long is taken over
 BATCH_ROWS = 20_000
@@ -51,6 +54,33 @@ def imports_dir() -> Path:
     path = data_dir() / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+FOREGROUND_ROWS = 100_000  # a sheet's rows (its gaps too) past this are read by the worker, not the page
+
+
+def in_background(measured: upload_limits.Measured, limits: upload_limits.UploadLimits) -> bool:
+    """True when the worker reads the file (core.upload_limits.check measured it): over 2 MB packed, or
+    unpacking to more than the page's process reads quickly (a 1.8 MB xlsx can hold 522 MB of XML)."""
+    return (measured.packed_bytes > BACKGROUND_ABOVE_BYTES or measured.unpacked_bytes > limits.foreground_bytes
+            or (measured.rows or 0) > FOREGROUND_ROWS)
+
+
+def read_upload(upload: IO[bytes], filename: str, limits: upload_limits.UploadLimits
+                ) -> tuple[pd.DataFrame, Path | None]:
+    """An upload checked against the limits before it is read (UploadRefused past them), then read whole
+    when it is small, else stored for the worker: (the whole file, None) or (its first rows, the stored copy).
+    A small file whose sheet turns out longer than it looked (rows numbered far apart) goes to the worker too."""
+    measured = upload_limits.check(upload, filename, limits)
+    if not in_background(measured, limits):
+        start = upload.tell()
+        try:
+            return read_table(upload, filename, dc_replace(limits, max_bytes=limits.foreground_bytes,
+                                                           max_rows=min(limits.max_rows, FOREGROUND_ROWS))), None
+        except upload_limits.UploadRefused:
+            upload.seek(start)
+    stored = store_upload(upload, filename)
+    return next(iter_table(stored, chunk_rows=200, limits=limits), pd.DataFrame()), stored
 
 
 def store_upload(source: bytes | IO[bytes] | Path, filename: str) -> Path:
@@ -228,9 +258,11 @@ def run_job(db: Database, job_id: int, worker: str) -> ImportState:
         kind, path, mapping, branch_id = job.kind, Path(job.path), dict(job.mapping), job.branch_id
         user_id, month_first, size, first = job.user_id, job.month_first, job.batch_size, job.batches_done
         rows_before, total_rows, filename = job.rows_done, job.total_rows, job.filename
+        limits = upload_limits.limits(s)
     try:
         viewer = _viewer_of(db, user_id)
-        chunks = iter_table(path, chunk_rows=size, skip_chunks=first)
+        upload_limits.check(path, filename, limits)  # measured again before it is read: the limits may be lower
+        chunks = iter_table(path, chunk_rows=size, skip_chunks=first, limits=limits)
         with db.session(viewer.scope, system=viewer.all_branches, write=True) as session:
             try:
                 import_chunks(session, viewer, kind, chunks, mapping, branch_id=branch_id, month_first=month_first,
@@ -258,7 +290,8 @@ def run_job(db: Database, job_id: int, worker: str) -> ImportState:
         log.exception("import job %s failed", job_id)
         with db.transaction(None, system=True) as s:
             s.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.worker == worker)
-                      .values(state=ImportState.FAILED, finished_at=clock.now(), error=repr(exc)[:2000]))
+                      .values(state=ImportState.FAILED, finished_at=clock.now(),
+                              error=(exc.message() if isinstance(exc, DomainError) else repr(exc))[:2000]))
         return ImportState.FAILED
 
 

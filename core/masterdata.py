@@ -36,6 +36,8 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "auth.lockout_minutes": (1, 1440), "auth.session_hours": (1, 168),
     "auth.idle_minutes": (5, 1440), "reports.background_rows": (1_000, 1_048_576),
     "reports.export_keep_hours": (1, 720), "intake.keep_upload_days": (1, 365),
+    "intake.max_unpacked_mb": (10, 4_000), "intake.max_rows": (1_000, 5_000_000),
+    "intake.foreground_unpacked_mb": (1, 100),
     "dgi.pull_every_minutes": (5, 1440), "dgi.overlap_minutes": (0, 1440), "dgi.first_pull_days": (1, 90),
     "dgi.max_window_days": (1, 31), "dgi.spk_lookback_days": (1, 365),
 }

@@ -10,10 +10,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import intake, intake_jobs, queries
+from core import intake, intake_jobs, queries, upload_limits
 from core.access import Perm
 from core.errors import DomainError
-from core.intake_read import iter_table
 from ui import context, dgi_pulls_box, fmt
 
 NONE = "(tidak ada)"
@@ -37,14 +36,17 @@ kind = st.radio("Jenis data", list(intake.KINDS), format_func=intake.KINDS.__get
 upload = st.file_uploader("File CSV atau Excel (.xlsx)", type=["csv", "xlsx"], key="intake_upload")
 if upload is not None and st.session_state.get("intake_upload_id") != upload.file_id:
     try:
-        if upload.size > intake_jobs.BACKGROUND_ABOVE_BYTES:
-            stored = intake_jobs.store_upload(upload, upload.name)
-            head = next(iter_table(stored, chunk_rows=200), pd.DataFrame())
-            st.session_state[FILE_KEY] = (upload.name, head)
-            st.session_state[STORED_KEY] = str(stored)
-        else:
-            st.session_state[FILE_KEY] = (upload.name, intake.read_table(upload, upload.name))
+        with context.read_session(viewer) as session:
+            limits = upload_limits.limits(session)
+        frame, stored = intake_jobs.read_upload(upload, upload.name, limits)  # checked before it is read
+        st.session_state[FILE_KEY] = (upload.name, frame)
+        if stored is None:
             st.session_state.pop(STORED_KEY, None)
+        else:
+            st.session_state[STORED_KEY] = str(stored)
+    except DomainError as error:  # past the upload limits: what was measured and the limit
+        fmt.show_error(error, viewer.lang)
+        st.stop()
     except Exception as exc:  # an unreadable file: tell the user, keep the page
         st.error(f"File tidak bisa dibaca: {exc}")
         st.stop()
