@@ -38,6 +38,12 @@ def test_a_branch_admin_logs_in_and_gets_the_branch_pages_only(app, world):
     assert at.session_state["h23_token"]
 
 
+def test_the_login_form_with_the_typed_password_is_gone_once_logged_in(app):
+    at = _login(app(), "admin.sam01", TEST_PASSWORD)
+    assert "Password" not in [t.label for t in at.text_input]
+    assert at.title[0].value == "Hari ini"
+
+
 def test_wrong_password_is_refused(app):
     at = _login(app(), "admin.sam01", "salah-sekali")
     assert "h23_viewer" not in at.session_state

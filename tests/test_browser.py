@@ -162,11 +162,13 @@ def _login(page, username: str, password: str = TEST_PASSWORD) -> None:
 
 
 def _menu(page):
+    """The menu of a logged-in user, with the login form gone (it holds the typed password)."""
     from playwright.sync_api import expect
 
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav).to_be_visible()
     _idle(page)
+    expect(page.get_by_role("textbox", name="Password", exact=True)).to_have_count(0)
     return nav
 
 
@@ -293,6 +295,7 @@ def test_logout_ends_the_login_for_a_reload_and_for_a_copied_cookie(browser, pag
         elsewhere.close()
     page.get_by_role("button", name="Keluar").click()
     expect(page.get_by_role("textbox", name="Username", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
     _login_form_shows(page, app["url"])  # reload
     fresh = browser.new_context(viewport={"width": 1400, "height": 900})
     try:

@@ -93,7 +93,8 @@ def gate() -> Viewer | None:
             _show_lock(until)
     _drop_cookie()
     authenticator = _authenticator()
-    with st.columns([1, 2, 1])[1]:  # a narrow form in the middle of the wide layout
+    form = st.empty()
+    with form.container(), st.columns([1, 2, 1])[1]:  # a narrow form in the middle of the wide layout
         authenticator.login(location="main", fields={
             "Form name": "H23 CRM · Masuk", "Username": "Username", "Password": "Password", "Login": "Masuk"})
     status = st.session_state.get("authentication_status")
@@ -106,6 +107,7 @@ def gate() -> Viewer | None:
         st.session_state.pop(CLEAR_KEY, None)
         st.session_state[context.TOKEN_KEY] = token
         st.session_state[context.VIEWER_KEY] = viewer
+        form.empty()  # the form (with the typed password) must not stay above the page
         _offer_cookie(token)
         return viewer
     if status is False:
