@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import String
 
+from core import text_input
 from core.sqlfuncs import _dialect_function
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list of a formula's first characters
@@ -78,6 +79,10 @@ def xlsx_row(ws: Any, row: Iterable[Any]) -> list[Any]:
 
     out: list[Any] = []
     for value in row:
+        if isinstance(value, str) and not value.isprintable():
+            # An xlsx cannot hold a raw control character (openpyxl refuses the whole workbook): a
+            # rejected row's NUL is listed as \x00, the way its message writes it.
+            value = text_input.visible(value)
         if isinstance(value, str) and value[:1] in ("=", "#"):
             cell = WriteOnlyCell(ws, value=value)
             cell.data_type = "s"

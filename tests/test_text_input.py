@@ -66,6 +66,21 @@ def test_an_import_row_with_a_nul_in_a_name_is_rejected_naming_row_and_field_and
         assert {"BUDI SANTOSO", "ANO"} <= names and not any(text_input.has_bad(n) for n in names)
 
 
+def test_the_rejection_workbook_lists_a_nul_escaped_instead_of_failing(world, tmp_path):
+    from openpyxl import load_workbook
+
+    rows = ["HB61E1000001;;KT 1234 AB;SITI\x00AMINAH;;0852 1111 2222;;2020-11-08;SAM01;Scoopy",
+            "HB61E1000002;;KT 1235 AB;AN\x0bI;;081200000001;;08/11/2020;SAM01;Scoopy"]
+    df = intake.read_table(io.BytesIO(("\n".join([SALES_HEADER, *rows]) + "\n").encode()), "sales.csv")
+    with world.db.transaction(world.admin_sam.scope) as s:
+        result = intake.import_frame(s, world.admin_sam, "sales", df, intake.guess_mapping(df.columns))
+    for frame in (df, None):  # the whole rows, and the one-line-per-rejection list
+        path = tmp_path / f"ditolak-{frame is None}.xlsx"
+        intake.rejections_xlsx(result.rejected, path, frame)
+        cells = [str(c) for row in load_workbook(path).active.iter_rows(values_only=True) for c in row if c]
+        assert any("SITI\\x00AMINAH" in c for c in cells) and any("AN\\x0bI" in c for c in cells)
+
+
 def test_a_customer_form_with_a_nul_is_refused_naming_the_field(world):
     with pytest.raises(ValidationError) as caught, world.db.transaction(world.admin_sam.scope) as s:
         update_customer(s, world.admin_sam, world.customer_sam.id, CustomerInput(address="JL. A\x00B"))
