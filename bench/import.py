@@ -9,8 +9,8 @@ database of the same schema, one transaction, on a connection set up as the prod
 foreign keys; the import's page cache, core.intake.IMPORT_CACHE_MB: SQLite's default 2 MB cache made the
 floor 1.7x slower at 1,000,000 rows). The re-import of the same file (every row unchanged) is
 reported on stderr with the peak RSS of the product imports, and so are the xlsx path (the CSV's first
---xlsx-rows rows as an xlsx, read row by row: calamine, or openpyxl streaming above
-core.intake_read.STREAM_XLSX_ABOVE_BYTES of sheet XML) and, with --pg URL, PostgreSQL. The floor is also
+--xlsx-rows rows as an xlsx, read row by row by core.xlsx_stream, the reader of every .xlsx since the
+upload limits) and, with --pg URL, PostgreSQL. The floor is also
 reported with the secondary indexes built after the rows (the classic bulk load), on stderr.
 
     python -m bench.import              # 1,000,000 rows
