@@ -24,7 +24,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, text
 
-from core import clock, demo
+from core import demo
+from core.platform import clock
 from db.engine import Database, make_engine
 from db.migrate import upgrade
 

@@ -29,8 +29,9 @@ from sqlalchemy import Engine, text
 
 from bench import bigdata
 from bench.common import arg_parser, report
-from core import clock, report_charts
-from core.access import Viewer
+from core.accounts.access import Viewer
+from core.platform import clock
+from core.reports import charts as report_charts
 from db.base import Base
 from db.engine import Database, make_engine
 from db.enums import Role

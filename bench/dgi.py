@@ -1,11 +1,11 @@
-"""Benchmark: an AHM DGI pull of a month of a big dealer's work orders (core.dgi_jobs.pull).
+"""Benchmark: an AHM DGI pull of a month of a big dealer's work orders (core.intake.dgi_jobs.pull).
 
 N pkb records (default 50,000; --quick 2,000) spread over 28 days are served by the fake DGI gateway of
 the tests (tests/fakes/dgi_server.py: real HTTP on 127.0.0.1, token checked) and pulled into a fresh
 SQLite file: 4 windows of 7 days, each asked for pkb, bast (empty) and the walk back for SPKs (none
-needed), flattened and imported through core.intake (new vehicles + work orders, a commit per batch).
+needed), flattened and imported through core.intake.importer (new vehicles + work orders, a commit per batch).
 The floor is the plainest code for the same work: the same 4 pkb calls with urllib and a hand-made
-token, json.loads, the rows flattened by a list comprehension, and the same core.intake.import_dataframe
+token, json.loads, the rows flattened by a list comprehension, and the same core.intake.importer.import_dataframe
 into another fresh file. So the ratio is the DGI layer's own overhead (client, retries, mapping,
 rejection bookkeeping); the import's own floor is bench/import.py's.
 
@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from bench.common import arg_parser, peak_rss_mb, report
-from core import dgi_jobs, intake
-from core.access import Viewer
-from core.dgi import DgiDealer
+from core.accounts.access import Viewer
+from core.intake import dgi_jobs, importer as intake
+from core.intake.dgi import DgiDealer
 from db.engine import Database, make_engine
 from db.migrate import upgrade
 from db.models import Branch

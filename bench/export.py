@@ -4,12 +4,12 @@ Figures to reach: 1,000,000 rows to xlsx completes (going on to a second sheet p
 with peak memory <= 300 MB and at most 1.3x the floor; 100,000 rows in <= 12 s end to end
 (query + write); CSV of 1,000,000 rows in <= 10 s.
 
-Product: core.reports.export_laporan (rows formatted in SQL, fetched by a second thread while
+Product: core.reports.laporan.export_laporan (rows formatted in SQL, fetched by a second thread while
 XlsxWriter's constant-memory mode writes them; audit entry included) as head office for every
 branch and every date. Floor: the bare writer, XlsxWriter constant_memory writing the same, already
 fetched rows cell by cell (write_string / write_number, same sheet roll-over). With --openpyxl (or at
 200,000 rows or fewer) openpyxl's write-only mode writes the same rows too: the A/B of the two
-writers, in the same run. The CSV time is core.reports.export_laporan(..., "csv") end to end; its
+writers, in the same run. The CSV time is core.reports.laporan.export_laporan(..., "csv") end to end; its
 floor is csv.writer writing the same, already fetched rows. Peak RSS is taken right after the
 product's xlsx export (the floor then holds every row in memory, which is not the product's cost).
 Load average and the process CPU seconds (all threads) are printed next to each wall time.
@@ -39,9 +39,9 @@ from openpyxl import Workbook
 from sqlalchemy import Table, func, insert, select, text
 
 from bench.common import arg_parser, peak_rss_mb, report
-from core import reports
-from core.access import Viewer
-from core.reports import EXCEL_MAX_ROWS, LAPORAN_COLUMNS, ReportFilter
+from core.accounts.access import Viewer
+from core.reports import laporan as reports
+from core.reports.laporan import EXCEL_MAX_ROWS, LAPORAN_COLUMNS, ReportFilter
 from db.engine import Database, make_engine
 from db.enums import ContactStatus, LeadCategory, Role, ServiceKind, Stage, Temperature
 from db.migrate import upgrade

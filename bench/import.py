@@ -1,15 +1,15 @@
-"""Benchmark: importing a dealer's sales export (customer + vehicle + sale per row) with core.intake.
+"""Benchmark: importing a dealer's sales export (customer + vehicle + sale per row) with core.intake.importer.
 
 A CSV of N rows (default 1,000,000; --quick 20,000) in the dealer system's shape (';'-separated, dd/mm/yyyy
 dates, 08xx mobiles, about 1 customer in 8 with a second motorcycle, 1 row in 200 with a bad value) is
-generated once into bench/.data/ and imported into a fresh SQLite file through core.intake.import_file
+generated once into bench/.data/ and imported into a fresh SQLite file through core.intake.importer.import_file
 (read in chunks, validate, upsert with a commit per chunk, audit). The floor is the plainest code for the same
 stored rows: raw sqlite3 executemany of the already-parsed customers, vehicles and sales into a fresh
 database of the same schema, one transaction, on a connection set up as the product's (db.engine: WAL,
-foreign keys; the import's page cache, core.intake.IMPORT_CACHE_MB: SQLite's default 2 MB cache made the
+foreign keys; the import's page cache, core.intake.importer.IMPORT_CACHE_MB: SQLite's default 2 MB cache made the
 floor 1.7x slower at 1,000,000 rows). The re-import of the same file (every row unchanged) is
 reported on stderr with the peak RSS of the product imports, and so are the xlsx path (the CSV's first
---xlsx-rows rows as an xlsx, read row by row by core.xlsx_stream, the reader of every .xlsx since the
+--xlsx-rows rows as an xlsx, read row by row by core.intake.xlsx_stream, the reader of every .xlsx since the
 upload limits) and, with --pg URL, PostgreSQL. The floor is also
 reported with the secondary indexes built after the rows (the classic bulk load), on stderr.
 
@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 
 from bench.common import arg_parser, peak_rss_mb, report
-from core import intake
-from core.access import Viewer
+from core.accounts.access import Viewer
+from core.intake import importer as intake
 from db.engine import Database, make_engine, sqlite_pragmas
 from db.migrate import upgrade
 from db.models import Branch

@@ -24,7 +24,8 @@ from pathlib import Path
 from sqlalchemy import select, union_all
 
 from bench.common import arg_parser, peak_rss_mb, report
-from core import demo, leadgen
+from core import demo
+from core.leads import leadgen
 from db.engine import Database, make_engine
 from db.migrate import upgrade
 from db.models import Branch

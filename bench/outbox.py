@@ -27,11 +27,11 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from bench.common import arg_parser, report
-from core import clock
 from core.messaging import outbox
 from core.messaging.config import WhatsAppCredentials, save_branch_messaging
 from core.messaging.providers.base import Outgoing, http_pool
 from core.messaging.providers.whatsapp import WhatsAppProvider
+from core.platform import clock
 from db.engine import Database, make_engine
 from db.migrate import upgrade
 from db.models import Branch, Customer, OutboxMessage
@@ -60,7 +60,7 @@ def _database(url: str | None, tmp: str) -> tuple[Database, str]:
 
 
 def _queue(db: Database, n: int) -> None:
-    from core.access import Viewer
+    from core.accounts.access import Viewer
 
     now = clock.now()
     with db.transaction(None, system=True) as s:

@@ -33,7 +33,7 @@ from sqlalchemy import Engine, event, text
 from bench.bigdata import build, default_path, url_for
 from bench.common import arg_parser, fmt_num, report
 from bench.screens_browser import browser_figures, served
-from core.auth import viewer_for_username
+from core.accounts.auth import viewer_for_username
 from db.engine import Database, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ import getpass
 import sys
 import time
 
-from core import reference
-from core.errors import DomainError
+from core.masterdata import reference
+from core.platform.errors import DomainError
 from db.engine import Database, database_url, make_engine
 from db.enums import Role
 from db.migrate import upgrade
@@ -59,7 +59,7 @@ def _print_logins(demo: object) -> None:
 def cmd_create_user(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from core.auth import create_user
+    from core.accounts.auth import create_user
     from db.models import Branch
 
     password = args.password or getpass.getpass("password: ")
@@ -82,7 +82,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 def cmd_leadgen(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from core import leadgen
+    from core.leads import leadgen
 
     db = _database()
     on = dt.date.fromisoformat(args.date) if args.date else None
@@ -95,7 +95,7 @@ def cmd_leadgen(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     import logging
 
-    from core import worker
+    from core.platform import worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     db = _database()
@@ -108,13 +108,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_dgi_pull(args: argparse.Namespace) -> int:
-    from core.dgi_jobs import main_pull
+    from core.intake.dgi_jobs import main_pull
 
     return main_pull(_database(), args.date_from, args.date_to, dealer=args.dealer)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from core import backup
+    from core.platform import backup
 
     try:
         done = backup.backup(database_url(), args.path)
@@ -126,7 +126,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from core import backup
+    from core.platform import backup
 
     if not args.yes:
         print("restore replaces every row of the database with the backup's; add --yes to go ahead",
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("leadgen", help="run the daily lead generation now (safe to repeat; for cron)")
     p.add_argument("--date", help="YYYY-MM-DD to run as (default: today in each branch's time zone)")
     p.set_defaults(func=cmd_leadgen)
-    p = sub.add_parser("worker", help="run the background jobs until stopped (core/worker.py LANES: messages, "
+    p = sub.add_parser("worker", help="run the background jobs until stopped (core/platform/worker.py LANES: messages, "
                                       "files, scheduled)")
     p.add_argument("--once", action="store_true", help="run what is due now and exit")
     p.add_argument("--interval", type=float, default=None,
@@ -184,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("import", help="import a dealer export: python -m core.cli import FILE --kind sales|work_orders"
                    " [--branch CODE] [--user USERNAME] [--rejections PATH]")
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["import"]:  # its own options (core.intake.main_import)
-        from core.intake import main_import
+    if argv[:1] == ["import"]:  # its own options (core.intake.importer.main_import)
+        from core.intake.importer import main_import
 
         return main_import(argv[1:])
     args = parser.parse_args(argv)

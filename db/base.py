@@ -6,8 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator
-from sqlalchemy import Enum as SAEnum
+from sqlalchemy import BigInteger, DateTime, Enum as SAEnum, ForeignKey, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,7 +34,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given; use an aware datetime (core.clock.now())")
+            raise ValueError("naive datetime given; use an aware datetime (core.platform.clock.now())")
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -70,7 +69,7 @@ class IdMixin:
 
 def _now() -> dt.datetime:
     # The one clock of the application (tests freeze it), imported late: core builds on db, not back.
-    from core import clock
+    from core.platform import clock
 
     return clock.now()
 

@@ -9,8 +9,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from core.access import Perm
-from core.audit_search import AuditFilter, search_audit
+from core.accounts import Perm
+from core.privacy import AuditFilter, search_audit
 from ui import context, fmt
 
 PAGE_SIZE = 50

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import board
-from core.access import Perm
+from core.accounts import Perm
+from core.pipeline import board
 from db.enums import Stage
-from ui import context, fmt
-from ui import lead_widgets as w
+from ui import context, fmt, lead_widgets as w
 from ui.words import tr
 
 TOP = 8

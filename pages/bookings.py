@@ -1,5 +1,5 @@
 """Booking Service: the day's bookings of a branch, their actions (post, work order, cancel) and
-the walk-in booking form. Rules live in core.bookings; this page reads widgets and renders."""
+the walk-in booking form. Rules live in core.bookings.booking; this page reads widgets and renders."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import booking_queries, bookings, clock, settings
-from core.access import Perm
+from core import bookings
+from core.accounts import Perm
+from core.bookings import queries as booking_queries
+from core.platform import clock, settings
 from db.enums import BookingState, ServiceKind
 from ui import context, fmt
 

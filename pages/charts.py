@@ -1,6 +1,6 @@
 """Grafik: the report charts per branch and for head office, one at a time (a phone shows one well),
 each with the table behind it and a CSV download. The numbers come from the pre-aggregated daily
-counts (core.report_charts), so the page stays fast over millions of leads; it says how fresh they are."""
+counts (core.reports.charts), so the page stays fast over millions of leads; it says how fresh they are."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import cell_safety, clock, queries, report_charts
-from core.access import Perm
-from core.errors import DomainError, ValidationError
-from core.report_charts import ChartQuery
+from core.accounts import Perm
+from core.leads import queries
+from core.platform import DomainError, ValidationError, cell_safety, clock
+from core.reports import ChartQuery, charts as report_charts
 from ui import context, fmt
 
 CHARTS = {

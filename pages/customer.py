@@ -9,15 +9,11 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
-from core import identifiers, timeline
-from core.access import Perm
-from core.customer_view import customer_profile
-from core.errors import DomainError
-from core.i18n import t
+from core.accounts import Perm
+from core.customers import customer_profile, identifiers, timeline
+from core.platform import DomainError, t
 from db.enums import BookingState, ContactStatus, Stage, TouchKind, TouchState
-from ui import context, fmt
-from ui import lead_widgets as w
-from ui import today_widgets as tw
+from ui import context, fmt, lead_widgets as w, today_widgets as tw
 from ui.words import tr
 
 PAGE_SIZE = 25
@@ -36,7 +32,7 @@ if customer_id is None:
     st.stop()
 
 try:
-    with context.write_session(viewer) as session:  # the viewing is audited (core.privacy)
+    with context.write_session(viewer) as session:  # the viewing is audited (core.privacy.consent)
         profile = customer_profile(session, viewer, customer_id)
 except DomainError as e:
     fmt.show_error(e, lang)

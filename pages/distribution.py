@@ -6,11 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import distribution, queries
-from core.access import Perm
-from core.queries import LeadFilter
-from ui import context, fmt
-from ui import lead_widgets as w
+from core.accounts import Perm
+from core.leads import LeadFilter, distribution, queries
+from ui import context, fmt, lead_widgets as w
 from ui.words import tr
 
 PAGE_SIZE = 100

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import queries
-from core.access import Perm
+from core.accounts import Perm
+from core.leads import queries
 from db.enums import Stage
-from ui import context
-from ui import lead_widgets as w
+from ui import context, lead_widgets as w
 from ui.words import tr
 
 viewer = context.require(Perm.LEAD_VIEW)

@@ -10,9 +10,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import intake, intake_jobs, queries, upload_limits
-from core.access import Perm
-from core.errors import DomainError
+from core import intake
+from core.accounts import Perm
+from core.intake import jobs as intake_jobs, upload_limits
+from core.leads import queries
+from core.platform import DomainError
 from ui import context, dgi_pulls_box, fmt
 
 NONE = "(tidak ada)"

@@ -7,13 +7,13 @@ import contextlib
 
 import streamlit as st
 
-from core import customers, identifiers, leads, pipeline, privacy, queries
-from core.access import Perm, Viewer
-from core.errors import DomainError
-from core.queries import CustomerHit, LeadDetail
+from core import customers, leads, pipeline, privacy
+from core.accounts import Perm, Viewer
+from core.customers import identifiers
+from core.leads import CustomerHit, LeadDetail, queries
+from core.platform import DomainError
 from db.enums import ServiceKind, Stage
-from ui import context, fmt
-from ui import lead_widgets as w
+from ui import context, fmt, lead_widgets as w
 from ui.words import tr
 
 viewer = context.require(Perm.LEAD_VIEW)

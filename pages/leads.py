@@ -9,12 +9,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from core import identifiers, queries
-from core.access import Perm
-from core.queries import LeadFilter, Sort
+from core.accounts import Perm
+from core.customers import identifiers
+from core.leads import LeadFilter, Sort, queries
 from db.enums import ContactStatus, Stage, Temperature
-from ui import context, fmt
-from ui import lead_widgets as w
+from ui import context, fmt, lead_widgets as w
 from ui.words import tr
 
 PAGE_SIZES = [25, 50, 100]

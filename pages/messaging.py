@@ -9,11 +9,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import clock
-from core.access import Perm
-from core.errors import DomainError
-from core.messaging import config as mcfg
-from core.messaging import stats, templates
+from core.accounts import Perm
+from core.messaging import config as mcfg, stats, templates
+from core.platform import DomainError, clock
 from db.enums import TouchKind
 from ui import context, fmt
 from ui.today_widgets import KIND_LABEL

@@ -7,9 +7,11 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from core import privacy, privacy_rights, queries
-from core.access import Perm
-from core.errors import DomainError
+from core import privacy
+from core.accounts import Perm
+from core.leads import queries
+from core.platform import DomainError
+from core.privacy import rights as privacy_rights
 from db.models import Customer
 from ui import context, fmt
 

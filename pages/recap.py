@@ -11,10 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import cell_safety, clock, queries, recap
-from core.access import Perm
-from core.errors import DomainError, ValidationError
-from core.recap import CAUSE_LABEL, CAUSES, Period
+from core.accounts import Perm
+from core.leads import queries
+from core.platform import DomainError, ValidationError, cell_safety, clock
+from core.reports import CAUSE_LABEL, CAUSES, Period, recap
 from ui import context, fmt, recap_mail_box
 
 PAGE_SIZE = 50

@@ -14,10 +14,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import clock, export_jobs, queries, reports, settings
-from core.access import Perm
-from core.errors import DomainError
-from core.reports import ReportFilter
+from core import reports
+from core.accounts import Perm
+from core.leads import queries
+from core.platform import DomainError, clock, settings
+from core.reports import ReportFilter, export_jobs
 from db.enums import Stage
 from ui import context
 from ui.fmt import show_error

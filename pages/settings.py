@@ -1,13 +1,12 @@
 """Master Data (head office only): branches, users, KPB rules, lost reasons, pits and staff, SOP settings.
-The tabs live in ui.settings_widgets; the rules in core.masterdata."""
+The tabs live in ui.settings_widgets; the rules in core.masterdata.entities."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.access import Perm
-from ui import context
-from ui import settings_widgets as w
+from core.accounts import Perm
+from ui import context, settings_widgets as w
 
 viewer = context.require(Perm.SETTINGS_MANAGE)
 st.title("Master Data")

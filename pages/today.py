@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import followup_log, queries
-from core.access import Perm
-from core.worklist import KIND_ORDER, worklist
+from core.accounts import Perm
+from core.leads import KIND_ORDER, queries, worklist
+from core.pipeline import followup_log
 from db.enums import Role
-from ui import context, fmt
-from ui import lead_widgets as w
-from ui import today_widgets as tw
+from ui import context, fmt, lead_widgets as w, today_widgets as tw
 from ui.words import tr
 
 viewer = context.require(Perm.LEAD_VIEW)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from core import reference
-from core.access import Viewer
-from core.auth import create_user, viewer_for_user
+from core.accounts.access import Viewer
+from core.accounts.auth import create_user, viewer_for_user
+from core.masterdata import reference
 from db.base import Base
 from db.engine import Database, make_engine
 from db.enums import Role, StaffKind
@@ -112,7 +112,7 @@ def build_world(database: Database) -> World:
             "sa_sam": create_user(s, username="sa.sam01", full_name="SA Samarinda", password="",
                                   password_hash=pw, role=Role.SA, branch_ids=[sam.id]),
         }
-        from core.reference import OCCUPATIONS  # noqa: F401  (occupations installed above)
+        from core.masterdata.reference import OCCUPATIONS  # noqa: F401  (occupations installed above)
         from db.models import Occupation
         occ = s.query(Occupation).filter_by(code="PELAJAR").one()
         customer_sam = Customer(branch_id=sam.id, code="BPA/1912/1553856", name="RESTU ANDIKA PRADANA PUTRA",

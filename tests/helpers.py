@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import clock
-from core.leads import LeadInput, convert_to_opportunity, save_lead
-from core.pipeline import FollowUpInput, enter_followup
+from core.leads.lead import LeadInput, convert_to_opportunity, save_lead
+from core.pipeline.stages import FollowUpInput, enter_followup
+from core.platform import clock
 from db.enums import ContactStatus, ServiceKind, Temperature
 from db.models import Lead
 

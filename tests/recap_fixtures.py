@@ -1,4 +1,4 @@
-"""Hand-counted data for the weekly recap and PICA (tests/test_recap.py, tests/test_pages_recap.py).
+"""Hand-counted data for the weekly recap and PICA (tests/reports/test_recap.py, tests/pages/test_pages_recap.py).
 
 Today is Friday 10/07/2020 (FIXED_NOW). Weeks: W1 = Mon 29/06 - Sun 05/07, W2 = Mon 06/07 - Sun 12/07.
 SAM01 (created by admin.sam01, so assigned to them):
@@ -23,9 +23,9 @@ import itertools
 
 from sqlalchemy import select
 
-from core import clock
-from core.leads import LeadInput, convert_to_opportunity, save_lead
-from core.pipeline import FollowUpInput, enter_followup, mark_lost, mark_won
+from core.leads.lead import LeadInput, convert_to_opportunity, save_lead
+from core.pipeline.stages import FollowUpInput, enter_followup, mark_lost, mark_won
+from core.platform import clock
 from db.enums import Channel, ContactStatus, ServiceKind, TouchKind, TouchState
 from db.models import Lead, LostReason, Touch, Vehicle
 from tests.helpers import FIXED_NOW

@@ -331,7 +331,7 @@ def test_a_locked_or_disabled_users_cookie_shows_the_lock_or_the_login_form(brow
     from playwright.sync_api import expect
     from sqlalchemy import select, update
 
-    from core import auth
+    from core.accounts import auth
     from db.engine import Database, make_engine
     from db.enums import Role
     from db.models import Branch, User

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from core import demo
-from core.auth import verify_password
-from core.identifiers import normalize_nik, normalize_phone
+from core.accounts.auth import verify_password
+from core.customers.identifiers import normalize_nik, normalize_phone
 from db.engine import Database
 from db.enums import Stage
 from db.models import Booking, Branch, Customer, FollowUp, Lead, Pit, Staff, User, UserBranch, Vehicle, WorkOrder

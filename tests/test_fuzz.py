@@ -14,14 +14,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from core import identifiers as ids
-from core import identifiers_series as series
-from core import intake
-from core.errors import ValidationError
-from core.i18n import MESSAGES
+from core.customers import identifiers as ids, identifiers_series as series
+from core.intake import importer as intake
+from core.platform.errors import ValidationError
+from core.platform.i18n import MESSAGES
 
 COUNTS: Counter[str] = Counter()
 # H23_FUZZ_SCALE=10 runs ten times the examples (a deeper run before a release); CI runs 1.

@@ -1,6 +1,6 @@
 """The login gate: streamlit-authenticator draws the form and checks the password; users, failure
 counts, lockout, the server-side session record and the re-login cookie bound to it are ours
-(core.auth, core.login_cookie; the cookie itself is set by web/auth_routes.py, HttpOnly)."""
+(core.accounts.auth, core.accounts.login_cookie; the cookie itself is set by web/auth_routes.py, HttpOnly)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from typing import Any
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from core import auth, clock, login_cookie
-from core.access import Viewer
+from core.accounts import Viewer, auth, login_cookie
+from core.platform import clock
 from ui import context
 
 # streamlit-authenticator only draws the form and checks the password: its own re-login cookie (a JWT
 # its browser component writes, so never HttpOnly and never revocable) is switched off; ours is
-# core.login_cookie's, set by web/auth_routes.py. The library still reads a cookie of the name it is
+# core.accounts.login_cookie's, set by web/auth_routes.py. The library still reads a cookie of the name it is
 # given, so it gets one nobody sets, and its cookie reading is replaced as well (a forged JWT there,
 # alg none or HS512, used to raise past its own error handling and break the login page).
 LIBRARY_COOKIE = "h23_library_cookie_unused"

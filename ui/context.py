@@ -10,10 +10,9 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 
-from core import auth, queries
-from core.access import Perm, Viewer, session_for
-from core.errors import DomainError
-from core.queries import Option
+from core.accounts import Perm, Viewer, auth, session_for
+from core.leads import Option, queries
+from core.platform import DomainError
 from db.engine import Database, make_engine
 from ui import fmt
 from ui.words import tr

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import clock, dgi, dgi_status
-from core.access import Viewer
+from core.accounts import Viewer
+from core.intake import dgi, dgi_status
+from core.platform import clock
 from db.enums import JobState
 from ui import context, fmt
 

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from core.errors import DomainError
-from core.i18n import t
+from core.platform import DomainError, t
 
 
 def date_id(value: dt.date | dt.datetime | None) -> str:

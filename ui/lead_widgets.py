@@ -12,10 +12,10 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from streamlit.errors import StreamlitAPIException
 
-from core import bookings, clock, pipeline, queries
-from core.access import Viewer
-from core.errors import DomainError
-from core.queries import LeadDetail, Option
+from core import bookings, pipeline
+from core.accounts import Viewer
+from core.leads import LeadDetail, Option, queries
+from core.platform import DomainError, clock
 from db.enums import Channel, ContactStatus, StaffKind, Stage, Temperature
 from ui import context, fmt
 

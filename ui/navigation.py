@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from core.access import Perm, Viewer
+from core.accounts import Perm, Viewer
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import recap_mail
-from core.access import Viewer
-from core.errors import DomainError
-from core.i18n import register, t
+from core.accounts import Viewer
 from core.masterdata import TIMEZONES
+from core.platform import DomainError, register, t
+from core.reports import recap_mail
 from ui import context, fmt
 
 register({

@@ -1,4 +1,4 @@
-"""The Master Data tabs: each shows a table and one small add/edit form calling core.masterdata."""
+"""The Master Data tabs: each shows a table and one small add/edit form calling core.masterdata.entities."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core import masterdata as md
-from core.access import Viewer
+from core.accounts import Viewer
 from db.enums import Role, StaffKind
 from ui import context
 from ui.words import tr

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import followup_log
-from core.access import Perm, Viewer
-from core.errors import DomainError
-from core.followup_log import FOLLOWUP_KINDS, OutcomeInput, OutcomeResult
-from core.identifiers import format_phone_local
+from core.accounts import Perm, Viewer
+from core.customers import format_phone_local
+from core.leads import Option, WorkItem
 from core.messaging import templates
-from core.queries import Option
-from core.worklist import WorkItem
+from core.pipeline import FOLLOWUP_KINDS, OutcomeInput, OutcomeResult, followup_log
+from core.platform import DomainError
 from db.enums import ContactStatus, Temperature, TouchKind
-from ui import context, fmt
-from ui import lead_widgets as w
+from ui import context, fmt, lead_widgets as w
 
 KIND_LABEL = {TouchKind.MESSAGE_H7: "WhatsApp H-7", TouchKind.CALL_H3: "Telepon H-3",
               TouchKind.BOOKING_CONFIRM: "Konfirmasi booking", TouchKind.FEEDBACK_H3: "Feedback H+3",

@@ -1,10 +1,10 @@
-"""Page labels in Bahasa Indonesia and English (registered once in core.i18n, read with `tr`)."""
+"""Page labels in Bahasa Indonesia and English (registered once in core.platform.i18n, read with `tr`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from core.i18n import register, t
+from core.platform import register, t
 
 register({
     "ui.lang_switch": {"id": "English", "en": "English"},

@@ -1,4 +1,4 @@
-"""The re-login cookie's two routes (core.login_cookie): the page posts its login's one-time ticket and
+"""The re-login cookie's two routes (core.accounts.login_cookie): the page posts its login's one-time ticket and
 gets the cookie as HttpOnly, SameSite=Lax and, over HTTPS, Secure; and logout drops it. Thin: read,
 call core in one transaction off the event loop, answer."""
 
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core import login_cookie
+from core.accounts import login_cookie
 from db.engine import Database, make_engine
 
 MAX_BODY = 512  # a ticket is 43 characters

@@ -5,7 +5,7 @@ hand to core.messaging.receipts in one transaction off the event loop.
 No payload, signed or not, can make a webhook answer 500 (issue 20): a body is read with a cap
 (Content-Length first, then counted as it arrives: 413 above MAX_BODY), JSON nested deeper than
 MAX_DEPTH is refused before it is parsed, and any payload the provider parser does not accept (wrong
-shape or types, timestamps out of range, identifiers with control characters: core.text_input) is a
+shape or types, timestamps out of range, identifiers with control characters: core.platform.text_input) is a
 400. Meta redelivers a refused delivery with backoff whatever the 4xx/5xx; what matters is that a bad one
 changes nothing. A database outage is a 503 (the provider retries later and the retry succeeds);
 a row the database refuses (DataError, IntegrityError) is the payload's fault: 400."""
@@ -20,8 +20,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
+from sqlalchemy import exc as sa_exc, text
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -30,10 +29,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from core.errors import DomainError
-from core.messaging import receipts
-from core.messaging.config import ProviderCredentials, credentials_from_env
-from core.messaging.providers import sms, whatsapp
+from core.messaging import ProviderCredentials, credentials_from_env, receipts, sms, whatsapp
+from core.platform import DomainError
 from db.engine import Database, make_engine
 
 log = logging.getLogger("h23.web")

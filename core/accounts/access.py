@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from core.errors import PermissionDenied
+from core.platform.errors import PermissionDenied
 from db.engine import Database
 from db.enums import Role
 

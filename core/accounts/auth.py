@@ -18,10 +18,10 @@ import bcrypt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import clock, settings
-from core.access import Viewer
-from core.errors import DomainError, ValidationError
-from core.i18n import register
+from core.accounts.access import Viewer
+from core.platform import clock, settings
+from core.platform.errors import DomainError, ValidationError
+from core.platform.i18n import register
 from db.enums import Role
 from db.models import AuthSession, Branch, User, UserBranch
 

@@ -22,8 +22,9 @@ from typing import TypeGuard
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import auth, clock
-from core.access import Viewer
+from core.accounts import auth
+from core.accounts.access import Viewer
+from core.platform import clock
 from db.models import AuthSession, User
 
 COOKIE_NAME = "h23_session"

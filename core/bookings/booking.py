@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from core import audit, clock, numbering, settings
-from core.access import Perm, Viewer
-from core.concurrency import check_version
-from core.errors import DomainError, NotFound, ValidationError
-from core.i18n import register
-from core.touches import cancel_booking_touches, plan_booking_confirmation
-from core.workorders import record_work_order
+from core.accounts.access import Perm, Viewer
+from core.bookings.workorders import record_work_order
+from core.leads.touches import cancel_booking_touches, plan_booking_confirmation
+from core.platform import clock, numbering, settings
+from core.platform.concurrency import check_version
+from core.platform.errors import DomainError, NotFound, ValidationError
+from core.platform.i18n import register
+from core.privacy import audit
 from db.enums import BookingState, ServiceKind, StaffKind, Stage
 from db.models import Booking, Branch, Customer, Lead, Pit, Staff, Vehicle, WorkOrder
 

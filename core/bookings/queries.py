@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.access import Perm, Viewer
-from core.sqlfilters import contains, phone_condition
+from core.accounts.access import Perm, Viewer
+from core.platform.sqlfilters import contains, phone_condition
 from db.enums import StaffKind
 from db.models import Branch, Customer, Pit, Staff, Vehicle
 

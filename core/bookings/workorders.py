@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
-from core import audit
-from core.access import Viewer
-from core.identifiers import kpb_number_of_job, normalize_job_type
-from core.pipeline import close_won_by_work_order
-from core.touches import plan_feedback_calls
+from core.accounts.access import Viewer
+from core.customers.identifiers import kpb_number_of_job, normalize_job_type
+from core.leads.touches import plan_feedback_calls
+from core.pipeline.stages import close_won_by_work_order
+from core.privacy import audit
 from db.enums import ServiceKind
 from db.models import Lead, Vehicle, WorkOrder
 

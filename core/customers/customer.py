@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, clock, identifiers, numbering
-from core.access import Perm, Viewer
-from core.errors import DomainError, MultipleErrors, NotFound, ValidationError
-from core.i18n import register, t
+from core.accounts.access import Perm, Viewer
+from core.customers import identifiers
+from core.platform import clock, numbering
+from core.platform.errors import DomainError, MultipleErrors, NotFound, ValidationError
+from core.platform.i18n import register, t
+from core.privacy import audit
 from db.models import Customer, Occupation
 
 register({

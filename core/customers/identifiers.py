@@ -1,7 +1,7 @@
 """Validate and normalise the identifiers that arrive from forms, Excel/CSV imports and AHM's DGI API.
 
 Each scalar function returns the normalised value or raises ``ValidationError(code, field, value)``.
-core.identifiers_series does the same for a whole import column and returns
+core.customers.identifiers_series does the same for a whole import column and returns
 ``(normalised, error_codes)``: two Series on the input's index, ``None`` where a row has no value
 or no error. They agree with the scalar functions row by row: a fast pyarrow path decides the
 well-formed rows and every other row goes through the scalar function.
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from core.errors import ValidationError
-from core.i18n import register
+from core.platform.errors import ValidationError
+from core.platform.i18n import register
 
 __all__ = [
     "DATE_MAX",

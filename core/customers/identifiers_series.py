@@ -1,4 +1,4 @@
-"""Vectorised counterparts of core.identifiers for imports of millions of rows.
+"""Vectorised counterparts of core.customers.identifiers for imports of millions of rows.
 
 Each takes a pandas Series and returns (normalised values, error codes) on the input's index, None
 where a row has no value or no error. A fast regex/pyarrow path settles the common rows; the rows it
@@ -15,8 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.errors import ValidationError
-from core.identifiers import (
+from core.customers.identifiers import (
     _DMY_PATTERN,
     _EXCEL_EPOCH,
     _ISO_PATTERN,
@@ -32,6 +31,7 @@ from core.identifiers import (
     normalize_plate,
     parse_date,
 )
+from core.platform.errors import ValidationError
 
 
 def _as_text(values: pd.Series) -> pa.Array:

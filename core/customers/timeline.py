@@ -19,9 +19,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.selectable import Select
 
-from core.access import Perm, Viewer
-from core.paging import Paged
-from core.sqlfilters import in_branches, visible_branch_ids
+from core.accounts.access import Perm, Viewer
+from core.platform.paging import Paged
+from core.platform.sqlfilters import in_branches, visible_branch_ids
 from db.base import UTCDateTime
 from db.models import Booking, FollowUp, Lead, MessageEvent, OutboxMessage, Touch, WorkOrder
 

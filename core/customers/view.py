@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import identifiers, privacy
-from core.access import Perm, Viewer
-from core.customers import cddb_missing_fields
-from core.errors import NotFound
-from core.queries import VehicleRow, vehicles_of
-from core.sqlfilters import in_branches, visible_branch_ids
+from core.accounts.access import Perm, Viewer
+from core.customers import identifiers
+from core.customers.customer import cddb_missing_fields
+from core.leads.queries import VehicleRow, vehicles_of
+from core.platform.errors import NotFound
+from core.platform.sqlfilters import in_branches, visible_branch_ids
+from core.privacy import consent as privacy
 from db.models import Branch, Customer, Lead, Occupation
 
 
@@ -41,7 +42,7 @@ class CustomerProfile:
 
 def customer_profile(session: Session, viewer: Viewer, customer_id: int) -> CustomerProfile:
     """The customer's CDDB and motorcycles; NotFound outside the viewer's branches. The viewing is
-    logged by the privacy rule (core.privacy.record_personal_view: once per user, customer and window,
+    logged by the privacy rule (core.privacy.consent.record_personal_view: once per user, customer and window,
     so the page's reruns do not flood the log)."""
     viewer.require(Perm.CUSTOMER_VIEW)
     row = session.execute(

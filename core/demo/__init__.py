@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from core import clock
+from core.bookings.workorders import refresh_last_service
 from core.demo.catalogue import _CHUNK, BRANCHES, DEMO_PASSWORD, DEMO_USERS
 from core.demo.generator import _Generator, _population
 from core.demo.leads import _build_leads
@@ -37,10 +37,10 @@ from core.demo.rows import (
     _install_master,
     _Writer,
 )
-from core.leads import fill_snapshots
-from core.numbering import format_number, reserve
-from core.touches import plan_lead_touches
-from core.workorders import refresh_last_service
+from core.leads.lead import fill_snapshots
+from core.leads.touches import plan_lead_touches
+from core.platform import clock
+from core.platform.numbering import format_number, reserve
 from db.engine import Database
 from db.models import Booking, Branch, Customer, FollowUp, Lead, Sale, Vehicle, WorkOrder
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import settings
+from core.platform import settings
 from db.enums import (
     Role,
 )

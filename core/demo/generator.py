@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from core import reference
 from core.demo.catalogue import (
     _BALI_F,
     _BALI_M,
@@ -39,7 +38,8 @@ from core.demo.catalogue import (
     UNIT_TYPES,
 )
 from core.demo.rows import _Customer, _Days, _LeadPlan, _Master, _Weighted
-from core.numbering import format_number
+from core.masterdata import reference
+from core.platform.numbering import format_number
 from db.enums import (
     LeadCategory,
     ServiceKind,

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from core.demo.catalogue import _COMPLAINTS, _LOST_REASONS
 from core.demo.generator import _Generator
 from core.demo.rows import _WO_NUMBER, _BranchInfo, _LeadPlan, _Weighted
-from core.leads import priority_for
-from core.numbering import booking_series, format_number, lead_series, reserve
-from core.pipeline import next_plan_date
+from core.leads.lead import priority_for
+from core.pipeline.stages import next_plan_date
+from core.platform.numbering import booking_series, format_number, lead_series, reserve
 from db.enums import (
     BookingState,
     Channel,

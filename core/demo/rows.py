@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core import reference
-from core.auth import create_user, hash_password
+from core.accounts.auth import create_user, hash_password
 from core.demo.catalogue import (
     _DISTRICTS_PER_CITY,
     _MUSLIM_LAST,
@@ -27,7 +26,8 @@ from core.demo.catalogue import (
     UNIT_TYPES,
     _BranchSeed,
 )
-from core.numbering import yymm
+from core.masterdata import reference
+from core.platform.numbering import yymm
 from db.enums import (
     LeadCategory,
     Role,

@@ -1,5 +1,5 @@
-"""Validating an import chunk: every cell normalised column-wise (core.identifiers_series), every bad cell
-a Rejection naming the file's row, header, value and the reason in Bahasa Indonesia. core.intake stores
+"""Validating an import chunk: every cell normalised column-wise (core.customers.identifiers_series), every bad cell
+a Rejection naming the file's row, header, value and the reason in Bahasa Indonesia. core.intake.importer stores
 what passes."""
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Viewer
-from core.errors import ValidationError
-from core.i18n import register, t
-from core.identifiers import (
+from core.accounts.access import Viewer
+from core.customers.identifiers import (
     JOB_TYPES,
     normalize_job_type,
 )
-from core.identifiers_series import (
+from core.customers.identifiers_series import (
     normalize_engine_no_series,
     normalize_frame_no_series,
     normalize_nik_series,
@@ -31,8 +29,10 @@ from core.identifiers_series import (
     normalize_plate_series,
     parse_date_series,
 )
-from core.intake_read import FIELDS, KIND_FIELDS
-from core.text_input import bad_chars, bad_rows, visible
+from core.intake.read import FIELDS, KIND_FIELDS
+from core.platform.errors import ValidationError
+from core.platform.i18n import register, t
+from core.platform.text_input import bad_chars, bad_rows, visible
 from db.models import Branch
 
 register({
@@ -202,7 +202,7 @@ def _check(session: Session, viewer: Viewer, kind: str, df: pd.DataFrame, mappin
                 codes.append((fld, np.full(n, "identifier.required", dtype=object)))
                 originals[fld] = np.full(n, "", dtype=object)
             continue
-        # core.text_input's rule: a cell with a refused character rejects its row, whatever else; the cell
+        # core.platform.text_input's rule: a cell with a refused character rejects its row, whatever else; the cell
         # is then validated as blank. Python objects (an xlsx, DGI records) are checked before they become
         # Arrow text, which a lone surrogate cannot; text columns as they are.
         cells = df[hdr].reset_index(drop=True)

@@ -15,7 +15,7 @@ to it show publicly (and the issue text):
   list (kodeTipeUnit, kodeWarna) but no engine number: that is known only at delivery, so a sale is a
   "bast" (delivery) detail line (noMesin, noRangka, idSPK) joined to its SPK.
 Field names live in the two *_frame functions only, so a dealer whose gateway differs is fixed there.
-Record values are passed on as sent: a value with a control character (core.text_input) is rejected by the
+Record values are passed on as sent: a value with a control character (core.platform.text_input) is rejected by the
 import like a file's cell, naming the endpoint, window, record and DGI field, and the rest is imported.
 
 Config per dealer comes from the environment (H23_DGI_DEALERS: a JSON list, or H23_DGI_CONFIG: the
@@ -42,9 +42,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import requests
 
-from core.errors import DomainError
-from core.i18n import register
-from core.text_input import visible
+from core.platform.errors import DomainError
+from core.platform.i18n import register
+from core.platform.text_input import visible
 
 log = logging.getLogger("h23.dgi")
 
@@ -214,7 +214,7 @@ def _message(payload: dict[str, Any]) -> str:
     message = payload.get("message")
     if isinstance(message, dict):  # some gateways wrap it: {"confirmation": "..."}
         message = "; ".join(str(v) for v in message.values())
-    return visible(str(message or "-")[:200])  # into the job record: no raw control character (core.text_input)
+    return visible(str(message or "-")[:200])  # no raw control character in the job record (text_input)
 
 
 # --- Mapping DGI records to the import's columns ------------------------------------------------

@@ -1,11 +1,11 @@
 """The AHM DGI pull: fetch a dealer's work orders (pkb) and deliveries with their SPKs for a time window,
-import them through core.intake (same validation and upsert by natural key as a file), and the worker
+import them through core.intake.importer (same validation and upsert by natural key as a file), and the worker
 job that pulls, per dealer, the window since its last successful pull.
 
-The job claims each (dealer, window) as a JobRun row (core.worker.claim), so two workers never pull the
+The job claims each (dealer, window) as a JobRun row (core.platform.jobs.claim), so two workers never pull the
 same window; the next window starts `dgi.overlap_minutes` before the last one ended, which is harmless
 because importing a record twice changes nothing. Work orders imported here close their leads as Won
-exactly as an uploaded file does (core.intake). The pull is off while no dealer is configured."""
+exactly as an uploaded file does (core.intake.importer). The pull is off while no dealer is configured."""
 
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from typing import Any
 import requests
 from sqlalchemy import func, select
 
-from core import clock, settings
-from core.access import Viewer
-from core.dgi import (
+from core.accounts.access import Viewer
+from core.intake.dgi import (
     DgiClient,
     DgiDealer,
     DgiError,
@@ -31,8 +30,10 @@ from core.dgi import (
     window_label,
     windows,
 )
-from core.i18n import t
-from core.intake import ImportResult, import_dataframe
+from core.intake.importer import ImportResult, import_dataframe
+from core.platform import clock, settings
+from core.platform.i18n import t
+from core.platform.jobs import claim, finish
 from db.engine import Database
 from db.enums import JobState
 from db.models import Branch, JobRun
@@ -191,7 +192,6 @@ def job_name(dealer: DgiDealer) -> str:
 
 def run_pending(db: Database, worker: str) -> list[str]:
     """The worker job: each configured dealer's due window, pulled by exactly one worker."""
-    from core.worker import claim, finish  # core.worker lists this job, so import it late
 
     dealers = load_dealers()
     ran: list[str] = []

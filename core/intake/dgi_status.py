@@ -1,7 +1,7 @@
 """The DGI pull status for the intake page: per configured dealer the viewer may see, its last pulls (the
 window, what each imported, the error if any, when it ran) and when the next one is due.
 
-Everything comes from the JobRun rows the pull job writes (core.dgi_jobs: job ``dgi:<dealer>``, run key
+Everything comes from the JobRun rows the pull job writes (core.intake.dgi_jobs: job ``dgi:<dealer>``, run key
 ``<from>-<to>`` in UTC, the PullResult as its result); one query reads every dealer's latest runs and one
 their last successful window. A dealer belongs to the branches its DGI dealer codes map to (each branch's
 AHASS code, overridden by the dealer's own ``branches``); a branch user sees only the dealers of their
@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import clock, settings
-from core.access import Viewer
-from core.dgi import DgiDealer
-from core.dgi_jobs import KEY_FORMAT, job_name
+from core.accounts.access import Viewer
+from core.intake.dgi import DgiDealer
+from core.intake.dgi_jobs import KEY_FORMAT, job_name
+from core.platform import clock, settings
 from db.enums import JobState
 from db.models import Branch, JobRun
 
@@ -111,7 +111,7 @@ def pull_status(session: Session, viewer: Viewer, dealers: list[DgiDealer], *, l
     out = []
     for job, dealer in jobs.items():
         last_end = _key_window(succeeded[job])[1] if job in succeeded else None
-        # core.dgi_jobs.due_window pulls once the pull interval floors `now` past the last window's end
+        # core.intake.dgi_jobs.due_window pulls once the pull interval floors `now` past the last window's end
         next_due = now if last_end is None else _next_boundary(last_end, every)
         out.append(DealerStatus(dealer.name, dealer.timezone, tuple(branches[dealer.name]), runs[job], last_end,
                                 next_due))

@@ -3,7 +3,7 @@
 One query per chunk reads what is stored for the chunk's engine numbers (vehicle, its owner, its
 sales); a vectorised comparison marks a row unchanged when its sale exists for the vehicle and the
 owner, the owner is the customer its NIK names, and every value the row gives equals the stored one.
-Only those rows skip the row-by-row upsert in core.intake, which would find nothing to write for them
+Only those rows skip the row-by-row upsert in core.intake.importer, which would find nothing to write for them
 either; every other row (new, changed, without NIK, sharing its engine or NIK with a changed row of the
 chunk, or in a branch the viewer may not change) goes the full way, so the result is the same, much
 faster on a re-import.
@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core.access import Viewer
+from core.accounts.access import Viewer
 from db.models import Customer, Sale, Vehicle
 
 _C: Table = Customer.__table__  # type: ignore[assignment]
@@ -33,8 +33,8 @@ _SAME = {"plate": "v_plate", "frame_no": "v_frame_no", "unit_type_code": "v_unit
 
 def unchanged_sales(session: Session, viewer: Viewer, good: pd.DataFrame,
                     key_in: Any) -> np.ndarray:
-    """For the validated rows of a sales chunk (core.intake's normalised values), True where storing the
-    row would change nothing. key_in(session, column, keys) -> (where clause, params) as in core.intake."""
+    """For the validated rows of a sales chunk (core.intake.importer's normalised values), True where storing the
+    row would change nothing. key_in(session, column, keys) -> (where clause, params) as in core.intake.importer."""
     n = len(good)
     out = np.zeros(n, dtype=bool)
     if n == 0 or "nik" not in good or good["nik"].isna().all():
@@ -154,7 +154,7 @@ def insert_new_sales(session: Session, good: pd.DataFrame, *, select_in: Any, in
                          column("frame_no"), column("unit_type_code"), column("unit_name"), column("colour"), dates,
                          strict=True)))
     vehicle_of = dict(select_in(session, [_V.c.engine_no, _V.c.id], _V.c.engine_no, engines))
-    # The row hash (core.intake_hash) goes in with the sale, written after its vehicle and customer.
+    # The row hash (core.intake.hashing) goes in with the sale, written after its vehicle and customer.
     hashes = [None if h is None else int(h) for h in column("_hash")]
     insert_rows(session, _S, ("branch_id", "vehicle_id", "sale_date", "customer_id", "number", "row_hash"),
                 list(zip(branches, [vehicle_of[e] for e in engines], dates, owners, column("sale_number"), hashes,
@@ -187,14 +187,14 @@ def _plain(values: pd.Series) -> list[Any]:
 
 
 def _nik_facts(niks: pd.Series) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    """What validated NIKs say about their holders, column-wise (as core.intake_store._nik_facts):
+    """What validated NIKs say about their holders, column-wise (as core.intake.store._nik_facts):
     province and city codes, birth date (day + 40 for women), gender; None for a blank NIK."""
     text = niks.astype(object).where(niks.notna(), None)
     given = text.notna().to_numpy()
     digits = text[given].astype(str)
     day = digits.str[6:8].astype(int).to_numpy()
     yy = digits.str[10:12].astype(int).to_numpy()
-    current_yy = dt.date.today().year % 100  # as core.identifiers._birth_year
+    current_yy = dt.date.today().year % 100  # as core.customers.identifiers._birth_year
     born = pd.to_datetime(pd.DataFrame({"year": np.where(yy > current_yy, 1900 + yy, 2000 + yy),
                                         "month": digits.str[8:10].astype(int).to_numpy(),
                                         "day": np.where(day > 40, day - 40, day)}))

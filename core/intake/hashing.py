@@ -33,10 +33,10 @@ import pyarrow.compute as pc
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.access import Viewer
-from core.driver_sql import driver_rows
-from core.intake_read import KIND_FIELDS
+from core.accounts.access import Viewer
+from core.intake.read import KIND_FIELDS
+from core.platform import clock
+from core.platform.driver_sql import driver_rows
 from db.models import Customer, Sale, Vehicle
 
 _C: Table = Customer.__table__  # type: ignore[assignment]
@@ -47,7 +47,7 @@ _S: Table = Sale.__table__  # type: ignore[assignment]
 def _arrow_text(values: pd.Series) -> pa.Array:
     try:
         return pa.array(values, type=pa.string(), from_pandas=True)
-    except UnicodeEncodeError:  # a lone surrogate (from JSON: DGI): core.intake_check rejects the row anyway
+    except UnicodeEncodeError:  # a lone surrogate (from JSON: DGI): core.intake.check rejects the row anyway
         return pa.array(values.map(lambda v: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace")),
                         type=pa.string(), from_pandas=True)
 

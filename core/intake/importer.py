@@ -15,18 +15,18 @@ After work orders the touched vehicles' last service is refreshed and open leads
 as Won. ``import_file`` wraps it all with a commit per batch and an audit entry; ``main_import`` is
 the command line.
 
-A file on disk is read in chunks (``core.intake_read.iter_table``) and each chunk is one batch:
+A file on disk is read in chunks (``core.intake.read.iter_table``) and each chunk is one batch:
 validated, stored and committed whole (``import_chunks``), so memory stays flat and a batch is never
-half applied; ``core.intake_jobs`` runs large files in the worker and resumes after the last
+half applied; ``core.intake.jobs`` runs large files in the worker and resumes after the last
 committed batch. The modules, in the order a chunk meets them:
 
-- ``core.intake_hash``: a sales row stored before and untouched since (its hash is on its sale) counts
+- ``core.intake.hashing``: a sales row stored before and untouched since (its hash is on its sale) counts
   as unchanged without being validated;
-- ``core.intake_check``: every other row is validated column-wise (``Rejection``, ``ImportResult``);
-- ``core.intake_fast``: sales rows that change nothing are found set-based; plainly new ones are
+- ``core.intake.check``: every other row is validated column-wise (``Rejection``, ``ImportResult``);
+- ``core.intake.fast``: sales rows that change nothing are found set-based; plainly new ones are
   inserted column-wise (one statement per table; COPY on PostgreSQL);
-- ``core.intake_workorders``: new work orders of known motorcycles are inserted set-based;
-- ``core.intake_upsert``: the full row-by-row upsert for the rest (``core.intake_store`` holds the
+- ``core.intake.workorder_rows``: new work orders of known motorcycles are inserted set-based;
+- ``core.intake.upsert``: the full row-by-row upsert for the rest (``core.intake.store`` holds the
   shared statements). ``fast=False`` sends every row this way: the reference the tests compare with.
 """
 
@@ -48,20 +48,21 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock, upload_limits
-from core.access import Perm, Viewer, session_for
-from core.cell_safety import xlsx_row
-from core.intake_check import REQUIRED, ImportResult, Rejection, _check
-from core.intake_fast import insert_new_sales, unchanged_sales
-from core.intake_hash import alone_in_chunk, entangled, row_hashes, stamp_sales, stored_unchanged
-from core.intake_read import FIELDS, KIND_FIELDS, guess_mapping, iter_table, read_table, table_rows
-from core.intake_store import _insert_rows, _key_in, _reserve_customer_codes, _select_in
-from core.intake_upsert import _upsert_batch
-from core.intake_workorders import insert_new_work_orders
-from core.leadgen import close_leads_served
-from core.prefetch import prefetched
-from core.upload_limits import UploadRefused
-from core.workorders import refresh_last_service
+from core.accounts.access import Perm, Viewer, session_for
+from core.bookings.workorders import refresh_last_service
+from core.intake import upload_limits
+from core.intake.check import REQUIRED, ImportResult, Rejection, _check
+from core.intake.fast import insert_new_sales, unchanged_sales
+from core.intake.hashing import alone_in_chunk, entangled, row_hashes, stamp_sales, stored_unchanged
+from core.intake.read import FIELDS, KIND_FIELDS, guess_mapping, iter_table, read_table, table_rows
+from core.intake.store import _insert_rows, _key_in, _reserve_customer_codes, _select_in
+from core.intake.upload_limits import UploadRefused
+from core.intake.upsert import _upsert_batch
+from core.intake.workorder_rows import insert_new_work_orders
+from core.leads.leadgen import close_leads_served
+from core.platform import clock
+from core.platform.cell_safety import xlsx_row
+from core.platform.prefetch import prefetched
 from db.engine import Database, set_sqlite_page_cache
 from db.models import AuditLog, Branch
 
@@ -138,7 +139,7 @@ def _import_batch(session: Session, viewer: Viewer, kind: str, chunk: pd.DataFra
         result.unchanged += int(same.sum())
         good_idx = good_idx[~same]
     if kind == "sales" and fast and len(good_idx):  # a first import: plainly new rows are inserted column-wise
-        # (each sale with its row hash: core.intake_fast writes it)
+        # (each sale with its row hash: core.intake.fast writes it)
         fresh = insert_new_sales(session, values.iloc[good_idx], select_in=_select_in, insert_rows=_insert_rows,
                                  reserve_codes=lambda count: _reserve_customer_codes(session, count), viewer=viewer)
         result.created += int(fresh.sum())
@@ -190,7 +191,7 @@ def import_chunks(session: Session, viewer: Viewer, kind: str, chunks: Iterable[
                   progress: Callable[[int, int], None] | None = None,
                   after_batch: Callable[[Session], None] | None = None,
                   on_batch: Callable[[Session, Batch], None] | None = None, fast: bool = True) -> ImportResult:
-    """Import a file chunk by chunk (core.intake_read.iter_table): each chunk is validated and upserted
+    """Import a file chunk by chunk (core.intake.read.iter_table): each chunk is validated and upserted
     as one batch, then on_batch(session, batch) (e.g. recording the job's progress in the same
     transaction) and after_batch(session) (e.g. commit) run. A resumed import passes the chunks left
     (first_batch, rows_before: how many chunks and rows were done). progress(rows done, total rows)."""
@@ -269,7 +270,7 @@ def rejections_xlsx(rejections: list[Rejection], path: str | Path | IO[bytes],
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Ditolak")
-    # Every text a string cell (core.cell_safety): the user's own "=..." is kept, never run as a formula.
+    # Every text a string cell (core.platform.cell_safety): the user's own "=..." is kept, never run as a formula.
     if source is not None and not Path(str(source)).exists():
         source = None  # the stored upload was deleted after its keeping time: list the reasons only
     if frame is not None or source is not None:
@@ -302,7 +303,7 @@ def import_file(db: Database, viewer: Viewer, path: str | Path | IO[bytes], kind
 
     A file on disk is read chunk by chunk (batch_size rows each), so memory stays flat whatever its size; a
     buffer is read whole, so it may unpack only to the foreground limit. Past the upload limits
-    (core.upload_limits): UploadRefused, before the file is read."""
+    (core.intake.upload_limits): UploadRefused, before the file is read."""
     with db.session(None, system=True) as s:
         limits = upload_limits.limits(s)
     if not isinstance(path, str | Path):
@@ -379,7 +380,7 @@ def main_import(argv: list[str] | None = None) -> int:
     --rejections PATH to write the rejected rows with their reasons; --month-first for mm/dd/yyyy dates.
     Prints the counts; returns 0, or 1
     when some rows were rejected."""
-    from core.auth import viewer_for_username
+    from core.accounts.auth import viewer_for_username
     from db.engine import make_engine
 
     parser = argparse.ArgumentParser(prog="import", description="Import sales or work orders from CSV/Excel")

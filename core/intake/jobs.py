@@ -1,6 +1,6 @@
 """Background imports with resume: a large upload is queued as an import_job and imported by the worker.
 
-The file is stored under data/imports/ and read chunk by chunk (core.intake_read.iter_table). Each chunk
+The file is stored under data/imports/ and read chunk by chunk (core.intake.read.iter_table). Each chunk
 is one batch: its rows, its rejections and the job's progress (batches_done, rows_done, the counts) are
 committed in ONE transaction, so a file is never half applied and a worker killed mid-file is resumed
 by the next one from the last committed batch, with the same result as an uninterrupted run.
@@ -19,8 +19,7 @@ import os
 import re
 import socket
 import uuid
-from dataclasses import dataclass
-from dataclasses import replace as dc_replace
+from dataclasses import dataclass, replace as dc_replace
 from pathlib import Path
 from typing import IO
 
@@ -28,12 +27,13 @@ import pandas as pd
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import clock, settings, upload_limits
-from core.access import Perm, Viewer
-from core.auth import viewer_for_user
-from core.errors import DomainError
-from core.intake import Batch, ImportResult, Rejection, audit_import, import_chunks
-from core.intake_read import KIND_FIELDS, iter_table, read_table, table_rows
+from core.accounts.access import Perm, Viewer
+from core.accounts.auth import viewer_for_user
+from core.intake import upload_limits
+from core.intake.importer import Batch, ImportResult, Rejection, audit_import, import_chunks
+from core.intake.read import KIND_FIELDS, iter_table, read_table, table_rows
+from core.platform import clock, settings
+from core.platform.errors import DomainError
 from db.engine import Database, data_dir
 from db.models import ImportJob, ImportRejection, ImportState, User
 
@@ -60,7 +60,7 @@ FOREGROUND_ROWS = 100_000  # a sheet's rows (its gaps too) past this are read by
 
 
 def in_background(measured: upload_limits.Measured, limits: upload_limits.UploadLimits) -> bool:
-    """True when the worker reads the file (core.upload_limits.check measured it): over 2 MB packed, or
+    """True when the worker reads the file (core.intake.upload_limits.check measured it): over 2 MB packed, or
     unpacking to more than the page's process reads quickly (a 1.8 MB xlsx can hold 522 MB of XML)."""
     return (measured.packed_bytes > BACKGROUND_ABOVE_BYTES or measured.unpacked_bytes > limits.foreground_bytes
             or (measured.rows or 0) > FOREGROUND_ROWS)

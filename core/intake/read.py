@@ -1,5 +1,5 @@
 """Reading dealer exports: the file as text (CSV with ',' or ';', or xlsx through calamine) and its
-headers matched to our fields (AHM DGI names and common Indonesian headers). core.intake validates
+headers matched to our fields (AHM DGI names and common Indonesian headers). core.intake.importer validates
 and stores what this reads."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from core import upload_limits
-from core.upload_limits import Budget, UploadLimits
+from core.intake import upload_limits
+from core.intake.upload_limits import Budget, UploadLimits
 
 # Our fields, in the order the page shows them; the value is the label.
 FIELDS: dict[str, str] = {
@@ -103,8 +103,8 @@ def _cell_text(value: object, as_nik: bool) -> str:
 
 def read_table(path_or_buffer: str | Path | IO[bytes], filename: str | None = None,
                limits: UploadLimits | None = None) -> pd.DataFrame:
-    """The file as a DataFrame of strings (blank cells are ''), from .csv (',' or ';') or .xlsx (core.xlsx_stream,
-    within the upload limits: core.upload_limits.check measures a file before this reads it)."""
+    """The file as a DataFrame of strings (blank cells are ''), from .csv (',' or ';') or .xlsx (xlsx_stream,
+    within the upload limits: core.intake.upload_limits.check measures a file before this reads it)."""
     name = (filename or str(getattr(path_or_buffer, "name", path_or_buffer))).lower()
     if name.endswith((".xlsx", ".xlsm", ".xls")) and _is_zip(path_or_buffer):
         frames = list(_iter_excel(path_or_buffer, 50_000, 0, limits, Path(name).name, keep_header=True))
@@ -168,7 +168,7 @@ def iter_table(path: str | Path, *, chunk_rows: int = 50_000, skip_chunks: int =
 
 # calamine holds the whole sheet in memory (1,243 MiB peak for a 1,000,000-row sheet of 690 MB of XML), and a
 # sheet of two cells, A1 and XFD1048576, makes it allocate its whole range (rows x columns: 550 GB) and abort
-# the process, whatever the file's size: every .xlsx is read by core.xlsx_stream (the rows as the XML is
+# the process, whatever the file's size: every .xlsx is read by core.intake.xlsx_stream (the rows as the XML is
 # parsed, flat memory, its bytes, rows and columns counted against the upload limits). calamine reads only
 # a legacy .xls (no zip; at most 65,536 rows x 256 columns).
 
@@ -187,7 +187,7 @@ def _excel_rows(source: str | Path | IO[bytes], limits: UploadLimits | None, nam
                 ) -> tuple[Iterator[Any], Callable[[], None]]:
     """The first sheet's rows as sequences of cell values, and how to close the file."""
     if _is_zip(source):
-        from core.xlsx_stream import xlsx_rows
+        from core.intake.xlsx_stream import xlsx_rows
 
         return xlsx_rows(source, Budget(name, limits or upload_limits.defaults()))
     from python_calamine import CalamineWorkbook
@@ -199,7 +199,7 @@ def _excel_rows(source: str | Path | IO[bytes], limits: UploadLimits | None, nam
 
 def _iter_excel(source: Path | str | IO[bytes], chunk_rows: int, skip_chunks: int, limits: UploadLimits | None,
                 name: str, *, keep_header: bool = False) -> Iterator[pd.DataFrame]:
-    """The first sheet row by row (core.xlsx_stream, or calamine for a legacy .xls), cells as read_table
+    """The first sheet row by row (xlsx_stream, or calamine for a legacy .xls), cells as read_table
     writes them; keep_header: a sheet of only a header gives one empty frame with its columns."""
     rows, close = _excel_rows(source, limits, name)
     try:

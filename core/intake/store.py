@@ -1,5 +1,5 @@
 """Storage helpers of the intake: set-based reads by one bound list of keys, plain driver executemany
-inserts and grouped updates, and the facts a NIK gives. Used by core.intake_upsert and core.intake_fast."""
+inserts and grouped updates, and the facts a NIK gives. Used by core.intake.upsert and core.intake.fast."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import ARRAY, Table, any_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.identifiers import (
+from core.customers.identifiers import (
     _birth_year,
 )
-from core.numbering import format_number, reserve, yymm
+from core.platform import clock
+from core.platform.numbering import format_number, reserve, yymm
 from db.models import Customer, Sale, Vehicle, WorkOrder
 
 # --- Upsert -----------------------------------------------------------------------------------

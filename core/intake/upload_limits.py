@@ -5,15 +5,15 @@ sees it, whatever its packed size (a 1.8 MB xlsx can unpack to 522 MB of XML).
 bytes.count pass for a CSV: an xlsx by the uncompressed sizes its archive declares (all its parts, each
 metadata part on its own too) and the row count of its first sheet's <dimension ref>; a CSV by its size
 and its line breaks; a legacy .xls (no zip) by its packed size. A zip's declared sizes can lie, so the
-reader (core.xlsx_stream) also counts the bytes and rows it actually parses and stops at the same limits
+reader (core.intake.xlsx_stream) also counts the bytes and rows it actually parses and stops at the same limits
 (`Budget`). Every upload path calls `check` before reading: the Import Data page, `python -m core.cli
 import`, and the worker's job. Past a limit: `UploadRefused`, a DomainError naming the file, what was
 measured and the limit, in the user's language.
 
-The limits are settings (core.settings, bounded in core.masterdata): `intake.max_unpacked_mb` for any
+The limits are settings (core.platform.settings, bounded in core.masterdata.entities): `intake.max_unpacked_mb` for any
 file (the worker reads it chunk by chunk; a legitimate 1,000,000-row sales sheet is about 690 MB of XML),
 `intake.max_rows`, and `intake.foreground_unpacked_mb`, above which a file is read by the worker instead
-of the page's process (core.intake_jobs.in_background), as a file above 2 MB packed already is."""
+of the page's process (core.intake.jobs.in_background), as a file above 2 MB packed already is."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from core import settings
-from core.errors import DomainError
-from core.i18n import register
+from core.intake.xlsx_parts import workbook_parts
+from core.platform import settings
+from core.platform.errors import DomainError
+from core.platform.i18n import register
 
 MB = 1_000_000
 # Parts other than the sheets and the shared strings (workbook, relationships, styles, theme...) are read
@@ -160,8 +161,6 @@ def _csv_rows(handle: IO[bytes]) -> int:
 
 
 def _measure_xlsx(handle: IO[bytes], name: str, packed: int) -> Measured:
-    from core.xlsx_stream import _parts
-
     with zipfile.ZipFile(handle) as archive:
         infos = archive.infolist()
         for info in infos:
@@ -171,7 +170,7 @@ def _measure_xlsx(handle: IO[bytes], name: str, packed: int) -> Measured:
                                     measured=mb(info.file_size), limit=mb(PART_MAX_BYTES))
         unpacked = sum(i.file_size for i in infos)
         rows = None
-        sheet = _parts(archive)[0] if "xl/workbook.xml" in archive.namelist() else None
+        sheet = workbook_parts(archive)[0] if "xl/workbook.xml" in archive.namelist() else None
         if sheet is None:
             raise UploadRefused("upload.not_excel", file=name)
         with archive.open(sheet) as part:

@@ -1,7 +1,7 @@
 """The full (row-by-row) upsert of a validated chunk: customers by NIK, else mobile + name, else the
 vehicle's owner of the same name; vehicles by engine number; sales by (vehicle, date); work orders by
 number. Later rows of a chunk win; only the net difference from what is stored is written. The fast
-paths (core.intake_hash, core.intake_fast) take the rows they can settle first; this handles the rest."""
+paths (core.intake.hashing, core.intake.fast) take the rows they can settle first; this handles the rest."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.access import Viewer
-from core.i18n import t
-from core.identifiers import (
+from core.accounts.access import Viewer
+from core.customers.identifiers import (
     kpb_number_of_job,
 )
-from core.intake_check import ImportResult, Rejection
-from core.intake_store import (
+from core.intake.check import ImportResult, Rejection
+from core.intake.store import (
     _C,
     _CUST_COLS,
     _S,
@@ -32,6 +31,7 @@ from core.intake_store import (
     _select_in,
     _update_many,
 )
+from core.platform.i18n import t
 
 
 def _upsert_batch(session: Session, viewer: Viewer, kind: str, recs: list[dict[str, Any]],
@@ -222,7 +222,7 @@ def _upsert_batch(session: Session, viewer: Viewer, kind: str, recs: list[dict[s
             _update_many(session, _W, [{"id": i, **d} for i, d in changes.items()])
 
     for r in good:
-        r["_changed"] = True  # the row wrote something (core.intake then records its row hash)
+        r["_changed"] = True  # the row wrote something (core.intake.importer then records its row hash)
         if r["_key"] in main_new:
             result.created += 1
         elif (r["_key"] in main_changed or r["engine_no"] in changed_engines

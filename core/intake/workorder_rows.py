@@ -3,8 +3,8 @@
 A validated work-order row is plain when its number is new (in the database and in the chunk), its
 engine number names a stored vehicle of a branch the viewer may change, it names no customer (work
 orders from DGI never do), and every vehicle value it gives (plate, frame, unit, colour) equals the
-stored one. For such a row the full path in core.intake_upsert would only insert the work order (for
-the vehicle's owner): here all of a chunk's are inserted with one statement. core.intake then refreshes
+stored one. For such a row the full path in core.intake.upsert would only insert the work order (for
+the vehicle's owner): here all of a chunk's are inserted with one statement. core.intake.importer then refreshes
 the last service of the vehicles served and closes the leads they serve, set-based, as for the rest.
 """
 
@@ -18,8 +18,8 @@ import pandas as pd
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from core.access import Viewer
-from core.identifiers import kpb_number_of_job
+from core.accounts.access import Viewer
+from core.customers.identifiers import kpb_number_of_job
 from db.models import Vehicle, WorkOrder
 
 _V: Table = Vehicle.__table__  # type: ignore[assignment]
@@ -29,7 +29,7 @@ _VEHICLE_VALUES = ("plate", "frame_no", "unit_type_code", "unit_name", "colour")
 
 def insert_new_work_orders(session: Session, viewer: Viewer, good: pd.DataFrame, *, select_in: Any,
                            insert_rows: Any) -> tuple[np.ndarray, list[int], list[dt.date]]:
-    """Insert the plain rows of good (core.intake's normalised values of a work-order chunk). Returns
+    """Insert the plain rows of good (core.intake.importer's normalised values of a work-order chunk). Returns
     (the rows stored, the vehicles they serve, their service dates)."""
     n = len(good)
     done = np.zeros(n, dtype=bool)

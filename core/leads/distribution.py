@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, clock
-from core.access import Perm, Viewer
-from core.errors import DomainError, NotFound
-from core.i18n import register
+from core.accounts.access import Perm, Viewer
+from core.platform import clock
+from core.platform.errors import DomainError, NotFound
+from core.platform.i18n import register
+from core.privacy import audit
 from db.enums import ContactStatus, Role, Stage, TouchState
 from db.models import Branch, FollowUp, Lead, Touch, User, UserBranch
 

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session, aliased
 
-from core import audit, clock, concurrency, numbering
-from core.access import Perm, Viewer
-from core.customers import CustomerInput, clean_customer_fields, require_cddb, update_customer
-from core.errors import DomainError, MultipleErrors, NotFound, ValidationError
-from core.i18n import register
-from core.touches import plan_lead_touches
+from core.accounts.access import Perm, Viewer
+from core.customers.customer import CustomerInput, clean_customer_fields, require_cddb, update_customer
+from core.leads.touches import plan_lead_touches
+from core.platform import clock, concurrency, numbering
+from core.platform.errors import DomainError, MultipleErrors, NotFound, ValidationError
+from core.platform.i18n import register
+from core.privacy import audit
 from db.enums import LeadCategory, Priority, ServiceKind, Stage
 from db.models import Booking, Branch, Customer, Lead, Vehicle, WorkOrder
 
@@ -65,7 +66,7 @@ def priority_for(nik: str | None, phone: str | None) -> Priority:
 
 
 def priority_sql(nik: Any, phone: Any) -> Any:
-    """The same rule as a SQL expression, for leads created in bulk (core.leadgen)."""
+    """The same rule as a SQL expression, for leads created in bulk (core.leads.leadgen)."""
     return case((and_(nik.is_not(None), nik != "", phone.is_not(None), phone != ""), Priority.HIGH.value),
                 else_=Priority.NORMAL.value)
 
@@ -99,7 +100,7 @@ def check_open(lead: Lead) -> None:
 
 
 def check_version(session: Session, obj: Lead | Booking, expected_version: int | None) -> None:
-    """Optimistic concurrency: refuse a save made on a stale copy (see core.concurrency)."""
+    """Optimistic concurrency: refuse a save made on a stale copy (see core.platform.concurrency)."""
     concurrency.check_version(session, obj, expected_version)
 
 

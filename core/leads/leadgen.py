@@ -36,11 +36,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from core import clock, numbering, settings
-from core.leads import priority_sql
-from core.reference import DEFAULT_ENGINE_CODE, DEFAULT_KPB
-from core.sqlfuncs import add_days, date_iso, rowcount, text_concat, zero_pad
-from core.touches import cancel_lead_touches, plan_feedback_calls, plan_lead_touches, plan_monthly_visits
+from core.leads.lead import priority_sql
+from core.leads.touches import cancel_lead_touches, plan_feedback_calls, plan_lead_touches, plan_monthly_visits
+from core.masterdata.reference import DEFAULT_ENGINE_CODE, DEFAULT_KPB
+from core.platform import clock, numbering, settings
+from core.platform.sqlfuncs import add_days, date_iso, rowcount, text_concat, zero_pad
 from db.base import UTCDateTime
 from db.enums import LeadCategory, ServiceKind, Stage
 from db.models import Branch, Customer, KpbRule, Lead, LostReason, Sale, Vehicle, WorkOrder

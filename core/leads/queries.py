@@ -17,13 +17,14 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import clock, identifiers
-from core.access import Perm, Viewer
-from core.customers import require_cddb
-from core.errors import DomainError, NotFound, ValidationError
-from core.paging import Paged
-from core.sqlfilters import contains, in_branches, phone_condition, prefix, visible_branch_ids
-from core.sqlfuncs import sorted_after, stage_scanned, unindexed
+from core.accounts.access import Perm, Viewer
+from core.customers import identifiers
+from core.customers.customer import require_cddb
+from core.platform import clock
+from core.platform.errors import DomainError, NotFound, ValidationError
+from core.platform.paging import Paged
+from core.platform.sqlfilters import contains, in_branches, phone_condition, prefix, visible_branch_ids
+from core.platform.sqlfuncs import sorted_after, stage_scanned, unindexed
 from db.enums import ContactStatus, Priority, ServiceKind, StaffKind, Stage, Temperature
 from db.models import Branch, Customer, FollowUp, Lead, LostReason, Occupation, Staff, User, Vehicle
 
@@ -261,7 +262,7 @@ class LeadDetail:
     note: str | None
     lost_reason: str | None
     lost_note: str | None
-    # Filled when the customer's CDDB is incomplete: the rule's own error (core.customers).
+    # Filled when the customer's CDDB is incomplete: the rule's own error (core.customers.customer).
     cddb_error: DomainError | None = None
     followups: list[FollowUpRow] = field(default_factory=list)
 

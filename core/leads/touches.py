@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import exists, func, insert, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import clock, settings
-from core.sqlfuncs import add_days, rowcount, text_concat
+from core.platform import clock, settings
+from core.platform.sqlfuncs import add_days, rowcount, text_concat
 from db.base import UTCDateTime
 from db.enums import Channel, TouchKind, TouchState
 from db.models import Booking, BranchRing, Customer, Lead, Touch, Vehicle, WorkOrder

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core import audit
-from core import auth as core_auth
-from core import settings as core_settings
-from core.access import Perm, Viewer
-from core.errors import DomainError, NotFound, ValidationError
-from core.i18n import register
-from core.text_input import check_text
+from core.accounts import auth as core_auth
+from core.accounts.access import Perm, Viewer
+from core.platform import settings as core_settings
+from core.platform.errors import DomainError, NotFound, ValidationError
+from core.platform.i18n import register
+from core.platform.text_input import check_text
+from core.privacy import audit
 from db.enums import Role, StaffKind
 from db.models import Branch, KpbRule, LostReason, Pit, Setting, Staff, User, UserBranch
 
@@ -279,7 +279,7 @@ def update_user(session: Session, viewer: Viewer, user_id: int, data: UserInput)
 
 
 def set_user_active(session: Session, viewer: Viewer, user_id: int, active: bool) -> User:
-    """Disabling ends the user's sessions and re-login cookies at once (core.auth.set_active)."""
+    """Disabling ends the user's sessions and re-login cookies at once (core.accounts.auth.set_active)."""
     _allow(viewer)
     user = _get(session, User, user_id, "user")
     if user.id == viewer.user_id and not active:

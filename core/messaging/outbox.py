@@ -19,7 +19,6 @@ from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core import clock
 from core.messaging import templates
 from core.messaging.config import (
     AUTO_KINDS,
@@ -29,6 +28,7 @@ from core.messaging.config import (
     within_sending_hours,
 )
 from core.messaging.providers.base import Outgoing, Provider, SendResult
+from core.platform import clock
 from db.engine import Database
 from db.enums import TouchKind, TouchState
 from db.models import Branch, Customer, Lead, OutboxMessage, Touch, Vehicle

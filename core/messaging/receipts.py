@@ -1,5 +1,5 @@
 """What providers report back: delivery receipts set the message's state and, once, the contact
-status of its touch (through core.followup_log.log_outcome, as a human would log it, with the
+status of its touch (through core.pipeline.followup_log.log_outcome, as a human would log it, with the
 system as actor); customer replies go on the lead's timeline; an opt-out withdraws consent.
 
 Statuses may arrive in any order and more than once: each is stored once (event_key), the message
@@ -14,12 +14,11 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.access import Viewer
-from core.errors import DomainError
-from core.messaging.providers import sms as sms_provider
-from core.messaging.providers import whatsapp as wa
+from core.accounts.access import Viewer
+from core.messaging.providers import sms as sms_provider, whatsapp as wa
 from core.messaging.providers.whatsapp import InboundEvent, StatusEvent
+from core.platform import clock
+from core.platform.errors import DomainError
 from db.enums import ContactStatus, TouchState
 from db.models import Customer, Lead, MessageEvent, OutboxMessage, Touch
 
@@ -120,7 +119,7 @@ def log_touch_outcome(session: Session, touch_id: int | None, outcome: ContactSt
     refusal (say the lead's CDDB is incomplete) leaves the touch in the worklist for a human."""
     if touch_id is None:
         return False
-    from core.followup_log import OutcomeInput, log_outcome  # followup_log renders our templates
+    from core.pipeline.followup_log import OutcomeInput, log_outcome  # followup_log renders our templates
 
     touch = session.get(Touch, touch_id)
     if touch is None or touch.state != TouchState.PLANNED:
@@ -136,7 +135,7 @@ def log_touch_outcome(session: Session, touch_id: int | None, outcome: ContactSt
 
 def withdraw(session: Session, customer_id: int, *, channel: str, proof: str) -> None:
     """Consent for messages withdrawn, at once (UU PDP), through the privacy module."""
-    from core import privacy
+    from core.privacy import consent as privacy
 
     privacy.withdraw_consent(session, customer_id, channel=channel, proof=proof, purposes=[privacy.Purpose.MESSAGE])
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.access import Perm, Viewer
-from core.leads import get_lead
+from core.accounts.access import Perm, Viewer
+from core.leads.lead import get_lead
 from db.models import MessageEvent, OutboxMessage
 
 

@@ -1,5 +1,5 @@
 """The sending job: cancel what may no longer go, queue due touches, send. Runs in the worker
-(core.worker.JOBS) on every tick, or on its own as a dedicated sender:
+(core.platform.jobs registry) on every tick, or on its own as a dedicated sender:
 
     python -m core.messaging.sender [--once] [--batch 200] [--concurrency 16] [--interval 5]"""
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.access import Perm, Viewer
-from core.sqlfilters import in_branches, visible_branch_ids
+from core.accounts.access import Perm, Viewer
+from core.platform import clock
+from core.platform.sqlfilters import in_branches, visible_branch_ids
 from db.models import Branch, OutboxMessage
 
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, clock
-from core.access import Perm, Viewer
-from core.errors import ValidationError
-from core.i18n import register
+from core.accounts.access import Perm, Viewer
+from core.platform import clock
+from core.platform.errors import ValidationError
+from core.platform.i18n import register
+from core.privacy import audit
 from db.enums import TouchKind
 from db.models import MessageTemplate
 

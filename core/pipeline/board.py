@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
-from core.access import Perm, Viewer
-from core.queries import stage_counts
-from core.sqlfilters import in_branches, visible_branch_ids
+from core.accounts.access import Perm, Viewer
+from core.leads.queries import stage_counts
+from core.platform.sqlfilters import in_branches, visible_branch_ids
 from db.enums import Stage, Temperature
 from db.models import Branch, Lead
 

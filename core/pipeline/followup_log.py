@@ -1,6 +1,6 @@
 """Logging the outcome of one worklist touch ("Hari ini"): the follow-up it records on its lead, and
-the reminder text and links the admin taps. The rules stay in core.leads, core.pipeline and
-core.worklist; this module only strings them together in the caller's transaction."""
+the reminder text and links the admin taps. The rules stay in core.leads.lead, core.pipeline.stages and
+core.leads.today; this module only strings them together in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.access import Perm, Viewer
-from core.errors import NotFound
-from core.leads import convert_to_opportunity, get_lead
+from core.accounts.access import Perm, Viewer
+from core.leads.lead import convert_to_opportunity, get_lead
+from core.leads.today import WorkItem, complete_touch
 from core.messaging import templates
 from core.messaging.providers import manual
-from core.pipeline import FollowUpInput, edit_current_followup, enter_followup, mark_lost
-from core.worklist import WorkItem, complete_touch
+from core.pipeline.stages import FollowUpInput, edit_current_followup, enter_followup, mark_lost
+from core.platform import clock
+from core.platform.errors import NotFound
 from db.enums import Channel, ContactStatus, Stage, Temperature, TouchKind
 from db.models import Branch, FollowUp, Touch
 

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from core import audit, clock, settings
-from core.access import Viewer
-from core.errors import DomainError, ValidationError
-from core.i18n import register
-from core.leads import lead_for_change
-from core.touches import cancel_lead_touches
+from core.accounts.access import Viewer
+from core.leads.lead import lead_for_change
+from core.leads.touches import cancel_lead_touches
+from core.platform import clock, settings
+from core.platform.errors import DomainError, ValidationError
+from core.platform.i18n import register
+from core.privacy import audit
 from db.enums import Channel, ContactStatus, Stage, Temperature
 from db.models import AuditLog, Branch, FollowUp, Lead, LostReason, WorkOrder
 

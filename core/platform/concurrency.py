@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.errors import DomainError
-from core.i18n import register, t
+from core.platform import clock
+from core.platform.errors import DomainError
+from core.platform.i18n import register, t
 from db.models import AuditLog, User
 
 register({
@@ -56,7 +56,7 @@ def stale_error(session: Session, obj: Any, newer_versions: int = 1) -> StaleRec
     """The refusal for a stale save: the audit rows written since (one per change, newest first).
 
     Every save of a versioned record that changes it writes one audit row holding exactly the fields
-    it changed (core.audit.apply), and a save that changes nothing writes neither; so the newest
+    it changed (core.privacy.audit.apply), and a save that changes nothing writes neither; so the newest
     `newer_versions` rows with changes are the changes made since the reader's version. Rows without
     changes (someone viewing the record) changed nothing and are skipped."""
     rows = session.execute(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from core.i18n import DEFAULT_LANG, t
+from core.platform.i18n import DEFAULT_LANG, t
 
 
 class DomainError(Exception):

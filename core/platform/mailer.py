@@ -12,8 +12,8 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from core.errors import ValidationError
-from core.i18n import register
+from core.platform.errors import ValidationError
+from core.platform.i18n import register
 
 register({
     "mail.bad_port": {"id": "H23_SMTP_PORT harus angka 1-65535, bukan {value}",

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock
+from core.platform import clock
 from db.models import Setting
 
 DEFAULTS: dict[str, Any] = {
@@ -37,14 +37,14 @@ DEFAULTS: dict[str, Any] = {
     "reports.background_rows": 50_000,
     "reports.export_keep_hours": 24,
     "intake.keep_upload_days": 7,  # stored uploads of finished imports are deleted after this
-    # Upload limits (core.upload_limits), checked before a file is read: what any file may unpack to (a
+    # Upload limits (core.intake.upload_limits), checked before a file is read: what any file may unpack to (a
     # 1,000,000-row sales xlsx is about 690 MB of sheet XML), its rows, and the unpacked size above which
     # the worker reads it instead of the page's process.
     "intake.max_unpacked_mb": 1_500,
     "intake.max_rows": 2_000_000,
     "intake.foreground_unpacked_mb": 20,
     "auth.idle_minutes": 60,  # idle: a session unused this long ends
-    # AHM DGI pull (core.dgi_jobs); the dealers' keys and secrets come from the environment, not here.
+    # AHM DGI pull (core.intake.dgi_jobs); the dealers' keys and secrets come from the environment, not here.
     "dgi.pull_every_minutes": 60,
     "dgi.overlap_minutes": 60,  # each pull starts this much before the last one ended
     "dgi.first_pull_days": 7,  # how far back the very first pull of a dealer reaches

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
 
-from core import identifiers, text_input
-from core.access import Viewer
-from core.errors import ValidationError
-from core.sqlfuncs import ci_like
+from core.accounts.access import Viewer
+from core.customers import identifiers
+from core.platform import text_input
+from core.platform.errors import ValidationError
+from core.platform.sqlfuncs import ci_like
 
 
 def visible_branch_ids(viewer: Viewer, requested: Iterable[int] | None = None) -> frozenset[int] | None:
@@ -33,7 +34,7 @@ def in_branches(column: Any, branch_ids: frozenset[int] | None) -> ColumnElement
 
 
 def like_escape(text: str) -> str:
-    """text for a LIKE pattern: wildcards escaped, and control characters dropped (core.text_input: none is
+    """text for a LIKE pattern: wildcards escaped, and control characters dropped (core.platform.text_input: none is
     ever stored, and PostgreSQL refuses a NUL in a query with an error page)."""
     text = text_input.strip(text)
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

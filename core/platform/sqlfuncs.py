@@ -66,7 +66,7 @@ ci_like = _dialect_function(
     "ci_like", Boolean(), "Case-insensitive LIKE with '\\' as the escape character.",
     sqlite="({0} LIKE {1} ESCAPE '\\')", postgresql="({0} ILIKE {1} ESCAPE '\\')")
 
-# Planner hints for the lead list (core.queries), each the column's own value spelled so the planner cannot use (or
+# Planner hints for the lead list (leads.queries), each the column's own value spelled so the planner cannot use (or
 # walk) an index on it (SQLite's unary +, PostgreSQL's "+ interval '0'"):
 # - unindexed: over every branch, a search that finds few is faster found by its own index and sorted
 #   than by walking the creation-time index in order (which reads row after row to find rare matches);

@@ -12,7 +12,7 @@ Policy per edge:
   before_flush hook below with ``ValidationError("text.control_char", field=..., value=...)``; form
   validators may call :func:`check_text` first to name their own field;
 - imports (files and DGI records): the row is rejected, naming row, column and the value with the
-  characters escaped (:func:`visible`); see core.intake_check, which finds the rows column-wise
+  characters escaped (:func:`visible`); see core.intake.check, which finds the rows column-wise
   (:func:`bad_rows`) so a clean file costs one pass per column;
 - webhooks: identifiers with such characters refuse the delivery (400); a customer's free text is cleaned
   (:func:`strip`) and kept (see web.routes and core.messaging.providers.whatsapp)."""
@@ -26,8 +26,8 @@ import numpy as np
 from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError, MultipleErrors, ValidationError
-from core.i18n import register
+from core.platform.errors import DomainError, MultipleErrors, ValidationError
+from core.platform.i18n import register
 
 register({
     "text.control_char": {

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.access import Viewer
+from core.accounts.access import Viewer
+from core.platform import clock
 from db.models import AuditLog
 
 

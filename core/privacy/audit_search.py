@@ -1,7 +1,7 @@
 """Searching the audit trail (head office): by user, record, action and period, paged in SQL.
 
 Read-only by design: nothing in the app edits or deletes audit rows (anonymisation only redacts
-personal values in them, core.privacy_rights)."""
+personal values in them, core.privacy.rights)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.access import Perm, Viewer
-from core.paging import Paged
-from core.sqlfilters import prefix
+from core.accounts.access import Perm, Viewer
+from core.platform import clock
+from core.platform.paging import Paged
+from core.platform.sqlfilters import prefix
 from db.models import AuditLog, Branch, User
 
 

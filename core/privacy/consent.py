@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import audit, clock
-from core.access import Perm, Viewer
-from core.errors import DomainError, NotFound, ValidationError
-from core.i18n import register
-from core.sqlfuncs import rowcount
+from core.accounts.access import Perm, Viewer
+from core.platform import clock
+from core.platform.errors import DomainError, NotFound, ValidationError
+from core.platform.i18n import register
+from core.platform.sqlfuncs import rowcount
+from core.privacy import audit
 from db.enums import Channel, TouchState
 from db.models import AuditLog, ConsentRecord, Customer, Lead, Touch, User
 

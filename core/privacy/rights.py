@@ -20,11 +20,12 @@ from openpyxl import Workbook
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import audit, clock, privacy
-from core.access import Perm, Viewer
-from core.cell_safety import xlsx_row
-from core.errors import DomainError, NotFound, ValidationError
-from core.i18n import register
+from core.accounts.access import Perm, Viewer
+from core.platform import clock
+from core.platform.cell_safety import xlsx_row
+from core.platform.errors import DomainError, NotFound, ValidationError
+from core.platform.i18n import register
+from core.privacy import audit, consent as privacy
 from db.base import Base
 from db.models import AuditLog, Booking, Customer, FollowUp, Lead, Vehicle
 
@@ -104,7 +105,7 @@ def export_customer(session: Session, viewer: Viewer, customer_id: int, fmt: str
             ws = wb.create_sheet(name[:31])
             headers = list(rows[0])
             ws.append(headers)
-            for row in rows:  # the customer's texts as string cells, never formulas (core.cell_safety)
+            for row in rows:  # the customer's texts as string cells, never formulas (core.platform.cell_safety)
                 ws.append(xlsx_row(ws, [row[h] if not isinstance(row[h], dict | list) else json.dumps(row[h])
                                         for h in headers]))
         buf = io.BytesIO()

@@ -34,11 +34,11 @@ from sqlalchemy import String, and_, cast, delete, exists, func, insert, literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.access import Perm, Viewer
-from core.recap import Period
-from core.report_sql import local_day, month_start, month_start_py, week_start
-from core.sqlfilters import in_branches, visible_branch_ids
+from core.accounts.access import Perm, Viewer
+from core.platform import clock
+from core.platform.sqlfilters import in_branches, visible_branch_ids
+from core.reports.recap import Period
+from core.reports.sql import local_day, month_start, month_start_py, week_start
 from db.engine import Database
 from db.enums import BookingState, ContactStatus, Stage, TouchKind, TouchState
 from db.models import (

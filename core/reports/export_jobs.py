@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import clock, reports, settings
-from core.access import Perm, Viewer
-from core.auth import viewer_for_user
-from core.errors import NotFound, ValidationError
-from core.reports import ReportFilter
+from core.accounts.access import Perm, Viewer
+from core.accounts.auth import viewer_for_user
+from core.platform import clock, settings
+from core.platform.errors import NotFound, ValidationError
+from core.reports import laporan as reports
+from core.reports.laporan import ReportFilter
 from db.engine import Database, data_dir
 from db.enums import Stage
 from db.models import ExportJob, User

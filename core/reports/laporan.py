@@ -4,7 +4,7 @@ The rows are streamed from SQL in batches (a server-side cursor on PostgreSQL) a
 come, so an export of millions of leads runs in constant memory: XlsxWriter's constant-memory mode
 for Excel (a new sheet every 1,048,575 data rows, Excel's limit), lines made by the database for CSV
 (PostgreSQL's COPY, SQLite's string functions). The database formats the cells (dates, NIK mask,
-labels) and the rows are fetched by a second thread while this one writes (core.prefetch): the
+labels) and the rows are fetched by a second thread while this one writes (core.platform.prefetch): the
 query and the writer use both cores. Every query
 applies the viewer's branch scope explicitly; the NIK is masked unless the viewer may see it whole.
 Exports are personal data leaving the system, so each one needs Perm.REPORT_EXPORT and writes an
@@ -28,14 +28,16 @@ import xlsxwriter
 from sqlalchemy import ColumnElement, String, and_, false, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from core import audit, clock, identifiers
-from core.access import Perm, Viewer
-from core.errors import ValidationError
-from core.laporan_sql import CsvBlock, copy_csv_pg, csv_blocks, laporan_sql_rows
-from core.pipeline import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
-from core.prefetch import prefetched
-from core.report_sql import count_when
-from core.sqlfilters import in_branches, visible_branch_ids
+from core.accounts.access import Perm, Viewer
+from core.customers import identifiers
+from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
+from core.platform import clock
+from core.platform.errors import ValidationError
+from core.platform.prefetch import prefetched
+from core.platform.sqlfilters import in_branches, visible_branch_ids
+from core.privacy import audit
+from core.reports.laporan_sql import CsvBlock, copy_csv_pg, csv_blocks, laporan_sql_rows
+from core.reports.sql import count_when
 from db.engine import sqlite_page_cache
 from db.enums import ServiceKind, Stage, Temperature
 from db.models import Branch, Lead, LostReason, Occupation
@@ -211,7 +213,7 @@ def write_xlsx(rows: Iterable[Sequence[Any]], target: Target, headers: Sequence[
     if per_sheet < 1:
         raise ValueError("sheet_rows must leave room for a data row")
     # Texts are written as string cells below; the two options keep it so for anything that reaches
-    # XlsxWriter's generic write() (no "=..." formula, no "http..." link made of a text: core.cell_safety).
+    # XlsxWriter's generic write() (no "=..." formula, no "http..." link made of a text: core.platform.cell_safety).
     options: dict[str, Any] = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     if isinstance(target, str | Path):  # the rows' temporary files next to the file, not in /tmp
         options["tmpdir"] = str(Path(target).parent)
@@ -272,7 +274,7 @@ def _xlsx_sheet(wb: Any, title: str, headers: Sequence[str]) -> Any:
 
 def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Target,
                     progress: Progress | None = None, *, sheet_rows: int = EXCEL_MAX_ROWS) -> int:
-    """The report as xlsx: the rows formatted by the database (core.laporan_sql, the same values as
+    """The report as xlsx: the rows formatted by the database (core.reports.laporan_sql, the same values as
     laporan_rows) and fetched by a second thread while this one writes the file."""
     viewer.require(Perm.REPORT_VIEW)
     with sqlite_page_cache(session.connection(), EXPORT_CACHE_MB):
@@ -286,8 +288,8 @@ def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: T
 
 
 def csv_batches(session: Session, viewer: Viewer, f: ReportFilter, batch: int = 50_000) -> Iterator[Sequence[Any]]:
-    """The report's rows for CSV, formatted in SQL (core.laporan_sql), in batches: formula-like texts
-    with a quote in front (core.cell_safety)."""
+    """The report's rows for CSV, formatted in SQL (core.reports.laporan_sql), in batches: formula-like texts
+    with a quote in front (core.platform.cell_safety)."""
     return laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=batch, for_csv=True)
 
 
@@ -295,7 +297,7 @@ def write_csv_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Ta
                    progress: Progress | None = None) -> int:
     """The report as CSV the fastest way each database offers: PostgreSQL writes it itself (COPY ...
     TO STDOUT WITH CSV); SQLite formats and joins each row's fields in SQL, quoted per batch
-    (core.laporan_sql.csv_blocks) and fetched by a second thread while this one writes. Same bytes as
+    (core.reports.laporan_sql.csv_blocks) and fetched by a second thread while this one writes. Same bytes as
     csv.writer over csv_batches (a test checks)."""
     viewer.require(Perm.REPORT_VIEW)
     conditions = _conditions(session, viewer, f)

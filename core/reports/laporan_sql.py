@@ -3,8 +3,8 @@ stage, temperature and contact status, the customer and unit texts. Both exports
 the values to the writer (PostgreSQL formats them in its own process, on the other core), CSV gets
 whole lines (SQLite joins each row's fields, csv_blocks adds csv.writer's quoting; PostgreSQL's COPY
 writes the file).
-Same columns and texts as core.reports.laporan_rows (tests check they agree), except that the CSV's user
-texts follow core.cell_safety's rule in SQL (a formula-like text gets a quote in front)."""
+Same columns and texts as core.reports.laporan.laporan_rows (tests check they agree), except that the CSV's user
+texts follow core.platform.cell_safety's rule in SQL (a formula-like text gets a quote in front)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from typing import IO, Any, NamedTuple
 from sqlalchemy import String, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from core.access import Perm, Viewer
-from core.cell_safety import csv_safe
-from core.driver_sql import for_driver
-from core.pipeline import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
-from core.prefetch import prefetched
-from core.report_sql import dmy, local_day
-from core.sqlfuncs import format_text
+from core.accounts.access import Perm, Viewer
+from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
+from core.platform.cell_safety import csv_safe
+from core.platform.driver_sql import for_driver
+from core.platform.prefetch import prefetched
+from core.platform.sqlfuncs import format_text
+from core.reports.sql import dmy, local_day
 from db.enums import ServiceKind
 from db.models import Branch, Lead, LostReason, Occupation
 
@@ -34,7 +34,7 @@ def _label(column: Any, labels: dict[Any, str]) -> Any:
 
 
 def _masked(nik: Any) -> Any:
-    """core.identifiers.mask_nik in SQL: the first 6 and last 2 digits, stars between."""
+    """core.customers.identifiers.mask_nik in SQL: the first 6 and last 2 digits, stars between."""
     n = func.length(nik)
     return case((nik.is_(None), None), (n <= 8, func.substr(literal(_STARS), 1, n)),
                 else_=func.substr(nik, 1, 6).concat(func.substr(literal(_STARS), 1, n - 8))
@@ -47,7 +47,7 @@ def _or_null(column: Any) -> Any:
 
 def _columns(session: Session, viewer: Viewer, *, for_csv: bool = False) -> list[Any]:
     """The report's columns as SQL expressions, in LAPORAN_COLUMNS order. for_csv: each column that can
-    hold a user's text goes through core.cell_safety's rule (a formula-like text gets a quote in front;
+    hold a user's text goes through core.platform.cell_safety's rule (a formula-like text gets a quote in front;
     xlsx needs none: its writer makes string cells). Dates, labels and the branch ("[code] name") cannot start
     with a formula character and are left as they are (each wrapped column costs the CSV time)."""
     viewer.require(Perm.REPORT_VIEW)
@@ -132,7 +132,7 @@ def csv_blocks(session: Session, viewer: Viewer, conditions: Sequence[Any], *, b
                ) -> Generator[CsvBlock, None, None]:
     """SQLite's CSV export (PostgreSQL has COPY, faster still): the report's rows, oldest lead first,
     byte for byte what csv.writer makes of laporan_sql_rows, in blocks of `batch` rows, fetched by a
-    second thread while the caller writes (core.prefetch).
+    second thread while the caller writes (core.platform.prefetch).
 
     The database formats every field and joins them (format_text: NULL as nothing, integers as their
     digits), so the driver hands over one string per row. Quoting is decided per batch in Python
@@ -165,8 +165,8 @@ def csv_blocks(session: Session, viewer: Viewer, conditions: Sequence[Any], *, b
 def laporan_sql_rows(session: Session, viewer: Viewer, conditions: Sequence[Any], *, batch: int = 50_000,
                      for_csv: bool = False) -> Iterator[Sequence[Any]]:
     """Batches of report rows (LAPORAN_COLUMNS) already formatted; `conditions` are the report's
-    WHERE (core.reports builds them, the viewer's branch scope included). for_csv: the texts as the
-    CSV holds them (core.cell_safety's rule applied)."""
+    WHERE (core.reports.laporan builds them, the viewer's branch scope included). for_csv: the texts as the
+    CSV holds them (core.platform.cell_safety's rule applied)."""
     stmt = _statement(session, viewer, conditions, for_csv=for_csv)
     # Plain Core rows from the driver (no ORM entities), streamed: a server-side cursor on PostgreSQL.
     result = session.connection().execute(stmt.execution_options(stream_results=True, yield_per=batch))
@@ -175,7 +175,7 @@ def laporan_sql_rows(session: Session, viewer: Viewer, conditions: Sequence[Any]
 
 def copy_csv_pg(session: Session, viewer: Viewer, conditions: Sequence[Any], out: IO[bytes]) -> int:
     """PostgreSQL only: the same rows written by the server itself (COPY (SELECT ...) TO STDOUT WITH
-    CSV), streamed in chunks into `out` (the caller writes the BOM and header), core.cell_safety's rule
+    CSV), streamed in chunks into `out` (the caller writes the BOM and header), core.platform.cell_safety's rule
     applied in the query. Returns the rows."""
     sql, params = for_driver(session, _statement(session, viewer, conditions, for_csv=True))
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]

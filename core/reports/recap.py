@@ -23,12 +23,12 @@ from openpyxl import Workbook
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.access import Perm, Viewer
-from core.cell_safety import xlsx_row
-from core.errors import ValidationError
-from core.report_sql import count_when, week_start
-from core.sqlfilters import in_branches, visible_branch_ids
+from core.accounts.access import Perm, Viewer
+from core.platform import clock
+from core.platform.cell_safety import xlsx_row
+from core.platform.errors import ValidationError
+from core.platform.sqlfilters import in_branches, visible_branch_ids
+from core.reports.sql import count_when, week_start
 from db.enums import ContactStatus, ServiceKind, Stage, TouchKind, TouchState
 from db.models import Branch, FollowUp, Lead, LostReason, Touch, User
 

@@ -1,4 +1,4 @@
-"""The weekly recap e-mail (a worker job, core.worker.JOBS): every Monday from 07:00 branch-local time
+"""The weekly recap e-mail (a worker job, core.platform.jobs registry): every Monday from 07:00 branch-local time
 each branch head (Kepala Cabang, Kepala Bengkel) gets last week's recap and PICA for their branch;
 head office (PIC CRM) gets one covering every branch, from 07:00 WIB, when every branch's Sunday has
 ended. With no SMTP server configured (H23_SMTP_HOST) the job does nothing.
@@ -23,13 +23,13 @@ from sqlalchemy import Table, and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core import clock, mailer
-from core.access import Perm, Viewer
-from core.errors import ValidationError
-from core.i18n import register
-from core.mailer import Delivery, SmtpSettings
-from core.recap_mail_compose import RecapContent, build_message, gather
-from core.sqlfilters import in_branches, visible_branch_ids
+from core.accounts.access import Perm, Viewer
+from core.platform import clock, mailer
+from core.platform.errors import ValidationError
+from core.platform.i18n import register
+from core.platform.mailer import Delivery, SmtpSettings
+from core.platform.sqlfilters import in_branches, visible_branch_ids
+from core.reports.recap_mail_compose import RecapContent, build_message, gather
 from db.engine import Database
 from db.enums import Role
 from db.models import Branch, RecapMail, User, UserBranch

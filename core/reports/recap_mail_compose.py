@@ -14,10 +14,10 @@ from email.utils import format_datetime, formataddr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import recap
-from core.access import Viewer
-from core.i18n import register, t
-from core.recap import Period
+from core.accounts.access import Viewer
+from core.platform.i18n import register, t
+from core.reports import recap
+from core.reports.recap import Period
 from db.models import Branch, LostReason
 
 register({
@@ -76,7 +76,7 @@ class RecapContent:
 
 
 def gather(session: Session, branch: Branch | None, week: dt.date) -> RecapContent:
-    """The numbers core.recap gives for the week (Monday..Sunday) and scope, read as the system."""
+    """The numbers core.reports.recap gives for the week (Monday..Sunday) and scope, read as the system."""
     system = Viewer.system_viewer()
     period = Period(week, week + dt.timedelta(days=6), (branch.id,) if branch else ())
     if branch is None:

@@ -1,5 +1,5 @@
 """SQL helpers of the reports: a UTC timestamp's day in its branch's time zone, counting rows that
-match, and (from core.sqlfuncs, where every dialect spelling lives) weeks, months and dd/mm/yyyy text.
+match, and (from core.platform.sqlfuncs, where every dialect spelling lives) weeks, months and dd/mm/yyyy text.
 
 Indonesia's zones (WIB +7, WITA +8, WIT +9) have no daylight saving, so on SQLite a branch-local
 day is the UTC timestamp shifted by its zone's fixed offset; PostgreSQL uses AT TIME ZONE."""
@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, literal
 from sqlalchemy.sql.expression import ColumnElement
 
-from core.i18n import register
-from core.sqlfuncs import at_zone_date, dmy, month_start, shift_hours_date, week_start
+from core.platform.i18n import register
+from core.platform.sqlfuncs import at_zone_date, dmy, month_start, shift_hours_date, week_start
 
 __all__ = ["count_when", "dmy", "local_day", "month_start", "month_start_py", "week_start", "zone_hours"]
 

@@ -72,7 +72,7 @@ class Vehicle(IdMixin, TimestampMixin, BranchOwned, Base):
     colour: Mapped[str | None] = mapped_column(String(60))
     purchase_date: Mapped[dt.date | None] = mapped_column(Date)  # SMH date: KPB deadlines count from it
     premium: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The latest work order, kept by core.workorders.refresh_last_service: 'not back for N days' is then
+    # The latest work order, kept by core.bookings.workorders.refresh_last_service: 'not back for N days' is then
     # one indexed range on this table instead of a search for each vehicle's latest work order.
     last_service_date: Mapped[dt.date | None] = mapped_column(Date)
     last_job_type: Mapped[str | None] = mapped_column(String(5))
@@ -89,7 +89,7 @@ class Sale(IdMixin, TimestampMixin, BranchOwned, Base):
     """H1: a motorcycle sold by a branch."""
 
     __tablename__ = "sale"
-    # The re-import's freshness check (core.intake_hash.stored_unchanged) reads only this index on sale.
+    # The re-import's freshness check (core.intake.hashing.stored_unchanged) reads only this index on sale.
     __table_args__ = (Index("ix_sale_branch_date", "branch_id", "sale_date"),
                       Index("ix_sale_row_hash_fresh", "row_hash", "vehicle_id", "customer_id", "updated_at",
                             "branch_id"))
@@ -101,7 +101,7 @@ class Sale(IdMixin, TimestampMixin, BranchOwned, Base):
     sale_date: Mapped[dt.date] = mapped_column(Date)
     sales_source: Mapped[str | None] = mapped_column(String(30))  # Showroom, CRM, ...
     payment: Mapped[str | None] = mapped_column(String(10))  # cash / credit
-    # The hash of the import row this sale was last stored from (core.intake_hash), so a re-import skips
+    # The hash of the import row this sale was last stored from (core.intake.hashing), so a re-import skips
     # unchanged rows without validating them. Any other update of the sale clears it (onupdate NULL).
     row_hash: Mapped[int | None] = mapped_column(BigInteger, onupdate=null())
 

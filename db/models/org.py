@@ -75,7 +75,7 @@ class UserBranch(Base):
 
 class AuthSession(Base):
     """Server-side record of a login: checked on every run, so logout and disabling take effect at
-    once. The browser's re-login cookie is bound to it by hash (core.login_cookie): it resumes this
+    once. The browser's re-login cookie is bound to it by hash (core.accounts.login_cookie): it resumes this
     session and nothing else, so revoking the session revokes the cookie."""
 
     __tablename__ = "auth_session"
@@ -92,7 +92,7 @@ class AuthSession(Base):
 
 
 class Setting(Base):
-    """Per-dealer settings (SOP offsets, lead engine switches...); defaults live in core.settings."""
+    """Per-dealer settings (SOP offsets, lead engine switches...); defaults live in core.platform.settings."""
 
     __tablename__ = "setting"
 

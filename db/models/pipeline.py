@@ -27,7 +27,7 @@ class Lead(IdMixin, TimestampMixin, BranchOwned, Base):
     """One record from lead to Won/Lost, as in the seed's Odoo (crm.lead).
 
     Contact fields are kept on the lead as the admin saw and edited them; editing them also
-    updates the customer master (core.leads)."""
+    updates the customer master (core.leads.lead)."""
 
     __tablename__ = "lead"
     __table_args__ = (

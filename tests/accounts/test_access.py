@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text, update
 
-from core import clock
-from core.access import Perm, session_for
-from core.bookings import BookingInput, create_booking
-from core.customers import CustomerInput, get_customer, update_customer
-from core.errors import DomainError, NotFound, PermissionDenied
-from core.leads import LeadInput, convert_to_opportunity, get_lead, save_lead
-from core.pipeline import FollowUpInput, enter_followup, mark_lost, mark_won
+from core.accounts.access import Perm, session_for
+from core.bookings.booking import BookingInput, create_booking
+from core.customers.customer import CustomerInput, get_customer, update_customer
+from core.leads.lead import LeadInput, convert_to_opportunity, get_lead, save_lead
+from core.pipeline.stages import FollowUpInput, enter_followup, mark_lost, mark_won
+from core.platform import clock
+from core.platform.errors import DomainError, NotFound, PermissionDenied
 from db.enums import ContactStatus
 from db.models import Customer, Lead, Vehicle
 from db.scoping import ScopeError

@@ -1,4 +1,4 @@
-"""Login safety (core.auth): lockout counted in the database, server-side sessions that end at once."""
+"""Login safety (core.accounts.auth): lockout counted in the database, server-side sessions that end at once."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from core import auth, clock
-from core.errors import ValidationError
+from core.accounts import auth
+from core.platform import clock
+from core.platform.errors import ValidationError
 from db.models import User
 from tests.conftest import TEST_PASSWORD
 

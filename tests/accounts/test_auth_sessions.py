@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.context
-from core import auth, clock, login_cookie, settings
+from core.accounts import auth, login_cookie
+from core.platform import clock, settings
 from db.models import AuthSession
 from tests.conftest import ROOT, TEST_PASSWORD
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import auth, clock, login_cookie
+from core.accounts import auth, login_cookie
+from core.platform import clock
 from db.models import User
 
 

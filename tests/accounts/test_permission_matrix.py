@@ -16,9 +16,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.context
-from core import audit_search, customers, leads, privacy, privacy_rights, queries
-from core.access import Perm, Viewer
-from core.errors import NotFound, PermissionDenied
+from core.accounts.access import Perm, Viewer
+from core.customers import customer as customers
+from core.leads import lead as leads, queries
+from core.platform.errors import NotFound, PermissionDenied
+from core.privacy import audit_search, consent as privacy, rights as privacy_rights
 from tests.conftest import ROOT
 from tests.helpers import new_lead
 from ui.navigation import PAGES

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import clock
-from core.bookings import BookingInput, cancel_booking, create_booking, create_work_order, post_booking
-from core.errors import DomainError, ValidationError
-from core.pipeline import mark_won
+from core.bookings.booking import BookingInput, cancel_booking, create_booking, create_work_order, post_booking
+from core.pipeline.stages import mark_won
+from core.platform import clock
+from core.platform.errors import DomainError, ValidationError
 from db.enums import BookingState, ServiceKind, Stage
 from db.models import Booking, Lead, WorkOrder
 from tests.helpers import new_lead, opportunity_at
@@ -133,7 +133,7 @@ def test_a_pit_of_another_branch_cannot_be_booked(world):
 
 
 def test_the_unit_arriving_at_another_branch_closes_the_lead_and_credits_that_branch(world):
-    from core.workorders import record_work_order
+    from core.bookings.workorders import record_work_order
     lead = new_lead(world, kpb=3)
     with world.db.transaction(world.admin_man.scope) as s:
         record_work_order(s, world.admin_man, branch_id=world.man.id, number="WO/MAN01/2007/00009",
@@ -146,7 +146,7 @@ def test_the_unit_arriving_at_another_branch_closes_the_lead_and_credits_that_br
 
 
 def test_a_regular_job_does_not_close_a_kpb_lead(world):
-    from core.workorders import record_work_order
+    from core.bookings.workorders import record_work_order
     lead = new_lead(world, kpb=3)
     with world.db.transaction(world.admin_sam.scope) as s:
         record_work_order(s, world.admin_sam, branch_id=world.sam.id, number="WO/SAM01/2007/00001",

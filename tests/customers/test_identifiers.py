@@ -12,13 +12,11 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from core import identifiers as ids
-from core import identifiers_series as series
-from core.errors import ValidationError
-from core.i18n import LANGS, MESSAGES
+from core.customers import identifiers as ids, identifiers_series as series
+from core.platform.errors import ValidationError
+from core.platform.i18n import LANGS, MESSAGES
 
 
 def assert_rejected(func: Callable[[Any], Any], value: Any, code: str, field: str) -> ValidationError:

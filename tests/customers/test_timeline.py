@@ -8,12 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, select
 
-from core import clock, timeline
-from core.access import Viewer
-from core.bookings import BookingInput, create_booking, create_work_order, post_booking
-from core.customer_view import customer_profile
-from core.errors import NotFound
-from core.pipeline import mark_won
+from core.accounts.access import Viewer
+from core.bookings.booking import BookingInput, create_booking, create_work_order, post_booking
+from core.customers import timeline
+from core.customers.view import customer_profile
+from core.pipeline.stages import mark_won
+from core.platform import clock
+from core.platform.errors import NotFound
 from db.enums import Role, ServiceKind
 from db.models import AuditLog
 from tests.helpers import FIXED_NOW, opportunity_at

@@ -14,13 +14,13 @@ import uvicorn
 from sqlalchemy import select
 from starlette.applications import Starlette
 
-from core import clock
+from core.leads.touches import plan_lead_touches
 from core.messaging import config as mcfg
 from core.messaging.config import ProviderCredentials, SmsCredentials, WhatsAppCredentials
 from core.messaging.providers.base import Provider, http_pool
 from core.messaging.providers.sms import SmsGatewayProvider
 from core.messaging.providers.whatsapp import WhatsAppProvider
-from core.touches import plan_lead_touches
+from core.platform import clock
 from db.engine import Database
 from db.enums import TouchKind
 from db.models import Touch

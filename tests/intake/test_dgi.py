@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from core import clock, dgi, dgi_jobs, worker
 from core.cli import main as cli_main
-from core.dgi import DgiClient, DgiDealer, DgiError
+from core.intake import dgi, dgi_jobs
+from core.intake.dgi import DgiClient, DgiDealer, DgiError
+from core.platform import clock, worker
 from db.enums import JobState, Stage
 from db.models import Customer, JobRun, Lead, Sale, Vehicle, WorkOrder
 from tests.conftest import build_world
@@ -258,7 +259,7 @@ def test_the_command_line_pulls_a_window(committed_db, fake, monkeypatch, capsys
 
 def test_the_pull_status_lists_each_dealers_last_pulls_and_when_the_next_one_is_due(committed_db, fake,
                                                                                     monkeypatch):
-    from core.dgi_status import PullCounts, pull_status
+    from core.intake.dgi_status import PullCounts, pull_status
 
     world = build_world(committed_db)
     _configure(monkeypatch, fake)
@@ -294,7 +295,7 @@ def test_the_pull_status_lists_each_dealers_last_pulls_and_when_the_next_one_is_
 
 def test_the_pull_status_keeps_the_newest_pulls_and_the_next_due_follows_the_interval(committed_db, fake,
                                                                                       monkeypatch):
-    from core.dgi_status import PullCounts, pull_status
+    from core.intake.dgi_status import PullCounts, pull_status
 
     world = build_world(committed_db)
     _configure(monkeypatch, fake)

@@ -9,9 +9,9 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from core import intake
-from core.access import Viewer
-from core.errors import PermissionDenied
+from core.accounts.access import Viewer
+from core.intake import importer as intake
+from core.platform.errors import PermissionDenied
 from db.enums import Stage
 from db.models import AuditLog, Customer, Lead, Sale, Vehicle, WorkOrder
 from tests.helpers import new_lead

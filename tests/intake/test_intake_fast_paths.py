@@ -9,7 +9,7 @@ import random
 import pandas as pd
 from sqlalchemy import delete, func, select, update
 
-from core import intake
+from core.intake import importer as intake
 from db.models import Customer, Sale, Vehicle, WorkOrder
 
 HEADER = ["No Mesin", "No Polisi", "Nama", "No KTP", "No HP", "Alamat", "Tanggal Beli", "Kode Cabang"]

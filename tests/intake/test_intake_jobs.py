@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from core import clock, intake, intake_jobs
-from core.errors import DomainError
+from core.intake import importer as intake, jobs as intake_jobs
+from core.platform import clock
+from core.platform.errors import DomainError
 from db.engine import Database
 from db.models import AuditLog, Counter, Customer, ImportJob, ImportRejection, ImportState, Lead, Sale, Touch, Vehicle
 from tests.conftest import ROOT, build_world

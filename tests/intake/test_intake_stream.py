@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select, update
 
-from core import intake
-from core.intake_read import iter_table, read_table
+from core.intake import importer as intake
+from core.intake.read import iter_table, read_table
 from db.models import Customer, Sale, Vehicle
 
 
@@ -111,9 +111,9 @@ def test_a_reimport_skips_only_rows_that_change_nothing(world, tmp_path):
 
 
 def test_an_xlsx_is_streamed_and_read_as_calamine_reads_it(tmp_path, monkeypatch):
-    """An xlsx's rows come from core.xlsx_stream (calamine would hold the whole sheet in memory, and
+    """An xlsx's rows come from core.intake.xlsx_stream (calamine would hold the whole sheet in memory, and
     allocate its whole range): the same cells as text, numbers, dates, blanks and gaps alike."""
-    from core import intake_read
+    from core.intake import read as intake_read
 
     wb = Workbook()
     ws = wb.active
@@ -141,7 +141,7 @@ def test_a_failing_batch_stops_the_reading_ahead_and_keeps_the_batches_committed
     reader stops (no thread left behind, the file closed) and the batches before it stay committed."""
     import threading
 
-    from core import intake as intake_module
+    from core.intake import importer as intake_module
 
     path = tmp_path / "penjualan.csv"
     path.write_text("\n".join(_sales_lines(50, {})) + "\n")
@@ -166,7 +166,7 @@ def test_a_failing_batch_stops_the_reading_ahead_and_keeps_the_batches_committed
 
 @pytest.mark.parametrize("epoch", ["1900", "1904"])
 def test_the_streaming_reader_reads_every_kind_of_cell_as_calamine_does(tmp_path, epoch):
-    """core.xlsx_stream against calamine on one sheet: shared strings with accents, numeric and text NIKs,
+    """core.intake.xlsx_stream against calamine on one sheet: shared strings with accents, numeric and text NIKs,
     dates, times of day ('h:mm'), date-times to the second, early 1900 dates (before Excel's phantom
     29/02/1900), booleans, fractions, a date typed as text, rich text, gaps, and a formula without a value
     at the end (no row for it); in the 1900 and the 1904 date systems."""
@@ -177,8 +177,8 @@ def test_the_streaming_reader_reads_every_kind_of_cell_as_calamine_does(tmp_path
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
     from python_calamine import CalamineWorkbook
 
-    from core.intake_read import _cell_text
-    from core.xlsx_stream import xlsx_rows
+    from core.intake.read import _cell_text
+    from core.intake.xlsx_stream import xlsx_rows
 
     wb = Workbook()
     if epoch == "1904":
@@ -241,7 +241,7 @@ def test_a_legacy_xls_goes_to_calamine_not_to_the_zip_size_check(tmp_path):
     error; calamine reads it, and an unreadable one is reported by calamine as not an office document."""
     from python_calamine import CalamineError
 
-    from core.intake_read import _is_zip
+    from core.intake.read import _is_zip
 
     path = tmp_path / "penjualan.xls"
     path.write_bytes(b"not really a workbook")

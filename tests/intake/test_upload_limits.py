@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import streamlit
 
-from core import intake, intake_jobs, settings, upload_limits
-from core.intake_read import iter_table, read_table
-from core.upload_limits import MB, UploadLimits, UploadRefused
+from core.intake import importer as intake, jobs as intake_jobs, upload_limits
+from core.intake.read import iter_table, read_table
+from core.intake.upload_limits import MB, UploadLimits, UploadRefused
+from core.platform import settings
 
 _CT = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -275,8 +276,8 @@ def test_the_page_sends_a_small_file_that_unpacks_big_to_the_worker(world, run_p
 
 
 def test_the_limits_are_bounded_settings(world):
-    from core import masterdata
-    from core.errors import ValidationError
+    from core.masterdata import entities as masterdata
+    from core.platform.errors import ValidationError
 
     with world.db.transaction(None, system=True) as s, pytest.raises(ValidationError, match="between 10 and"):
         masterdata.put_setting(s, world.ho, "intake.max_unpacked_mb", 5)

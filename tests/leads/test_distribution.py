@@ -8,11 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from core import clock, distribution, followup_log
-from core.auth import create_user, viewer_for_user
-from core.errors import DomainError, PermissionDenied
-from core.followup_log import OutcomeInput
-from core.worklist import worklist
+from core.accounts.auth import create_user, viewer_for_user
+from core.leads import distribution
+from core.leads.today import worklist
+from core.pipeline import followup_log
+from core.pipeline.followup_log import OutcomeInput
+from core.platform import clock
+from core.platform.errors import DomainError, PermissionDenied
 from db.enums import ContactStatus, Role, TouchKind
 from db.models import AuditLog, Lead, Touch, Vehicle
 from tests.conftest import TEST_PASSWORD

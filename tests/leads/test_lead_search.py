@@ -11,10 +11,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, func, or_, select, text
 
-from core import identifiers, queries
-from core.errors import ValidationError
-from core.queries import LeadFilter
-from core.sqlfilters import in_branches, like_escape, phone_condition, prefix, visible_branch_ids
+from core.customers import identifiers
+from core.leads import queries
+from core.leads.queries import LeadFilter
+from core.platform.errors import ValidationError
+from core.platform.sqlfilters import in_branches, like_escape, phone_condition, prefix, visible_branch_ids
 from db.enums import LeadCategory, Stage
 from db.models import Lead
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from core import leadgen
-from core.workorders import record_work_order, refresh_last_service
+from core.bookings.workorders import record_work_order, refresh_last_service
+from core.leads import leadgen
 from db.enums import LeadCategory, Priority, ServiceKind, Stage, TouchKind, TouchState
 from db.models import Customer, Lead, Sale, Touch, Vehicle, WorkOrder
 
@@ -147,7 +147,7 @@ def test_kpb_rule_by_engine_code_overrides_the_default(world):
 
 
 def test_expired_kpb_lead_is_kept_open_by_default_and_lost_when_configured(world):
-    from core import settings
+    from core.platform import settings
     _run(world, D(2020, 7, 10))
     _run(world, D(2020, 8, 20))
     (lead,) = _leads(world, world.vehicle_sam.id)
@@ -161,8 +161,8 @@ def test_expired_kpb_lead_is_kept_open_by_default_and_lost_when_configured(world
 
 
 def test_a_booking_plans_the_confirmation_call_on_the_booking_morning(world):
-    from core import clock
-    from core.bookings import BookingInput, cancel_booking, create_booking
+    from core.bookings.booking import BookingInput, cancel_booking, create_booking
+    from core.platform import clock
     with clock.frozen(dt.datetime(2020, 7, 10, 1, 0, tzinfo=dt.UTC)), world.db.transaction(world.admin_sam.scope) as s:
         booking = create_booking(s, world.admin_sam, BookingInput(
             branch_id=world.sam.id, day=D(2020, 7, 11), hour=8, minute=0, customer_id=world.customer_sam.id,

@@ -1,4 +1,4 @@
-"""core.queries: the lead list (filters, search, sorting, paging in SQL), one lead, stage counts and
+"""core.leads.queries: the lead list (filters, search, sorting, paging in SQL), one lead, stage counts and
 the lead form's lookups, always within the viewer's branches."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from core import queries
-from core.customers import CustomerInput, update_customer
-from core.errors import NotFound
-from core.queries import LeadFilter
+from core.customers.customer import CustomerInput, update_customer
+from core.leads import queries
+from core.leads.queries import LeadFilter
+from core.platform.errors import NotFound
 from db.enums import ContactStatus, Stage, Temperature
 from db.models import Customer, Vehicle
 from tests.helpers import new_lead, opportunity_at
@@ -146,7 +146,7 @@ def test_filter_by_stage_kpb_temperature_and_contact_status(world):
 
 def test_filter_by_creation_date_range_in_branch_time(world):
     lead = new_lead(world)
-    # created_at comes from the wall clock (db.base.TimestampMixin), not core.clock.
+    # created_at comes from the wall clock (db.base.TimestampMixin), not core.platform.clock.
     today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("Asia/Makassar")).date()
     day = dt.timedelta(days=1)
     tz = "Asia/Makassar"

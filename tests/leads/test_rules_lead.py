@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.customers import cddb_missing_fields
-from core.errors import DomainError, MultipleErrors, ValidationError
-from core.leads import LeadInput, convert_to_opportunity, priority_for, save_lead
+from core.customers.customer import cddb_missing_fields
+from core.leads.lead import LeadInput, convert_to_opportunity, priority_for, save_lead
+from core.platform.errors import DomainError, MultipleErrors, ValidationError
 from db.enums import Priority, ServiceKind, Stage
 from db.models import AuditLog, Customer, Lead
 from tests.helpers import new_lead

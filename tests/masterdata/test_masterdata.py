@@ -1,13 +1,14 @@
-"""core.masterdata: head office maintains the master data; nobody else may; every change is audited."""
+"""core.masterdata.entities: head office maintains the master data; nobody else may; every change is audited."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from core import auth, settings
-from core import masterdata as md
-from core.errors import DomainError, PermissionDenied, ValidationError
+from core.accounts import auth
+from core.masterdata import entities as md
+from core.platform import settings
+from core.platform.errors import DomainError, PermissionDenied, ValidationError
 from db.enums import Role, StaffKind
 from db.models import AuditLog, Branch, KpbRule, LostReason, User
 from tests.conftest import TEST_PASSWORD

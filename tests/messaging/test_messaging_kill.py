@@ -14,8 +14,8 @@ import time
 
 from sqlalchemy import func, select
 
-from core import clock
 from core.messaging import outbox
+from core.platform import clock
 from db.models import OutboxMessage
 from tests.conftest import ROOT, build_world
 from tests.fakes.messaging_setup import APP_SECRET, PNID, configure_branch, credentials, serve_routes

@@ -9,10 +9,11 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from core import clock, privacy
 from core.messaging import outbox
 from core.messaging.outbox import SendOptions, run_sender
 from core.messaging.sender import prepare
+from core.platform import clock
+from core.privacy import consent as privacy
 from db.enums import ContactStatus, Stage, TouchState
 from db.models import Customer, Lead, OutboxMessage, Touch, Vehicle
 from tests.fakes.messaging_setup import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core import clock
 from core.messaging import config as mcfg
 from core.messaging.outbox import insert_ignoring_duplicates
+from core.platform import clock
 from db.models import MessageTemplate, MessagingConfig
 
 

@@ -8,15 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from core import clock, worker
-from core.errors import PermissionDenied, ValidationError
-from core.followup_log import message_text, wa_link
+from core.leads.today import worklist
 from core.messaging import sender, templates
 from core.messaging.config import WhatsAppCredentials, save_branch_messaging, within_sending_hours
 from core.messaging.providers.base import Outgoing
 from core.messaging.providers.manual import wa_me_link
 from core.messaging.providers.whatsapp import WhatsAppProvider
-from core.worklist import worklist
+from core.pipeline.followup_log import message_text, wa_link
+from core.platform import clock, worker
+from core.platform.errors import PermissionDenied, ValidationError
 from db.enums import TouchKind
 from tests.fakes.messaging_setup import configure_branch, due_reminder, in_hours
 from tests.fakes.whatsapp_server import FakeProvider

@@ -11,15 +11,14 @@ import time
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from core import clock, text_input
 from core.messaging.outbox import run_sender
 from core.messaging.providers import sms, whatsapp
 from core.messaging.replies import latest_replies, lead_messages
 from core.messaging.sender import prepare
+from core.platform import clock, text_input
 from db.enums import ContactStatus, Stage, TouchState
 from db.models import ConsentRecord, Customer, FollowUp, Lead, MessageEvent, OutboxMessage, Touch
 from tests.conftest import ROOT
@@ -145,7 +144,7 @@ def test_a_reply_shows_on_the_leads_timeline_and_in_the_worklist(world, fake, ho
         assert latest_replies(s, [touch.lead_id]) == {touch.lead_id: "Siap, saya datang Sabtu pagi"}
         with pytest.raises(Exception):  # noqa: B017  another branch's admin may not read it
             lead_messages(s, world.admin_man, touch.lead_id)
-    from core.worklist import worklist
+    from core.leads.today import worklist
 
     with world.db.session(world.admin_sam.scope) as s:
         items = worklist(s, world.admin_sam, in_hours().date()).items

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import clock
-from core.bookings import BookingInput, create_booking
+from core.bookings.booking import BookingInput, create_booking
+from core.platform import clock
 from db.enums import BookingState
 from db.models import Booking, Customer, Pit
 

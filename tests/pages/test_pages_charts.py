@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from core import clock, report_charts
+from core.platform import clock
+from core.reports import charts as report_charts
 from tests import recap_fixtures
 from tests.helpers import FIXED_NOW
 

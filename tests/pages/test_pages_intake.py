@@ -7,7 +7,7 @@ import io
 
 from sqlalchemy import select
 
-from core import intake
+from core.intake import importer as intake
 from db.models import Vehicle
 
 CSV = ("No Mesin;Nama;No HP;Tanggal Beli;Kode Cabang\n"
@@ -50,8 +50,8 @@ def test_mapping_preview_and_import(world, run_page):
 
 def test_a_large_file_is_queued_for_the_worker_and_the_page_shows_its_result(world, run_page, tmp_path,
                                                                             monkeypatch):
-    from core import intake_jobs
-    from core.intake_read import iter_table
+    from core.intake import jobs as intake_jobs
+    from core.intake.read import iter_table
 
     monkeypatch.setenv("H23_DATA_DIR", str(tmp_path))
     stored = intake_jobs.store_upload(CSV.encode(), "besar.csv")
@@ -74,9 +74,10 @@ def test_the_dgi_pull_status_for_head_office_and_a_branch_user(world, run_page, 
     import datetime as dt
     import json
 
-    from core import clock, dgi_jobs
+    from core.intake import dgi_jobs
+    from core.platform import clock
     from tests.fakes.dgi_server import DgiFake
-    from tests.test_dgi import KEY, SECRET, seed
+    from tests.intake.test_dgi import KEY, SECRET, seed
 
     def configure(*dealers: tuple[str, str]) -> None:
         monkeypatch.setenv("H23_DGI_DEALERS", json.dumps([

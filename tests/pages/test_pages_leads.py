@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from core import clock
-from core.pipeline import FollowUpInput, enter_followup, mark_won
+from core.pipeline.stages import FollowUpInput, enter_followup, mark_won
+from core.platform import clock
 from db.enums import ContactStatus, LeadCategory, Stage
 from db.models import Booking, Customer, Lead
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core import privacy
+from core.privacy import consent as privacy
 from db.models import AuditLog, ConsentRecord, Customer
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import clock
+from core.platform import clock
 from tests import recap_fixtures
 from tests.helpers import FIXED_NOW
 

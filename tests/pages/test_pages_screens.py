@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from core.auth import create_user, viewer_for_user
+from core.accounts.auth import create_user, viewer_for_user
 from db.enums import Role
 from db.models import AuditLog, Lead
 from tests.conftest import TEST_PASSWORD
@@ -124,7 +124,7 @@ def test_an_admin_cannot_open_lead_distribution(world, run_page):
 
 
 def test_an_admins_worklist_shows_only_their_leads_when_asked(world, run_page):
-    from core import clock
+    from core.platform import clock
 
     admin2, lead = _two_admins_and_leads(world)
     with world.db.transaction(None, system=True) as s:

@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core import clock
+from core.platform import clock
 from db.enums import ContactStatus, Stage, TouchKind, TouchState
 from db.models import Lead, Touch
 from tests.helpers import new_lead

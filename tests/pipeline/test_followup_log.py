@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from sqlalchemy import select
 
-from core import clock
-from core.errors import DomainError, NotFound
-from core.followup_log import OutcomeInput, log_outcome, message_text, wa_link
-from core.worklist import worklist
+from core.leads.today import worklist
+from core.pipeline.followup_log import OutcomeInput, log_outcome, message_text, wa_link
+from core.platform import clock
+from core.platform.errors import DomainError, NotFound
 from db.enums import Channel, ContactStatus, Stage, Temperature, TouchKind, TouchState
 from db.models import Customer, FollowUp, Lead, LostReason, Touch
 from tests.helpers import new_lead

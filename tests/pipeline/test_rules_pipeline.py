@@ -7,10 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import clock
-from core.errors import DomainError, ValidationError
-from core.leads import LeadInput, convert_to_opportunity, save_lead
-from core.pipeline import (
+from core.leads.lead import LeadInput, convert_to_opportunity, save_lead
+from core.pipeline.stages import (
     FollowUpInput,
     edit_current_followup,
     enter_followup,
@@ -19,6 +17,8 @@ from core.pipeline import (
     next_plan_date,
     temperature_from_promise,
 )
+from core.platform import clock
+from core.platform.errors import DomainError, ValidationError
 from db.enums import ContactStatus, Stage, Temperature
 from db.models import FollowUp, Lead, LostReason
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at
@@ -91,7 +91,7 @@ def test_entering_a_followup_freezes_earlier_stages(world):
         assert lead.fu2_date == D(2020, 7, 3)
         # ...but FU1's date and the plan for FU2 are frozen.
         assert lead.fu1_date == D(2020, 7, 1)
-        from core.pipeline import set_next_plan
+        from core.pipeline.stages import set_next_plan
         with pytest.raises(DomainError) as err:
             set_next_plan(lead, 2, D(2020, 7, 5))
         assert err.value.code == "pipeline.plan_not_editable"

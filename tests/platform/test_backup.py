@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.engine import make_url
 
-from core import backup, cli, demo
+from core import cli, demo
+from core.platform import backup
 from db.engine import Database, make_engine
 from db.migrate import upgrade
 from db.models import AuditLog, Customer, Lead

@@ -1,7 +1,7 @@
 """No formula reaches a spreadsheet (issue 20 point 2): every file the app writes for a spreadsheet
 (the Laporan CRM CSV and xlsx, the export jobs, the rejected-rows, recap and privacy workbooks, the
 pages' CSV downloads) either puts a quote in front of a formula-like text (CSV) or writes it as a
-string cell (xlsx). The rule is core.cell_safety's; the database's CSV applies it in SQL."""
+string cell (xlsx). The rule is core.platform.cell_safety's; the database's CSV applies it in SQL."""
 
 from __future__ import annotations
 
@@ -17,12 +17,16 @@ import pytest
 from openpyxl.utils.escape import unescape
 from sqlalchemy import String, literal, select, update
 
-from core import cell_safety, clock, export_jobs, intake, privacy_rights, recap, reports
-from core.cell_safety import csv_cell, csv_safe, is_formula_like
-from core.intake_check import Rejection
-from core.reports import LAPORAN_COLUMNS, ReportFilter
+from core.intake import importer as intake
+from core.intake.check import Rejection
+from core.platform import cell_safety, clock
+from core.platform.cell_safety import csv_cell, csv_safe, is_formula_like
+from core.privacy import rights as privacy_rights
+from core.reports import export_jobs, laporan as reports, recap
+from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
 from db.models import Customer, Lead, LostReason
 from tests import recap_fixtures
+from tests.conftest import ROOT
 from tests.helpers import FIXED_NOW, new_lead
 
 FORMULAS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx"]
@@ -210,5 +214,5 @@ def test_page_csv_downloads_neutralise_formula_cells():
     assert [r[0] for r in rows[1:]] == [csv_cell(v) for v in NASTY] and [r[1] for r in rows[1:]] == [
         str(i) for i in range(len(NASTY))]
     for page in ("pages/recap.py", "pages/charts.py"):
-        source = (Path(__file__).parent.parent / page).read_text()
+        source = (ROOT / page).read_text()
         assert "to_csv(" not in source and "frame_csv(" in source, page

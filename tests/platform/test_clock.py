@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import clock
+from core.platform import clock
 
 A = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 B = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)

@@ -9,11 +9,11 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from core import clock
-from core.bookings import BookingInput, cancel_booking, create_booking, post_booking
-from core.concurrency import StaleRecord
-from core.errors import DomainError
-from core.pipeline import FollowUpInput, enter_followup, mark_lost
+from core.bookings.booking import BookingInput, cancel_booking, create_booking, post_booking
+from core.pipeline.stages import FollowUpInput, enter_followup, mark_lost
+from core.platform import clock
+from core.platform.concurrency import StaleRecord
+from core.platform.errors import DomainError
 from db.enums import BookingState, ContactStatus, Stage, Temperature
 from db.models import AuditLog, Booking, Lead, LostReason
 from tests.conftest import build_world

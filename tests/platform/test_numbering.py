@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import select
 
-from core import numbering
+from core.platform import numbering
 from db.models import Counter
 
 

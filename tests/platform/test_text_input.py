@@ -1,5 +1,5 @@
 """Issue 20 point 4: NUL and the other control characters are refused (or, for a customer's free text,
-cleaned) at every edge, by one rule (core.text_input), on both databases: forms name the field, imports
+cleaned) at every edge, by one rule (core.platform.text_input), on both databases: forms name the field, imports
 reject the row naming row, column and the value escaped, the rest of the file is stored."""
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from core import clock, intake, text_input
-from core.bookings import BookingInput, create_booking
-from core.customers import CustomerInput, update_customer
-from core.errors import MultipleErrors, ValidationError
-from core.leads import LeadInput, save_lead
-from core.masterdata import PitInput, create_pit
+from core.bookings.booking import BookingInput, create_booking
+from core.customers.customer import CustomerInput, update_customer
+from core.intake import importer as intake
+from core.leads.lead import LeadInput, save_lead
+from core.masterdata.entities import PitInput, create_pit
+from core.platform import clock, text_input
+from core.platform.errors import MultipleErrors, ValidationError
 from db.models import Booking, Customer, Pit
 
 REFUSED = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1b", "\x1f", "\x7f", "\x80", "\x85", "\x9f",
@@ -122,7 +123,7 @@ def test_master_data_with_a_nul_is_refused_naming_the_field(world):
 
 
 def test_a_search_with_a_nul_finds_as_without_it_instead_of_failing(world):
-    from core.queries import LeadFilter, list_leads
+    from core.leads.queries import LeadFilter, list_leads
     from tests.helpers import new_lead
 
     new_lead(world)

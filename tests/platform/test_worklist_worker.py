@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from core import clock, worker
-from core.errors import DomainError, NotFound
-from core.worklist import complete_touch, worklist
+from core.leads.today import complete_touch, worklist
+from core.platform import clock, jobs, worker
+from core.platform.errors import DomainError, NotFound
 from db.enums import JobState, TouchKind, TouchState
 from db.models import JobRun, Lead, Touch
 from tests.helpers import new_lead
@@ -101,7 +101,7 @@ def test_a_dead_workers_run_is_taken_over_after_the_stale_time(committed_db):
     build_world(committed_db)
     t0 = dt.datetime(2020, 7, 10, 1, 0, tzinfo=dt.UTC)
     with clock.frozen(t0):
-        assert worker.claim(committed_db, "leadgen:Asia/Makassar", "2020-07-10", "dead") is not None
+        assert jobs.claim(committed_db, "leadgen:Asia/Makassar", "2020-07-10", "dead") is not None
         assert worker.run_due_jobs(committed_db, "w2") == []  # still fresh: someone else's
     with clock.frozen(t0 + dt.timedelta(minutes=31)):
         assert worker.run_due_jobs(committed_db, "w2") == ["leadgen:Asia/Makassar:2020-07-10"]
@@ -146,4 +146,4 @@ def test_every_job_runs_in_exactly_one_lane():
     assert len(jobs) == len(set(jobs)) == len(worker.JOBS)
     names = {lane.name: {j.__module__ + "." + j.__name__ for j in lane.jobs} for lane in worker.LANES}
     assert "core.messaging.sender.run_outbox" in names["messages"]
-    assert "core.report_charts.run_refresh_job" in names["schedule"]
+    assert "core.reports.charts.run_refresh_job" in names["schedule"]

@@ -7,12 +7,13 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core import clock, privacy
-from core.audit_search import AuditFilter, search_audit
-from core.bookings import BookingInput, cancel_booking, create_booking
-from core.customers import CustomerInput, update_customer
-from core.leads import LeadInput, save_lead
-from core.pipeline import mark_won
+from core.bookings.booking import BookingInput, cancel_booking, create_booking
+from core.customers.customer import CustomerInput, update_customer
+from core.leads.lead import LeadInput, save_lead
+from core.pipeline.stages import mark_won
+from core.platform import clock
+from core.privacy import consent as privacy
+from core.privacy.audit_search import AuditFilter, search_audit
 from db.enums import ServiceKind
 from db.models import AuditLog, Customer
 from tests.helpers import new_lead, opportunity_at

@@ -9,12 +9,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import audit, clock, privacy
-from core.concurrency import StaleRecord
-from core.customers import CustomerInput, update_customer
-from core.leads import LeadInput, save_lead
-from core.masterdata import put_setting
-from core.pipeline import FollowUpInput, edit_current_followup, enter_followup, mark_lost
+from core.customers.customer import CustomerInput, update_customer
+from core.leads.lead import LeadInput, save_lead
+from core.masterdata.entities import put_setting
+from core.pipeline.stages import FollowUpInput, edit_current_followup, enter_followup, mark_lost
+from core.platform import clock
+from core.platform.concurrency import StaleRecord
+from core.privacy import audit, consent as privacy
 from db.enums import ContactStatus, ServiceKind, Temperature
 from db.models import AuditLog, Lead, LostReason
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core import privacy
-from core.errors import NotFound, PermissionDenied, ValidationError
+from core.platform.errors import NotFound, PermissionDenied, ValidationError
+from core.privacy import consent as privacy
 from db.enums import Channel, TouchState
 from db.models import AuditLog, ConsentRecord, Customer, Lead, Touch, Vehicle
 from tests.helpers import new_lead
@@ -93,7 +93,7 @@ def _counts(s, customer_id):
 
 
 def test_export_my_data_holds_everything_about_the_customer_and_is_audited(world):
-    from core import privacy_rights
+    from core.privacy import rights as privacy_rights
     lead = new_lead(world)
     c = world.customer_sam
     with world.db.transaction(None, system=True) as s:
@@ -114,11 +114,11 @@ def test_export_my_data_holds_everything_about_the_customer_and_is_audited(world
 
 
 def test_anonymisation_blanks_the_person_but_keeps_the_statistics(world):
-    from core import privacy_rights
+    from core.privacy import rights as privacy_rights
     new_lead(world)
     c = world.customer_sam
     with world.db.transaction(world.admin_sam.scope) as s:  # an earlier edit leaves the old phone in the audit
-        from core.customers import CustomerInput, update_customer
+        from core.customers.customer import CustomerInput, update_customer
         update_customer(s, world.admin_sam, c.id, CustomerInput(phone="081234567890"))
     with world.db.session(None, system=True) as s:
         before = _counts(s, c.id)
@@ -144,7 +144,7 @@ def test_anonymisation_blanks_the_person_but_keeps_the_statistics(world):
 
 
 def test_only_head_office_may_export_or_anonymise(world):
-    from core import privacy_rights
+    from core.privacy import rights as privacy_rights
     c = world.customer_sam
     for viewer in (world.admin_sam, world.kabeng_sam, world.sa_sam, world.admin_man):
         with world.db.transaction(viewer.scope) as s:

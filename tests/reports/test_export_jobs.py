@@ -1,4 +1,4 @@
-"""Background Laporan CRM exports (core.export_jobs): the worker writes the file as the user who
+"""Background Laporan CRM exports (core.reports.export_jobs): the worker writes the file as the user who
 asked (their branches only), audits it, shows progress, keeps the file for the set time and then
 deletes it; only that user sees the job and its file; the page queues large exports."""
 
@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from core import clock, export_jobs, settings, worker
-from core.errors import NotFound, PermissionDenied
-from core.reports import LAPORAN_COLUMNS, ReportFilter
+from core.platform import clock, settings, worker
+from core.platform.errors import NotFound, PermissionDenied
+from core.reports import export_jobs
+from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
 from db.models import AuditLog, ExportJob
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at
 

@@ -1,4 +1,4 @@
-"""The export's reader thread (core.prefetch): rows come back complete and in order, at most a few
+"""The export's reader thread (core.platform.prefetch): rows come back complete and in order, at most a few
 batches ahead of the writer, and an error or an early stop on either side ends the thread and closes
 the query."""
 
@@ -12,10 +12,11 @@ import time
 import pytest
 from sqlalchemy import update
 
-from core import clock, reports
-from core.laporan_sql import csv_blocks
-from core.prefetch import prefetched
-from core.reports import LAPORAN_COLUMNS, ReportFilter
+from core.platform import clock
+from core.platform.prefetch import prefetched
+from core.reports import laporan as reports
+from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
+from core.reports.laporan_sql import csv_blocks
 from db.models import Lead
 from tests.conftest import build_world
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at

@@ -1,4 +1,4 @@
-"""Weekly monitoring recap and PICA (core.recap) against the hand-counted data of
+"""Weekly monitoring recap and PICA (core.reports.recap) against the hand-counted data of
 tests/recap_fixtures.py, on the viewer's branches only."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import io
 import openpyxl
 import pytest
 
-from core import clock, recap
-from core.errors import PermissionDenied, ValidationError
-from core.recap import Period
+from core.platform import clock
+from core.platform.errors import PermissionDenied, ValidationError
+from core.reports import recap
+from core.reports.recap import Period
 from tests import recap_fixtures
 from tests.helpers import FIXED_NOW
 

@@ -1,4 +1,4 @@
-"""The weekly recap e-mail (core.recap_mail) end to end: real SMTP to a local fake server
+"""The weekly recap e-mail (core.reports.recap_mail) end to end: real SMTP to a local fake server
 (tests/fakes/smtp.py), messages parsed back with email.parser, against the hand-counted data of
 tests/recap_fixtures.py. Monday 06/07/2020 recaps W1 = Mon 29/06 - Sun 05/07.
 
@@ -19,12 +19,13 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
-from core import clock, mailer, recap, recap_mail
-from core.access import Viewer
-from core.auth import create_user
-from core.errors import PermissionDenied, ValidationError
-from core.mailer import SmtpSettings, smtp_from_env
-from core.recap import Period
+from core.accounts.access import Viewer
+from core.accounts.auth import create_user
+from core.platform import clock, mailer
+from core.platform.errors import PermissionDenied, ValidationError
+from core.platform.mailer import SmtpSettings, smtp_from_env
+from core.reports import recap, recap_mail
+from core.reports.recap import Period
 from db.enums import Role
 from db.models import Branch, RecapMail, User
 from tests import recap_fixtures
@@ -155,7 +156,7 @@ def test_the_branch_mail_shows_the_weeks_recap_reasons_and_pica(world, ready, sm
     assert reasons_t[1:] == [["SAM01", "Masih di-follow up", "1"], ["SAM01", "Motor sudah dijual", "1"]]
     assert pica_t == [["Cabang", "Admin", "Rejected", "Tidak Terhubung", "Cabang tidak follow up", "Total"],
                       ["SAM01", "Admin Samarinda", "1", "1", "0", "2"]]
-    # ...and they are core.recap's numbers for the week, the ones the page shows.
+    # ...and they are core.reports.recap's numbers for the week, the ones the page shows.
     with world.db.session(None, system=True) as s:
         (row,) = recap.weekly_recap(s, Viewer.system_viewer(), Period(W1, D(2020, 7, 5), (world.sam.id,)))
     assert recap_t[1][1:] == [str(n) for n in (row.reminded, row.came_kpb, row.came_reg, row.not_came)]
@@ -225,7 +226,7 @@ def test_a_worker_that_died_between_claim_and_send_is_taken_over_once(world, rea
     _run(world, smtp, at=later, worker="w2")
     assert sorted(m.rcpt_to[0] for m in smtp.messages) == sorted([KABENG, KACAB, HO])
     # The dead worker coming back cannot overwrite what the live one recorded.
-    from core.mailer import Delivery
+    from core.platform.mailer import Delivery
     recap_mail.record(world.db, "dead-worker", dead[0], Delivery(False, error="late"), later)
     assert {m.state for m in _log(world).values() if m.email} == {"sent"}
     _run(world, smtp, at=later + dt.timedelta(hours=1), worker="w3")

@@ -1,4 +1,4 @@
-"""Chart aggregates (core.report_charts) on the hand-counted data of tests/recap_fixtures.py: the
+"""Chart aggregates (core.reports.charts) on the hand-counted data of tests/recap_fixtures.py: the
 daily counts the worker builds, what each chart sums from them, branch scope, and the incremental
 refresh picking up a change."""
 
@@ -10,9 +10,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from core import clock, report_charts, worker
-from core.errors import PermissionDenied
-from core.report_charts import ChartQuery
+from core.platform import clock, worker
+from core.platform.errors import PermissionDenied
+from core.reports import charts as report_charts
+from core.reports.charts import ChartQuery
 from db.models import Lead, ReportDaily
 from tests import recap_fixtures
 from tests.conftest import build_world

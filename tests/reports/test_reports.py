@@ -1,4 +1,4 @@
-"""Laporan CRM (core.reports): the wizard's filters on known data, branch scope, NIK masking, the
+"""Laporan CRM (core.reports.laporan): the wizard's filters on known data, branch scope, NIK masking, the
 export permission and audit, the xlsx/CSV writers (sheet roll-over) and the chart aggregates."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import pytest
 from openpyxl.utils.escape import unescape
 from sqlalchemy import select, update
 
-from core import clock, reports
-from core.errors import PermissionDenied, ValidationError
-from core.pipeline import mark_lost, mark_won
-from core.reports import LAPORAN_COLUMNS, ReportFilter
+from core.pipeline.stages import mark_lost, mark_won
+from core.platform import clock
+from core.platform.errors import PermissionDenied, ValidationError
+from core.reports import laporan as reports
+from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
 from db.enums import Stage
 from db.models import AuditLog, Lead, LostReason
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at

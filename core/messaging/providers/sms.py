@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 
 import urllib3
 
-from core import clock, text_input
 from core.messaging.config import SmsCredentials
 from core.messaging.providers.base import Outgoing, SendResult, http_pool, json_or_none, network_failure
 from core.messaging.providers.whatsapp import ID_MAX, BadPayload, StatusEvent
+from core.platform import clock, text_input
 
 # Twilio error codes: the number cannot receive SMS; the customer replied STOP.
 UNDELIVERABLE_CODES = {"21211", "21614", "30003", "30005", "30006"}
@@ -104,6 +104,6 @@ def parse_delivery_report(creds: SmsCredentials, params: Mapping[str, str],
         return None
     key = query.get("key")
     for what, value, limit in (("sid", sid, ID_MAX), ("error code", code, 40), ("key", key, 200)):
-        if value and (len(value) > limit or text_input.has_bad(value)):  # core.text_input: refused, as for WhatsApp
+        if value and (len(value) > limit or text_input.has_bad(value)):  # text_input: refused, as for WhatsApp
             raise BadPayload(f"{what} too long or with control characters")
     return StatusEvent("sms", sid, status, clock.now(), key or None, code or None, None)

@@ -13,10 +13,10 @@ from typing import Any
 
 import urllib3
 
-from core import text_input
-from core.identifiers import wa_me_digits
+from core.customers.identifiers import wa_me_digits
 from core.messaging.config import WhatsAppCredentials
 from core.messaging.providers.base import Outgoing, SendResult, http_pool, json_or_none, network_failure
+from core.platform import text_input
 
 # Error codes worth a later retry (rate limits, temporary outages); any other error is final.
 TRANSIENT_CODES = {"1", "2", "4", "80007", "130429", "131000", "131016", "131048", "131056", "133004"}
@@ -152,7 +152,7 @@ def _ident(value: Any, what: str, *, required: bool = True, limit: int = ID_MAX)
 
 
 def _free_text(value: Any) -> str | None:
-    """A customer's or Meta's free text: control characters stripped (core.text_input; refusing the
+    """A customer's or Meta's free text: control characters stripped (core.platform.text_input; refusing the
     delivery would lose the customer's reply and make Meta redeliver it), cut at TEXT_MAX."""
     if value is None or value == "":
         return None

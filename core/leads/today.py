@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.access import Perm, Viewer
-from core.errors import DomainError, NotFound
-from core.i18n import register
+from core.accounts.access import Perm, Viewer
 from core.messaging.replies import auto_messages, latest_replies
-from core.sqlfilters import in_branches, visible_branch_ids
+from core.platform import clock
+from core.platform.errors import DomainError, NotFound
+from core.platform.i18n import register
+from core.platform.sqlfilters import in_branches, visible_branch_ids
 from db.enums import TouchKind, TouchState
 from db.models import Branch, Customer, Lead, Touch, Vehicle
 
@@ -97,7 +97,7 @@ def worklist(session: Session, viewer: Viewer, day: dt.date, *, branch_ids: list
 
 def complete_touch(session: Session, viewer: Viewer, touch_id: int, *, note: str | None = None,
                    followup_id: int | None = None) -> Touch:
-    """Mark a touch done (the follow-up outcome itself is recorded through core.pipeline)."""
+    """Mark a touch done (the follow-up outcome itself is recorded through core.pipeline.stages)."""
     viewer.require(Perm.LEAD_CHANGE)
     touch = session.get(Touch, touch_id, with_for_update=True)
     if touch is None or not viewer.may_see_branch(touch.branch_id):

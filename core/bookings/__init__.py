@@ -1,0 +1,20 @@
+"""The workshop side: service bookings and their queries, and work orders, whose arrival closes
+the lead."""
+
+from typing import TYPE_CHECKING
+
+from core.platform.public import lazy_exports
+
+if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public)
+    from core.bookings import queries as queries
+    from core.bookings.booking import (
+        BookingInput as BookingInput,
+        bookings_of_day as bookings_of_day,
+        cancel_booking as cancel_booking,
+        create_booking as create_booking,
+        create_work_order as create_work_order,
+        free_pits as free_pits,
+        post_booking as post_booking,
+    )
+
+__all__, __getattr__ = lazy_exports(__file__, __name__)
