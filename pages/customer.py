@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.accounts import Perm
-from core.customers import customer_profile, identifiers, timeline
+from core.customers import customer_profile, format_phone_local, timeline
 from core.platform import DomainError, t
 from db.enums import BookingState, ContactStatus, Stage, TouchKind, TouchState
 from ui import context, fmt, lead_widgets as w, today_widgets as tw
@@ -46,7 +46,7 @@ if profile.cddb_missing:
 else:
     st.success(tr("ui.customer.cddb_ok", lang), icon=":material/verified_user:")
 w.fields([
-    (t("field.nik", lang), profile.nik or "-"), (t("field.phone", lang), identifiers.format_phone_local(profile.phone)),
+    (t("field.nik", lang), profile.nik or "-"), (t("field.phone", lang), format_phone_local(profile.phone)),
     (t("field.address", lang), profile.address or "-"), (t("field.city_code", lang), profile.city_code or "-"),
     (t("field.occupation", lang), profile.occupation or "-"),
     (tr("ui.customer.consent", lang), f"{'Ya' if profile.consent_contact else 'Tidak'} / "

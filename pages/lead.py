@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import customers, leads, pipeline, privacy
 from core.accounts import Perm, Viewer
-from core.customers import identifiers
+from core.customers import format_phone_local
 from core.leads import CustomerHit, LeadDetail, queries
 from core.platform import DomainError
 from db.enums import ServiceKind, Stage
@@ -37,7 +37,7 @@ def _cddb_expander(hit: CustomerHit, error: DomainError) -> None:
         name = st.text_input("Nama *", value=hit.name, key="cddb_name")
         nik = st.text_input("No KTP *", value=hit.nik if viewer.can(Perm.NIK_FULL) else "", key="cddb_nik",
                             placeholder="16 digit")
-        phone = st.text_input("No HP *", value=identifiers.format_phone_local(hit.phone), key="cddb_phone")
+        phone = st.text_input("No HP *", value=format_phone_local(hit.phone), key="cddb_phone")
         address = st.text_input("Alamat *", value=hit.address or "", key="cddb_address")
         city = st.text_input("Kode Kota/Kabupaten *", value=hit.city_code or "", key="cddb_city")
         district = st.text_input("Kode Kecamatan", value=hit.district_code or "", key="cddb_district")
@@ -96,7 +96,7 @@ def lead_form(detail: LeadDetail | None) -> None:
         vehicle_id = left.selectbox("No Mesin / No Polisi", list(vehicles), format_func=vehicles.__getitem__,
                                     index=w.option_index(list(vehicles), src.vehicle_id if src else None)
                                     if src else (0 if vehicles else None), key="lead_f_vehicle")
-        phone = left.text_input("Phone *", value=identifiers.format_phone_local(src.phone if src else hit.phone),
+        phone = left.text_input("Phone *", value=format_phone_local(src.phone if src else hit.phone),
                                 key="lead_f_phone")
         nik_value = (src.nik if src else hit.nik) or ""
         if viewer.can(Perm.NIK_FULL):
@@ -142,7 +142,7 @@ def lead_facts(d: LeadDetail) -> None:
     """Everything recorded before the current stage, read-only."""
     w.fields([
         ("Branch", d.branch_label), ("Customer", d.customer_label), ("Address", d.address),
-        ("No KTP", d.nik), ("Phone", identifiers.format_phone_local(d.phone)), ("Pekerjaan", d.occupation_name),
+        ("No KTP", d.nik), ("Phone", format_phone_local(d.phone)), ("Pekerjaan", d.occupation_name),
         ("Sales Source", d.sales_source), ("Type Last Service", d.last_service_type),
         ("Date Last Service", d.last_service_date),
         ("Rekomendasi Service", "KPB" if d.service_kind == ServiceKind.KPB else "Regular"),

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from core.accounts import Perm
-from core.customers import identifiers
+from core.customers import format_phone_local
 from core.leads import LeadFilter, Sort, queries
 from db.enums import ContactStatus, Stage, Temperature
 from ui import context, fmt, lead_widgets as w
@@ -77,7 +77,7 @@ if page_no > result.pages:  # the data shrank under us
 
 table = pd.DataFrame([{
     "created": fmt.datetime_id(r.created_at, r.branch_timezone), "branch": r.branch_label, "number": r.number,
-    "name": r.contact_name or "", "phone": identifiers.format_phone_local(r.phone), "stage": w.STAGE_LABEL[r.stage],
+    "name": r.contact_name or "", "phone": format_phone_local(r.phone), "stage": w.STAGE_LABEL[r.stage],
     "source": r.source_document or "", "deadline": fmt.date_id(r.deadline) if r.deadline else "",
     "kpb": str(r.kpb_number or ""), "plate": r.plate or "",
     "temp": w.TEMPERATURE_LABEL[r.temperature] if r.temperature else "",

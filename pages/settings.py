@@ -1,5 +1,5 @@
 """Master Data (head office only): branches, users, KPB rules, lost reasons, pits and staff, SOP settings.
-The tabs live in ui.settings_widgets; the rules in core.masterdata.entities."""
+The tabs live in ui.settings_widgets; the rules in core.masterdata."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, func, select
 
 from core import demo
 from core.accounts.auth import verify_password
-from core.customers.identifiers import normalize_nik, normalize_phone
+from core.customers.nik import normalize_nik
+from core.customers.phone import normalize_phone
 from db.engine import Database
 from db.enums import Stage
 from db.models import Booking, Branch, Customer, FollowUp, Lead, Pit, Staff, User, UserBranch, Vehicle, WorkOrder

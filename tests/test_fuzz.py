@@ -16,7 +16,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from core.customers import identifiers as ids, identifiers_series as series
+from core.customers import identifiers_series as series
+from core.customers.dates import parse_date
+from core.customers.job_types import normalize_job_type
+from core.customers.nik import NIK_PROVINCES, nik_gender, normalize_nik
+from core.customers.phone import normalize_phone
+from core.customers.vehicle_ids import normalize_engine_no, normalize_frame_no, normalize_plate
 from core.intake import importer as intake
 from core.platform.errors import ValidationError
 from core.platform.i18n import MESSAGES
@@ -28,13 +33,13 @@ FAST = settings(max_examples=200 * SCALE, deadline=None, suppress_health_check=[
 
 # validator -> the field its errors must name
 VALIDATORS: dict[str, tuple[Callable[[Any], Any], str]] = {
-    "nik": (ids.normalize_nik, "nik"),
-    "phone": (ids.normalize_phone, "phone"),
-    "engine_no": (ids.normalize_engine_no, "engine_no"),
-    "frame_no": (ids.normalize_frame_no, "frame_no"),
-    "plate": (ids.normalize_plate, "plate"),
-    "date": (ids.parse_date, "date"),
-    "job_type": (ids.normalize_job_type, "job_type"),
+    "nik": (normalize_nik, "nik"),
+    "phone": (normalize_phone, "phone"),
+    "engine_no": (normalize_engine_no, "engine_no"),
+    "frame_no": (normalize_frame_no, "frame_no"),
+    "plate": (normalize_plate, "plate"),
+    "date": (parse_date, "date"),
+    "job_type": (normalize_job_type, "job_type"),
 }
 SERIES: dict[str, Callable[[pd.Series], tuple[pd.Series, pd.Series]]] = {
     "nik": series.normalize_nik_series, "phone": series.normalize_phone_series,
@@ -88,7 +93,7 @@ def test_column_validators_never_crash_and_flag_every_bad_cell(name, values):
             assert err in MESSAGES or err == "identifier.required", err
 
 
-province = st.sampled_from(sorted(ids.NIK_PROVINCES))
+province = st.sampled_from(sorted(NIK_PROVINCES))
 
 
 @FAST
@@ -100,7 +105,7 @@ def test_every_well_formed_nik_is_accepted(province, city, district, born, femal
     nik = f"{province:02d}{city:02d}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{seq:04d}"
     written = sep.join([nik[:6], nik[6:12], nik[12:]])
     assert _check("nik", written) == nik
-    assert ids.nik_gender(nik) == ("F" if female else "M")
+    assert nik_gender(nik) == ("F" if female else "M")
 
 
 @FAST

@@ -1,4 +1,4 @@
-"""The Master Data tabs: each shows a table and one small add/edit form calling core.masterdata.entities."""
+"""The Master Data tabs: each shows a table and one small add/edit form calling core.masterdata."""
 
 from __future__ import annotations
 

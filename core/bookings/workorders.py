@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
 from core.accounts.access import Viewer
-from core.customers.identifiers import kpb_number_of_job, normalize_job_type
+from core.customers.job_types import kpb_number_of_job, normalize_job_type
 from core.leads.touches import plan_feedback_calls
 from core.pipeline.stages import close_won_by_work_order
 from core.privacy import audit

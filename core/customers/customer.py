@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
-from core.customers import identifiers
+from core.customers.nik import normalize_nik
+from core.customers.phone import normalize_phone
 from core.platform import clock, numbering
 from core.platform.errors import DomainError, MultipleErrors, NotFound, ValidationError
 from core.platform.i18n import register, t
@@ -66,7 +67,7 @@ def clean_customer_fields(session: Session, data: CustomerInput) -> dict[str, An
     """Validate and normalise every given field at once; all errors reported together."""
     errors: list[DomainError] = []
     out: dict[str, Any] = {}
-    checks = {"nik": identifiers.normalize_nik, "phone": identifiers.normalize_phone}
+    checks = {"nik": normalize_nik, "phone": normalize_phone}
     for field in ("name", "nik", "phone", "address", "city_code", "district_code"):
         raw = getattr(data, field)
         if raw is None:

@@ -1,4 +1,5 @@
-"""Vectorised counterparts of core.customers.identifiers for imports of millions of rows.
+"""Vectorised counterparts of the scalar identifier rules (core.customers.nik, .phone, .vehicle_ids, .dates)
+for imports of millions of rows.
 
 Each takes a pandas Series and returns (normalised values, error codes) on the input's index, None
 where a row has no value or no error. A fast regex/pyarrow path settles the common rows; the rows it
@@ -15,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.customers.identifiers import (
+from core.customers.dates import (
     _DMY_PATTERN,
     _EXCEL_EPOCH,
     _ISO_PATTERN,
@@ -23,14 +24,11 @@ from core.customers.identifiers import (
     _SERIAL_MIN,
     DATE_MAX,
     DATE_MIN,
-    NIK_PROVINCES,
-    normalize_engine_no,
-    normalize_frame_no,
-    normalize_nik,
-    normalize_phone,
-    normalize_plate,
     parse_date,
 )
+from core.customers.nik import NIK_PROVINCES, normalize_nik
+from core.customers.phone import normalize_phone
+from core.customers.vehicle_ids import normalize_engine_no, normalize_frame_no, normalize_plate
 from core.platform.errors import ValidationError
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
-from core.customers import identifiers
 from core.customers.customer import cddb_missing_fields
+from core.customers.nik import mask_nik
 from core.leads.queries import VehicleRow, vehicles_of
 from core.platform.errors import NotFound
 from core.platform.sqlfilters import in_branches, visible_branch_ids
@@ -61,7 +61,7 @@ def customer_profile(session: Session, viewer: Viewer, customer_id: int) -> Cust
                                  note="nik_full" if full else "nik_masked")
     return CustomerProfile(
         id=customer.id, code=customer.code, name=customer.name, branch_label=f"[{b_code}] {b_name}",
-        nik=(customer.nik or "") if full else identifiers.mask_nik(customer.nik), nik_is_full=full,
+        nik=(customer.nik or "") if full else mask_nik(customer.nik), nik_is_full=full,
         phone=customer.phone, address=customer.address, city_code=customer.city_code,
         district_code=customer.district_code, occupation=occupation, birth_date=customer.birth_date,
         consent_contact=customer.consent_contact, consent_message=customer.consent_message,

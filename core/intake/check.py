@@ -17,10 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Viewer
-from core.customers.identifiers import (
-    JOB_TYPES,
-    normalize_job_type,
-)
 from core.customers.identifiers_series import (
     normalize_engine_no_series,
     normalize_frame_no_series,
@@ -28,6 +24,10 @@ from core.customers.identifiers_series import (
     normalize_phone_series,
     normalize_plate_series,
     parse_date_series,
+)
+from core.customers.job_types import (
+    JOB_TYPES,
+    normalize_job_type,
 )
 from core.intake.read import FIELDS, KIND_FIELDS
 from core.platform.errors import ValidationError

@@ -194,7 +194,7 @@ def _nik_facts(niks: pd.Series) -> tuple[list[Any], list[Any], list[Any], list[A
     digits = text[given].astype(str)
     day = digits.str[6:8].astype(int).to_numpy()
     yy = digits.str[10:12].astype(int).to_numpy()
-    current_yy = dt.date.today().year % 100  # as core.customers.identifiers._birth_year
+    current_yy = dt.date.today().year % 100  # as core.customers.nik._birth_year
     born = pd.to_datetime(pd.DataFrame({"year": np.where(yy > current_yy, 1900 + yy, 2000 + yy),
                                         "month": digits.str[8:10].astype(int).to_numpy(),
                                         "day": np.where(day > 40, day - 40, day)}))

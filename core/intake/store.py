@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Table, any_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from core.customers.identifiers import (
+from core.customers.nik import (
     _birth_year,
 )
 from core.platform import clock

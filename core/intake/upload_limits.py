@@ -10,7 +10,7 @@ reader (core.intake.xlsx_stream) also counts the bytes and rows it actually pars
 import`, and the worker's job. Past a limit: `UploadRefused`, a DomainError naming the file, what was
 measured and the limit, in the user's language.
 
-The limits are settings (core.platform.settings, bounded in core.masterdata.entities): `intake.max_unpacked_mb` for any
+The limits are settings (core.platform.settings, bounded in core.masterdata.settings): `intake.max_unpacked_mb` for any
 file (the worker reads it chunk by chunk; a legitimate 1,000,000-row sales sheet is about 690 MB of XML),
 `intake.max_rows`, and `intake.foreground_unpacked_mb`, above which a file is read by the worker instead
 of the page's process (core.intake.jobs.in_background), as a file above 2 MB packed already is."""

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Viewer
-from core.customers.identifiers import (
+from core.customers.job_types import (
     kpb_number_of_job,
 )
 from core.intake.check import ImportResult, Rejection

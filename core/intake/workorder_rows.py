@@ -19,7 +19,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Viewer
-from core.customers.identifiers import kpb_number_of_job
+from core.customers.job_types import kpb_number_of_job
 from db.models import Vehicle, WorkOrder
 
 _V: Table = Vehicle.__table__  # type: ignore[assignment]

@@ -18,8 +18,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
-from core.customers import identifiers
 from core.customers.customer import require_cddb
+from core.customers.nik import mask_nik
+from core.customers.vehicle_ids import normalize_plate
 from core.platform import clock
 from core.platform.errors import DomainError, NotFound, ValidationError
 from core.platform.paging import Paged
@@ -40,7 +41,7 @@ FEW_TO_SORT = 5_000  # search matches fetched and sorted rather than found by wa
 def _show_nik(viewer: Viewer, nik: str | None) -> str:
     if not nik:
         return ""
-    return nik if viewer.can(Perm.NIK_FULL) else identifiers.mask_nik(nik)
+    return nik if viewer.can(Perm.NIK_FULL) else mask_nik(nik)
 
 
 # --- Lead list ----------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def _search_condition(text: str) -> ColumnElement[bool] | None:
     if phone is not None:
         conditions.append(phone)
     with contextlib.suppress(ValidationError):
-        conditions.append(prefix(Lead.plate, identifiers.normalize_plate(text)))  # 'KT 2146' finds KT 2146 FK
+        conditions.append(prefix(Lead.plate, normalize_plate(text)))  # 'KT 2146' finds KT 2146 FK
     compact = upper.replace(" ", "").replace("-", "")
     if len(compact) >= 4 and compact.isalnum():
         conditions.append(prefix(Lead.engine_no, compact))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, true
 
 from core.accounts.access import Viewer
-from core.customers import identifiers
+from core.customers.phone import normalize_phone
 from core.platform import text_input
 from core.platform.errors import ValidationError
 from core.platform.sqlfuncs import ci_like
@@ -54,7 +54,7 @@ def phone_condition(column: Any, text: str) -> ColumnElement[bool] | None:
     as people do (0858..., 62858...) as a prefix of the E.164 form."""
     compact = "".join(ch for ch in text if ch not in " -.()")
     try:
-        return column == identifiers.normalize_phone(compact)
+        return column == normalize_phone(compact)
     except ValidationError:
         pass
     digits = compact.lstrip("+")

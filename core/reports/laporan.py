@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, String, and_, false, func, or_, select, ty
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
-from core.customers import identifiers
+from core.customers.nik import mask_nik
 from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.platform import clock
 from core.platform.errors import ValidationError
@@ -163,7 +163,7 @@ def laporan_rows(session: Session, viewer: Viewer, f: ReportFilter, batch: int =
     )
     days: dict[Any, str | None] = {None: None}
     zones: dict[str, ZoneInfo] = {}
-    mask = identifiers.mask_nik
+    mask = mask_nik
 
     def day(value: Any) -> str | None:
         """dd/mm/yyyy of a date column, read as stored (SQLite: 'yyyy-mm-dd' text, no per-row parsing;

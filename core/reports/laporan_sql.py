@@ -34,7 +34,7 @@ def _label(column: Any, labels: dict[Any, str]) -> Any:
 
 
 def _masked(nik: Any) -> Any:
-    """core.customers.identifiers.mask_nik in SQL: the first 6 and last 2 digits, stars between."""
+    """core.customers.nik.mask_nik in SQL: the first 6 and last 2 digits, stars between."""
     n = func.length(nik)
     return case((nik.is_(None), None), (n <= 8, func.substr(literal(_STARS), 1, n)),
                 else_=func.substr(nik, 1, 6).concat(func.substr(literal(_STARS), 1, n - 8))

@@ -276,11 +276,11 @@ def test_the_page_sends_a_small_file_that_unpacks_big_to_the_worker(world, run_p
 
 
 def test_the_limits_are_bounded_settings(world):
-    from core.masterdata import entities as masterdata
+    from core.masterdata.settings import put_setting
     from core.platform.errors import ValidationError
 
     with world.db.transaction(None, system=True) as s, pytest.raises(ValidationError, match="between 10 and"):
-        masterdata.put_setting(s, world.ho, "intake.max_unpacked_mb", 5)
+        put_setting(s, world.ho, "intake.max_unpacked_mb", 5)
 
 
 def test_a_small_xlsx_read_whole_gives_the_same_table_as_before(tmp_path):

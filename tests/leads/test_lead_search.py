@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, func, or_, select, text
 
-from core.customers import identifiers
+from core.customers.vehicle_ids import normalize_plate
 from core.leads import queries
 from core.leads.queries import LeadFilter
 from core.platform.errors import ValidationError
@@ -66,7 +66,7 @@ def _scan(world, viewer, typed: str) -> set[int]:
     if phone is not None:
         conditions.append(phone)
     with contextlib.suppress(ValidationError):
-        conditions.append(prefix(Lead.plate, identifiers.normalize_plate(typed)))
+        conditions.append(prefix(Lead.plate, normalize_plate(typed)))
     compact = upper.replace(" ", "").replace("-", "")
     if len(compact) >= 4 and compact.isalnum():
         conditions.append(prefix(Lead.engine_no, compact))

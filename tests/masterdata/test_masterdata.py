@@ -1,4 +1,4 @@
-"""core.masterdata.entities: head office maintains the master data; nobody else may; every change is audited."""
+"""core.masterdata: head office maintains the master data; nobody else may; every change is audited."""
 
 from __future__ import annotations
 
@@ -6,7 +6,39 @@ import pytest
 from sqlalchemy import select
 
 from core.accounts import auth
-from core.masterdata import entities as md
+from core.masterdata.lead_rules import (
+    KpbRuleInput,
+    LostReasonInput,
+    create_kpb_rule,
+    create_lost_reason,
+    list_kpb_rules,
+    list_lost_reasons,
+    update_kpb_rule,
+    update_lost_reason,
+)
+from core.masterdata.org import (
+    BranchInput,
+    UserInput,
+    create_branch,
+    create_user,
+    list_branches,
+    list_users,
+    reset_password,
+    set_user_active,
+    update_branch,
+    update_user,
+)
+from core.masterdata.settings import list_settings, put_setting
+from core.masterdata.workshop import (
+    PitInput,
+    StaffInput,
+    create_pit,
+    create_staff,
+    list_pits,
+    list_staff,
+    update_pit,
+    update_staff,
+)
 from core.platform import settings
 from core.platform.errors import DomainError, PermissionDenied, ValidationError
 from db.enums import Role, StaffKind
@@ -21,37 +53,37 @@ def _tx(world, viewer):
 def _operations(world):
     """Every master-data operation, as (name, call(session, viewer))."""
     return [
-        ("list_branches", lambda s, v: md.list_branches(s, v)),
-        ("create_branch", lambda s, v: md.create_branch(s, v, md.BranchInput("BPN01", "BALIKPAPAN",
+        ("list_branches", lambda s, v: list_branches(s, v)),
+        ("create_branch", lambda s, v: create_branch(s, v, BranchInput("BPN01", "BALIKPAPAN",
                                                                              timezone="Asia/Makassar"))),
-        ("update_branch", lambda s, v: md.update_branch(s, v, world.sam.id, md.BranchInput("SAM01", "SAMARINDA 1",
+        ("update_branch", lambda s, v: update_branch(s, v, world.sam.id, BranchInput("SAM01", "SAMARINDA 1",
                                                                                      timezone="Asia/Makassar"))),
-        ("list_users", lambda s, v: md.list_users(s, v)),
-        ("create_user", lambda s, v: md.create_user(s, v, md.UserInput("admin.sam02", "Admin 2", Role.ADMIN_CRM,
+        ("list_users", lambda s, v: list_users(s, v)),
+        ("create_user", lambda s, v: create_user(s, v, UserInput("admin.sam02", "Admin 2", Role.ADMIN_CRM,
                                                                        [world.sam.id]), TEST_PASSWORD)),
-        ("update_user", lambda s, v: md.update_user(s, v, world.admin_man.user_id, md.UserInput(
+        ("update_user", lambda s, v: update_user(s, v, world.admin_man.user_id, UserInput(
             "admin.man01", "Admin Manado Baru", Role.ADMIN_CRM, [world.man.id]))),
-        ("set_user_active", lambda s, v: md.set_user_active(s, v, world.admin_man.user_id, False)),
-        ("reset_password", lambda s, v: md.reset_password(s, v, world.admin_man.user_id, "passwordbaru1")),
-        ("list_kpb_rules", lambda s, v: md.list_kpb_rules(s, v)),
-        ("create_kpb_rule", lambda s, v: md.create_kpb_rule(s, v, md.KpbRuleInput("JM81", 1, 60, 1000, 15, 100))),
-        ("update_kpb_rule", lambda s, v: md.update_kpb_rule(s, v, _rule(s, "*", 1).id,
-                                                            md.KpbRuleInput("*", 1, 61, 1000, 15, 100))),
-        ("list_lost_reasons", lambda s, v: md.list_lost_reasons(s, v)),
-        ("create_lost_reason", lambda s, v: md.create_lost_reason(s, v, md.LostReasonInput(
+        ("set_user_active", lambda s, v: set_user_active(s, v, world.admin_man.user_id, False)),
+        ("reset_password", lambda s, v: reset_password(s, v, world.admin_man.user_id, "passwordbaru1")),
+        ("list_kpb_rules", lambda s, v: list_kpb_rules(s, v)),
+        ("create_kpb_rule", lambda s, v: create_kpb_rule(s, v, KpbRuleInput("JM81", 1, 60, 1000, 15, 100))),
+        ("update_kpb_rule", lambda s, v: update_kpb_rule(s, v, _rule(s, "*", 1).id,
+                                                            KpbRuleInput("*", 1, 61, 1000, 15, 100))),
+        ("list_lost_reasons", lambda s, v: list_lost_reasons(s, v)),
+        ("create_lost_reason", lambda s, v: create_lost_reason(s, v, LostReasonInput(
             "PRICE", "Harga mahal", "Too expensive"))),
-        ("update_lost_reason", lambda s, v: md.update_lost_reason(s, v, _reason(s, "SOLD").id, md.LostReasonInput(
+        ("update_lost_reason", lambda s, v: update_lost_reason(s, v, _reason(s, "SOLD").id, LostReasonInput(
             "SOLD", "Motor dijual", "Sold", sort=3))),
-        ("list_pits", lambda s, v: md.list_pits(s, v, world.sam.id)),
-        ("create_pit", lambda s, v: md.create_pit(s, v, md.PitInput(world.sam.id, "PIT 3"))),
-        ("update_pit", lambda s, v: md.update_pit(s, v, world.pit2_sam.id, md.PitInput(world.sam.id, "PIT 2", False))),
-        ("list_staff", lambda s, v: md.list_staff(s, v, world.sam.id)),
-        ("create_staff", lambda s, v: md.create_staff(s, v, md.StaffInput(world.sam.id, StaffKind.MECHANIC, "19010001",
+        ("list_pits", lambda s, v: list_pits(s, v, world.sam.id)),
+        ("create_pit", lambda s, v: create_pit(s, v, PitInput(world.sam.id, "PIT 3"))),
+        ("update_pit", lambda s, v: update_pit(s, v, world.pit2_sam.id, PitInput(world.sam.id, "PIT 2", False))),
+        ("list_staff", lambda s, v: list_staff(s, v, world.sam.id)),
+        ("create_staff", lambda s, v: create_staff(s, v, StaffInput(world.sam.id, StaffKind.MECHANIC, "19010001",
                                                                           "BUDI"))),
-        ("update_staff", lambda s, v: md.update_staff(s, v, world.mechanic_sam.id, md.StaffInput(
+        ("update_staff", lambda s, v: update_staff(s, v, world.mechanic_sam.id, StaffInput(
             world.sam.id, StaffKind.MECHANIC, "18060009", "JEPRI A. SAPUTRA"))),
-        ("list_settings", lambda s, v: md.list_settings(s, v)),
-        ("put_setting", lambda s, v: md.put_setting(s, v, "sop.call_days_before", 2)),
+        ("list_settings", lambda s, v: list_settings(s, v)),
+        ("put_setting", lambda s, v: put_setting(s, v, "sop.call_days_before", 2)),
     ]
 
 
@@ -96,7 +128,7 @@ def test_it_works_for_head_office_and_audits_every_change(world, name):
 
 def test_a_new_branch_is_audited_with_its_values(world):
     with _tx(world, world.ho) as s:
-        branch = md.create_branch(s, world.ho, md.BranchInput(" bpn01 ", "BALIKPAPAN", "00789", "Asia/Makassar",
+        branch = create_branch(s, world.ho, BranchInput(" bpn01 ", "BALIKPAPAN", "00789", "Asia/Makassar",
                                                               "0542-123456", "JL. SUDIRMAN"))
         assert (branch.code, branch.timezone, branch.active) == ("BPN01", "Asia/Makassar", True)
         [entry] = _audits(s, "masterdata.branch.create")
@@ -106,42 +138,42 @@ def test_a_new_branch_is_audited_with_its_values(world):
 def test_branch_codes_are_unique_and_time_zones_are_indonesian(world):
     with _tx(world, world.ho) as s:
         with pytest.raises(ValidationError) as err:
-            md.create_branch(s, world.ho, md.BranchInput("SAM01", "LAGI", timezone="Asia/Makassar"))
+            create_branch(s, world.ho, BranchInput("SAM01", "LAGI", timezone="Asia/Makassar"))
         assert (err.value.code, err.value.field) == ("masterdata.duplicate", "md.code")
         with pytest.raises(ValidationError) as err:
-            md.create_branch(s, world.ho, md.BranchInput("SGP01", "SINGAPORE", timezone="Asia/Singapore"))
+            create_branch(s, world.ho, BranchInput("SGP01", "SINGAPORE", timezone="Asia/Singapore"))
         assert err.value.code == "masterdata.bad_timezone"
         assert "WITA" in err.value.message("id")
 
 
 def test_kpb_rule_numbers_and_ranges_are_checked(world):
     with _tx(world, world.ho) as s:
-        for data, field in [(md.KpbRuleInput("JM81", 5, 60, 1000), "md.kpb_number"),
-                            (md.KpbRuleInput("JM81", 1, 0, 1000), "md.days"),
-                            (md.KpbRuleInput("JM81", 1, 60, -1), "md.km"),
-                            (md.KpbRuleInput("JM81", 1, 60, 1000, grace_days=400), "md.grace_days"),
-                            (md.KpbRuleInput("TOOLONG", 1, 60, 1000), "md.engine_code")]:
+        for data, field in [(KpbRuleInput("JM81", 5, 60, 1000), "md.kpb_number"),
+                            (KpbRuleInput("JM81", 1, 0, 1000), "md.days"),
+                            (KpbRuleInput("JM81", 1, 60, -1), "md.km"),
+                            (KpbRuleInput("JM81", 1, 60, 1000, grace_days=400), "md.grace_days"),
+                            (KpbRuleInput("TOOLONG", 1, 60, 1000), "md.engine_code")]:
             with pytest.raises(ValidationError) as err:
-                md.create_kpb_rule(s, world.ho, data)
+                create_kpb_rule(s, world.ho, data)
             assert err.value.field == field
 
 
 def test_kpb_days_must_increase_with_the_kpb_number_of_the_same_engine_code(world):
     with _tx(world, world.ho) as s:
-        md.create_kpb_rule(s, world.ho, md.KpbRuleInput("jm81", 1, 60, 1000, 15, 100))
-        md.create_kpb_rule(s, world.ho, md.KpbRuleInput("JM81", 3, 240, 8000, 15, 200))
+        create_kpb_rule(s, world.ho, KpbRuleInput("jm81", 1, 60, 1000, 15, 100))
+        create_kpb_rule(s, world.ho, KpbRuleInput("JM81", 3, 240, 8000, 15, 200))
         with pytest.raises(ValidationError) as err:
-            md.create_kpb_rule(s, world.ho, md.KpbRuleInput("JM81", 2, 60, 4000))
+            create_kpb_rule(s, world.ho, KpbRuleInput("JM81", 2, 60, 4000))
         assert err.value.code == "masterdata.kpb_days_after" and err.value.field == "md.days"
         with pytest.raises(ValidationError) as err:
-            md.create_kpb_rule(s, world.ho, md.KpbRuleInput("JM81", 2, 240, 4000))
+            create_kpb_rule(s, world.ho, KpbRuleInput("JM81", 2, 240, 4000))
         assert err.value.code == "masterdata.kpb_days_before"
         assert "KPB 3" in err.value.message("id")
-        md.create_kpb_rule(s, world.ho, md.KpbRuleInput("JM81", 2, 120, 4000))
+        create_kpb_rule(s, world.ho, KpbRuleInput("JM81", 2, 120, 4000))
         # Another engine code has its own schedule: the CBR250's 180 days for KPB 2 do not clash.
-        md.create_kpb_rule(s, world.ho, md.KpbRuleInput("KF41", 2, 180, 6000))
+        create_kpb_rule(s, world.ho, KpbRuleInput("KF41", 2, 180, 6000))
         with pytest.raises(ValidationError) as err:
-            md.create_kpb_rule(s, world.ho, md.KpbRuleInput("JM81", 2, 130, 4000))
+            create_kpb_rule(s, world.ho, KpbRuleInput("JM81", 2, 130, 4000))
         assert err.value.code == "masterdata.duplicate"
 
 
@@ -149,8 +181,8 @@ def test_updating_a_kpb_rule_keeps_the_order_with_its_neighbours(world):
     with _tx(world, world.ho) as s:
         rule = _rule(s, "*", 2)
         with pytest.raises(ValidationError):
-            md.update_kpb_rule(s, world.ho, rule.id, md.KpbRuleInput("*", 2, 240, 4000, 15, 150))
-        md.update_kpb_rule(s, world.ho, rule.id, md.KpbRuleInput("*", 2, 130, 4000, 15, 150))
+            update_kpb_rule(s, world.ho, rule.id, KpbRuleInput("*", 2, 240, 4000, 15, 150))
+        update_kpb_rule(s, world.ho, rule.id, KpbRuleInput("*", 2, 130, 4000, 15, 150))
         assert rule.days == 130
         [entry] = _audits(s, "masterdata.kpb_rule.update")
         assert entry.changes == {"days": [120, 130]}
@@ -160,7 +192,7 @@ def test_disabling_a_user_ends_their_sessions(world):
     with _tx(world, world.ho) as s:
         token = auth.start_session(s, "admin.man01")
         assert auth.viewer_for_session(s, token) is not None
-        md.set_user_active(s, world.ho, world.admin_man.user_id, False)
+        set_user_active(s, world.ho, world.admin_man.user_id, False)
         assert auth.viewer_for_session(s, token) is None
         assert "admin.man01" not in auth.authenticator_credentials(s)["usernames"]
         [entry] = _audits(s, "masterdata.user.disable")
@@ -169,39 +201,39 @@ def test_disabling_a_user_ends_their_sessions(world):
 
 def test_head_office_cannot_disable_itself(world):
     with _tx(world, world.ho) as s, pytest.raises(ValidationError) as err:
-        md.set_user_active(s, world.ho, world.ho.user_id, False)
+        set_user_active(s, world.ho, world.ho.user_id, False)
     assert err.value.code == "masterdata.self_disable"
 
 
 def test_resetting_a_password_ends_sessions_and_the_new_one_works(world):
     with _tx(world, world.ho) as s:
         token = auth.start_session(s, "admin.man01")
-        md.reset_password(s, world.ho, world.admin_man.user_id, "passwordbaru1")
+        reset_password(s, world.ho, world.admin_man.user_id, "passwordbaru1")
         assert auth.viewer_for_session(s, token) is None
         user = s.get(User, world.admin_man.user_id)
         assert auth.verify_password("passwordbaru1", user.password_hash)
         with pytest.raises(DomainError) as err:
-            md.reset_password(s, world.ho, world.admin_man.user_id, "short")
+            reset_password(s, world.ho, world.admin_man.user_id, "short")
         assert err.value.code == "auth.weak_password"
 
 
 def test_a_new_user_gets_a_role_and_branches_and_branch_users_need_one(world):
     with _tx(world, world.ho) as s:
-        user = md.create_user(s, world.ho, md.UserInput("Kacab.Sam01", "Kacab Samarinda", Role.KACAB,
+        user = create_user(s, world.ho, UserInput("Kacab.Sam01", "Kacab Samarinda", Role.KACAB,
                                                         [world.sam.id]), TEST_PASSWORD)
         assert user.username == "kacab.sam01"
         assert auth.viewer_for_user(s, user).branch_ids == {world.sam.id}
         with pytest.raises(DomainError) as err:
-            md.create_user(s, world.ho, md.UserInput("sa.x", "SA X", Role.SA, []), TEST_PASSWORD)
+            create_user(s, world.ho, UserInput("sa.x", "SA X", Role.SA, []), TEST_PASSWORD)
         assert err.value.code == "auth.branch_required"
         with pytest.raises(ValidationError) as err:
-            md.create_user(s, world.ho, md.UserInput("sa.y", "SA Y", Role.SA, [999_999]), TEST_PASSWORD)
+            create_user(s, world.ho, UserInput("sa.y", "SA Y", Role.SA, [999_999]), TEST_PASSWORD)
         assert err.value.code == "masterdata.unknown_branch"
 
 
 def test_moving_a_user_to_another_branch_changes_what_they_see(world):
     with _tx(world, world.ho) as s:
-        md.update_user(s, world.ho, world.admin_sam.user_id, md.UserInput(
+        update_user(s, world.ho, world.admin_sam.user_id, UserInput(
             "admin.sam01", "Admin Samarinda", Role.ADMIN_CRM, [world.sam.id, world.man.id]))
         user = s.get(User, world.admin_sam.user_id)
         assert auth.viewer_for_user(s, user).branch_ids == {world.sam.id, world.man.id}
@@ -211,42 +243,42 @@ def test_moving_a_user_to_another_branch_changes_what_they_see(world):
 
 def test_lost_reason_codes_are_checked(world):
     with _tx(world, world.ho) as s:
-        reason = md.create_lost_reason(s, world.ho, md.LostReasonInput("price", "Harga mahal", "Too expensive", sort=9))
+        reason = create_lost_reason(s, world.ho, LostReasonInput("price", "Harga mahal", "Too expensive", sort=9))
         assert reason.code == "PRICE"
         with pytest.raises(ValidationError) as err:
-            md.create_lost_reason(s, world.ho, md.LostReasonInput("PRICE", "Lagi", "Again"))
+            create_lost_reason(s, world.ho, LostReasonInput("PRICE", "Lagi", "Again"))
         assert err.value.code == "masterdata.duplicate"
         with pytest.raises(ValidationError) as err:
-            md.create_lost_reason(s, world.ho, md.LostReasonInput("HARGA MAHAL", "x", "y"))
+            create_lost_reason(s, world.ho, LostReasonInput("HARGA MAHAL", "x", "y"))
         assert err.value.code == "masterdata.bad_code"
         with pytest.raises(ValidationError) as err:
-            md.create_lost_reason(s, world.ho, md.LostReasonInput("X1", "", "y"))
+            create_lost_reason(s, world.ho, LostReasonInput("X1", "", "y"))
         assert err.value.field == "md.name_id"
 
 
 def test_pit_names_are_unique_within_a_branch_only(world):
     with _tx(world, world.ho) as s:
         with pytest.raises(ValidationError) as err:
-            md.create_pit(s, world.ho, md.PitInput(world.sam.id, "pit 1"))
+            create_pit(s, world.ho, PitInput(world.sam.id, "pit 1"))
         assert err.value.code == "masterdata.duplicate"
-        pit = md.create_pit(s, world.ho, md.PitInput(world.man.id, "pit 1"))
+        pit = create_pit(s, world.ho, PitInput(world.man.id, "pit 1"))
         assert (pit.branch_id, pit.name) == (world.man.id, "PIT 1")
-        assert [p.name for p in md.list_pits(s, world.ho, world.man.id)] == ["PIT 1"]
+        assert [p.name for p in list_pits(s, world.ho, world.man.id)] == ["PIT 1"]
 
 
 def test_staff_codes_are_unique_within_a_branch(world):
     with _tx(world, world.ho) as s:
         with pytest.raises(ValidationError):
-            md.create_staff(s, world.ho, md.StaffInput(world.sam.id, StaffKind.MECHANIC, "18060009", "X"))
-        sa = md.create_staff(s, world.ho, md.StaffInput(world.man.id, StaffKind.SERVICE_ADVISOR, "18060009", "y"))
+            create_staff(s, world.ho, StaffInput(world.sam.id, StaffKind.MECHANIC, "18060009", "X"))
+        sa = create_staff(s, world.ho, StaffInput(world.man.id, StaffKind.SERVICE_ADVISOR, "18060009", "y"))
         assert (sa.kind, sa.name) == (StaffKind.SERVICE_ADVISOR, "Y")
 
 
 def test_settings_are_typed_and_range_checked(world):
     with _tx(world, world.ho) as s:
-        assert md.put_setting(s, world.ho, "sop.call_days_before", "2") == 2
+        assert put_setting(s, world.ho, "sop.call_days_before", "2") == 2
         assert settings.get(s, "sop.call_days_before") == 2
-        row = {r.key: r for r in md.list_settings(s, world.ho)}["sop.call_days_before"]
+        row = {r.key: r for r in list_settings(s, world.ho)}["sop.call_days_before"]
         assert (row.value, row.default, row.overridden) == (2, 3, True)
         [entry] = _audits(s, "masterdata.setting.put")
         assert entry.changes == {"sop.call_days_before": [3, 2]}
@@ -256,33 +288,33 @@ def test_settings_are_typed_and_range_checked(world):
                                  ("booking.open_hour", 17, "masterdata.open_before_close"),
                                  ("no.such", 1, "masterdata.unknown_setting")]:
             with pytest.raises(ValidationError) as err:
-                md.put_setting(s, world.ho, key, value)
+                put_setting(s, world.ho, key, value)
             assert err.value.code == code
         assert settings.get(s, "booking.open_hour") == 8
 
 
 def test_yes_no_settings_take_yes_or_no(world):
     with _tx(world, world.ho) as s:
-        assert md.put_setting(s, world.ho, "auth.session_hours", 8) == 8
+        assert put_setting(s, world.ho, "auth.session_hours", 8) == 8
         bools = [k for k, v in settings.DEFAULTS.items() if isinstance(v, bool)]
         for key in bools:
-            assert md.put_setting(s, world.ho, key, "tidak") is False
+            assert put_setting(s, world.ho, key, "tidak") is False
             assert settings.get(s, key) is False
             with pytest.raises(ValidationError) as err:
-                md.put_setting(s, world.ho, key, "mungkin")
+                put_setting(s, world.ho, key, "mungkin")
             assert err.value.code == "masterdata.not_boolean"
 
 
 def test_error_messages_exist_in_both_languages(world):
     with _tx(world, world.ho) as s, pytest.raises(ValidationError) as err:
-        md.create_kpb_rule(s, world.ho, md.KpbRuleInput("JM81", 1, 60, 0))
+        create_kpb_rule(s, world.ho, KpbRuleInput("JM81", 1, 60, 0))
     assert err.value.message("id").startswith("Km: harus antara 1 dan 200000")
     assert "must be between" in err.value.message("en")
 
 
 def test_a_disabled_branch_disappears_from_its_users_scope(world):
     with _tx(world, world.ho) as s:
-        md.update_branch(s, world.ho, world.man.id, md.BranchInput("MAN01", "MANADO", timezone="Asia/Makassar",
+        update_branch(s, world.ho, world.man.id, BranchInput("MAN01", "MANADO", timezone="Asia/Makassar",
                                                                    active=False))
         assert s.get(Branch, world.man.id).active is False
         user = s.get(User, world.admin_man.user_id)

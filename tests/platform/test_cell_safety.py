@@ -84,7 +84,7 @@ def _length(column: str) -> int | None:
 
 
 def _masked(nik: str) -> str:
-    """The report's NIK mask as its SQL makes it (identifiers.mask_nik also strips spaces first)."""
+    """The report's NIK mask as its SQL makes it (core.customers.nik.mask_nik also strips spaces first)."""
     return "*" * len(nik) if len(nik) <= 8 else nik[:6] + "*" * (len(nik) - 8) + nik[-2:]
 
 

@@ -15,7 +15,7 @@ from core.bookings.booking import BookingInput, create_booking
 from core.customers.customer import CustomerInput, update_customer
 from core.intake import importer as intake
 from core.leads.lead import LeadInput, save_lead
-from core.masterdata.entities import PitInput, create_pit
+from core.masterdata.workshop import PitInput, create_pit
 from core.platform import clock, text_input
 from core.platform.errors import MultipleErrors, ValidationError
 from db.models import Booking, Customer, Pit

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.customers.customer import CustomerInput, update_customer
 from core.leads.lead import LeadInput, save_lead
-from core.masterdata.entities import put_setting
+from core.masterdata.settings import put_setting
 from core.pipeline.stages import FollowUpInput, edit_current_followup, enter_followup, mark_lost
 from core.platform import clock
 from core.platform.concurrency import StaleRecord

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from core.customers.identifiers import wa_me_digits
+from core.customers.phone import wa_me_digits
 
 
 def wa_me_link(phone_e164: str, text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import urllib3
 
-from core.customers.identifiers import wa_me_digits
+from core.customers.phone import wa_me_digits
 from core.messaging.config import WhatsAppCredentials
 from core.messaging.providers.base import Outgoing, SendResult, http_pool, json_or_none, network_failure
 from core.platform import text_input

@@ -1,0 +1,83 @@
+"""The settings head office may change (SOP timing, bookings, logins, reports, imports, the DGI pull):
+each converted to its default's type and checked against its range before it is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.accounts.access import Viewer
+from core.masterdata.crud import allow, bool_field, int_field, text_field
+from core.platform import settings as core_settings
+from core.platform.errors import ValidationError
+from core.platform.i18n import register
+from core.privacy import audit
+from db.models import Setting
+
+# (low, high) per setting; settings not listed take any whole number >= 0.
+SETTING_LIMITS: dict[str, tuple[int, int]] = {
+    "sop.message_days_before": (0, 60), "sop.call_days_before": (0, 60), "sop.feedback_days_after": (0, 60),
+    "sop.visit_day_of_month": (1, 28), "followup.next_plan_days": (1, 60),
+    "leads.open_days_before_deadline": (0, 180), "leads.not_back_days": (1, 730),
+    "leads.regular_interval_days": (1, 730), "booking.slot_minutes": (10, 480),
+    "booking.open_hour": (0, 23), "booking.close_hour": (1, 24), "auth.max_failed_logins": (1, 100),
+    "auth.lockout_minutes": (1, 1440), "auth.session_hours": (1, 168),
+    "auth.idle_minutes": (5, 1440), "reports.background_rows": (1_000, 1_048_576),
+    "reports.export_keep_hours": (1, 720), "intake.keep_upload_days": (1, 365),
+    "intake.max_unpacked_mb": (10, 4_000), "intake.max_rows": (1_000, 5_000_000),
+    "intake.foreground_unpacked_mb": (1, 100),
+    "dgi.pull_every_minutes": (5, 1440), "dgi.overlap_minutes": (0, 1440), "dgi.first_pull_days": (1, 90),
+    "dgi.max_window_days": (1, 31), "dgi.spk_lookback_days": (1, 365),
+}
+
+register({
+    "masterdata.unknown_setting": {"id": "pengaturan tidak dikenal", "en": "unknown setting"},
+    "masterdata.open_before_close": {
+        "id": "jam buka harus sebelum jam tutup", "en": "opening hour must be before closing hour"},
+})
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    key: str
+    value: Any
+    default: Any
+    overridden: bool
+
+
+def list_settings(session: Session, viewer: Viewer) -> list[SettingRow]:
+    allow(viewer)
+    stored: dict[str, Any] = {k: v for k, v in session.execute(select(Setting.key, Setting.value)).tuples()}
+    return [SettingRow(key, stored.get(key, default), default, key in stored)
+            for key, default in core_settings.DEFAULTS.items()]
+
+
+def put_setting(session: Session, viewer: Viewer, key: str, value: Any) -> Any:
+    """Store a setting, converted to its default's type and checked against its range."""
+    allow(viewer)
+    if key not in core_settings.DEFAULTS:
+        raise ValidationError("masterdata.unknown_setting", field="md.setting", value=key)
+    default = core_settings.DEFAULTS[key]
+    if isinstance(default, bool):
+        value = bool_field(value)
+    elif isinstance(default, int):
+        low, high = SETTING_LIMITS.get(key, (0, 1_000_000))
+        value = int_field(value, "setting", low, high)
+    else:
+        value = text_field(str(value), "setting", 255)
+    old = core_settings.get(session, key)
+    if key in ("booking.open_hour", "booking.close_hour"):
+        open_hour = value if key == "booking.open_hour" else core_settings.get(session, "booking.open_hour")
+        close_hour = value if key == "booking.close_hour" else core_settings.get(session, "booking.close_hour")
+        if open_hour >= close_hour:
+            raise ValidationError("masterdata.open_before_close", field="md.setting", value=f"{key}={value}")
+    if audit.same(old, value):  # nothing changes: no row written, no unchanged pair audited
+        return value
+    core_settings.put(session, key, value, user_id=viewer.user_id)
+    session.flush()
+    row = session.get(Setting, key)
+    audit.record(session, viewer, "masterdata.setting.put", row, changes={key: [old, value]})
+    return value
