@@ -208,10 +208,11 @@ def test_a_lying_zip_header_is_caught_while_reading(tmp_path):
     assert tracemalloc.get_traced_memory()[1] < 5 * MB
     tracemalloc.stop()
     honest = _bomb(tmp_path / "jujur.xlsx", 20)  # what the counter sees when nothing is declared to it
-    began = time.perf_counter()
+    # The byte counter's own refusal (not a later check): it fires at the 10 MB limit, half way through the
+    # 20 MB sheet. (A wall-clock bound here failed on a loaded machine: parsing 10 MB takes 1.5-2.3 s CPU.)
     with pytest.raises(UploadRefused) as refused:
         list(iter_table(honest, limits=SMALL))
-    assert refused.value.code == "upload.read_past_limit" and time.perf_counter() - began < 2
+    assert refused.value.code == "upload.read_past_limit"
     assert "jujur.xlsx" in refused.value.message("id") and "10.0 MB" in refused.value.message("en")
 
 
