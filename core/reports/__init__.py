@@ -13,8 +13,10 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
         ReportFilter as ReportFilter,
         count_rows as count_rows,
         prospect_status_by_branch as prospect_status_by_branch,
-        record_export as record_export,
         won_lost_by_branch as won_lost_by_branch,
+    )
+    from core.reports.laporan_export import (
+        record_export as record_export,
         write_csv_fast as write_csv_fast,
         write_xlsx_fast as write_xlsx_fast,
     )
