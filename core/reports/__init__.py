@@ -26,4 +26,4 @@ __all__, __getattr__ = lazy_exports(__file__, __name__)
 
 # This package's background jobs by lane, found by the worker (core.platform.jobs).
 WORKER_JOBS = {"files": ("core.reports.export_jobs.run_pending",),
-               "schedule": ("core.reports.charts.run_refresh_job", "core.reports.recap_mail.run_weekly")}
+               "schedule": ("core.reports.chart_refresh.run_refresh_job", "core.reports.recap_mail.run_weekly")}
