@@ -31,7 +31,7 @@ from bench import bigdata
 from bench.common import arg_parser, report
 from core.accounts.access import Viewer
 from core.platform import clock
-from core.reports import charts as report_charts
+from core.reports import chart_refresh
 from db.base import Base
 from db.engine import Database, make_engine
 from db.enums import Role
@@ -115,10 +115,10 @@ def main() -> None:
     started = time.perf_counter()
     with db.transaction(None, system=True) as s:
         s.execute(text("DELETE FROM report_refresh"))
-        result = report_charts.refresh(s)
+        result = chart_refresh.refresh(s)
     full_s = time.perf_counter() - started
     started = time.perf_counter()
-    again = report_charts.refresh_in(db)  # as the worker runs it: count in a read, then a short write
+    again = chart_refresh.refresh_in(db)  # as the worker runs it: count in a read, then a short write
     incremental_s = time.perf_counter() - started
     print(f"refresh: full build {full_s:.1f} s ({result['rows']:,} daily rows); incremental run "
           f"{incremental_s:.1f} s (from {again['since']}; counting {again['count_s']} s without the write "

@@ -4,12 +4,12 @@ Figures to reach: 1,000,000 rows to xlsx completes (going on to a second sheet p
 with peak memory <= 300 MB and at most 1.3x the floor; 100,000 rows in <= 12 s end to end
 (query + write); CSV of 1,000,000 rows in <= 10 s.
 
-Product: core.reports.laporan.export_laporan (rows formatted in SQL, fetched by a second thread while
+Product: core.reports.laporan_export.export_laporan (rows formatted in SQL, fetched by a second thread while
 XlsxWriter's constant-memory mode writes them; audit entry included) as head office for every
 branch and every date. Floor: the bare writer, XlsxWriter constant_memory writing the same, already
 fetched rows cell by cell (write_string / write_number, same sheet roll-over). With --openpyxl (or at
 200,000 rows or fewer) openpyxl's write-only mode writes the same rows too: the A/B of the two
-writers, in the same run. The CSV time is core.reports.laporan.export_laporan(..., "csv") end to end; its
+writers, in the same run. The CSV time is core.reports.laporan_export.export_laporan(..., "csv") end to end; its
 floor is csv.writer writing the same, already fetched rows. Peak RSS is taken right after the
 product's xlsx export (the floor then holds every row in memory, which is not the product's cost).
 Load average and the process CPU seconds (all threads) are printed next to each wall time.
@@ -40,8 +40,9 @@ from sqlalchemy import Table, func, insert, select, text
 
 from bench.common import arg_parser, peak_rss_mb, report
 from core.accounts.access import Viewer
-from core.reports import laporan as reports
-from core.reports.laporan import EXCEL_MAX_ROWS, LAPORAN_COLUMNS, ReportFilter
+from core.reports import laporan_export
+from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
+from core.reports.laporan_export import EXCEL_MAX_ROWS
 from db.engine import Database, make_engine
 from db.enums import ContactStatus, LeadCategory, Role, ServiceKind, Stage, Temperature
 from db.migrate import upgrade
@@ -205,7 +206,7 @@ def main() -> None:
         if "xlsx" in formats:
             with db.session(None, system=True) as s:
                 cpu, started = time.process_time(), time.perf_counter()
-                written = reports.export_laporan(s, viewer, f, xlsx)
+                written = laporan_export.export_laporan(s, viewer, f, xlsx)
                 product_s, product_cpu = time.perf_counter() - started, time.process_time() - cpu
                 s.rollback()  # the audit entry
             print(f"xlsx product done ({_cpu()})", file=sys.stderr)
@@ -213,7 +214,7 @@ def main() -> None:
             size_mb = Path(xlsx).stat().st_size / 1e6
             with db.session(None, system=True) as s:
                 started = time.perf_counter()
-                rows = [tuple(r) for part in reports.csv_batches(s, viewer, f, batch=5_000) for r in part]
+                rows = [tuple(r) for part in laporan_export.csv_batches(s, viewer, f, batch=5_000) for r in part]
                 fetch_s = time.perf_counter() - started
             cpu = time.process_time()
             floor_s = _floor(rows, floor_path + ".xlsx")
@@ -237,12 +238,12 @@ def main() -> None:
         if "csv" in formats:
             with db.session(None, system=True) as s:
                 cpu, started = time.process_time(), time.perf_counter()
-                written = reports.export_laporan(s, viewer, f, csv_path, "csv")
+                written = laporan_export.export_laporan(s, viewer, f, csv_path, "csv")
                 csv_s, csv_cpu = time.perf_counter() - started, time.process_time() - cpu
                 s.rollback()
             with db.session(None, system=True) as s:
                 started = time.perf_counter()
-                batches = list(reports.csv_batches(s, viewer, f))
+                batches = list(laporan_export.csv_batches(s, viewer, f))
                 fetch_s = time.perf_counter() - started
             floor_s = _csv_floor(batches, floor_path + ".csv")
             del batches

@@ -1,10 +1,9 @@
 """The demo's motorcycles: the population decided up front (when, where, whose), then chunk by chunk
-their customers, vehicles, sales and two years of work orders, and the leads each vehicle's history
-calls for (planned here, written by core.demo.leads)."""
+their customers (made by core.demo.customers), vehicles, sales and two years of work orders, and the
+leads each vehicle's history calls for (planned by core.demo.lead_plans, written by core.demo.leads)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from array import array
 from collections import Counter as Tally
@@ -15,35 +14,19 @@ from typing import Any
 import numpy as np
 
 from core.demo.catalogue import (
-    _BALI_F,
-    _BALI_M,
-    _BALI_NAME,
-    _CHRISTIAN_F,
-    _CHRISTIAN_LAST,
-    _CHRISTIAN_M,
     _HISTORY_DAYS,
     _KPB_CAME,
-    _LEAD_OPEN_DAYS,
-    _MUSLIM_F,
-    _MUSLIM_LAST,
-    _MUSLIM_LAST_F,
-    _MUSLIM_M,
     _OCCUPATION_WEIGHTS,
     _PHONE_PREFIXES,
-    _REG_INTERVAL,
     _REG_JOBS,
     _SALES_SOURCES,
-    _STREETS,
     BRANCHES,
     UNIT_TYPES,
 )
+from core.demo.customers import _CustomerMaker
+from core.demo.lead_plans import _LeadPlanner
 from core.demo.rows import _Customer, _Days, _LeadPlan, _Master, _Weighted
 from core.masterdata import reference
-from core.platform.numbering import format_number
-from db.enums import (
-    LeadCategory,
-    ServiceKind,
-)
 
 # --- the vehicle population ----------------------------------------------------------------------
 
@@ -89,7 +72,7 @@ def _population(n: int, seed: int, today: int, n_branches: int) -> _Population:
     return _Population(days, branch, customer, new, has_second, count)
 
 
-class _Generator:
+class _Generator(_CustomerMaker, _LeadPlanner):
     def __init__(self, master: _Master, pop: _Population, seed: int, today: int, dialect: str,
                  lead_rate: float) -> None:
         self.m = master
@@ -131,67 +114,6 @@ class _Generator:
         self.bpa_next: dict[str, int] = {}
         self.leads: list[_LeadPlan] = []
         self.counts = Tally[str]()
-
-    # -- customers --
-
-    def _name(self, b: int, female: bool) -> str:
-        r, ch = self.rnd, self.choice
-        religion = self.religion[b].pick(r.random())
-        if religion == 2:
-            first = ch(_BALI_F if female else _BALI_M)
-            return f"{first} {ch(_BALI_NAME)}"
-        if religion == 1:
-            first = ch(_CHRISTIAN_F if female else _CHRISTIAN_M)
-            return f"{first} {ch(_CHRISTIAN_LAST)}"
-        first = ch(_MUSLIM_F if female else _MUSLIM_M)
-        u = r.random()
-        if u < 0.15:
-            return first if first not in ("MUHAMMAD", "AHMAD", "SITI", "NUR") else f"{first} {ch(_MUSLIM_M)}"
-        last = ch(_MUSLIM_LAST_F if female and u < 0.6 else _MUSLIM_LAST)
-        if u > 0.8:
-            middle = ch(_MUSLIM_F if female else _MUSLIM_M)
-            if middle != first:
-                return f"{first} {middle} {last}"
-        return f"{first} {last}"
-
-    def customer_row(self, cid: int, b: int, day: int) -> tuple[tuple[Any, ...], _Customer]:
-        r, info, days = self.rnd, self.m.branches[b], self.days
-        ri, ch = self.randint, self.choice
-        female = r.random() < 0.36
-        name = self._name(b, female)
-        age_days = int(r.triangular(17, 62, 26) * 365.25) + ri(0, 364)
-        birth = day - age_days
-        bd = dt.date.fromordinal(birth)
-        d_index = info.district_pick.pick(r.random())
-        district = info.districts[d_index]
-        slot = (self.district_index[district] * 2 + female) * self.nik_span + (birth - self.birth_min)
-        self.nik_seq[slot] += 1
-        nik: str | None = (f"{info.seed.province_code}{district[2:]}{bd.day + 40 * female:02d}{bd.month:02d}"
-                           f"{bd.year % 100:02d}{self.nik_seq[slot]:04d}")
-        u = r.random()
-        occupation = (self.occ_f if female else self.occ_m).pick(r.random())
-        if u < 0.06:
-            nik = None  # incomplete CDDB: the "no CDDB yet" path
-        elif u < 0.11:
-            occupation = None
-        phone = None if r.random() < 0.02 else f"+62{self.phone_prefix.pick(r.random())}{ri(1_000_000, 99_999_999)}"
-        phone2 = f"+62{self.phone_prefix.pick(r.random())}{ri(10_000_000, 99_999_999)}" \
-            if r.random() < 0.1 else None
-        address = f"JL. {ch(_STREETS)} NO. {ri(1, 199)}"
-        if r.random() < 0.6:
-            address += f" RT. {ri(1, 15):03d} RW. {ri(1, 9):03d}"
-        consent = r.random() < 0.93
-        series = f"BPA/{days.yymm(day)}"
-        number = self.bpa_next[series]
-        self.bpa_next[series] = number + 1
-        minute = ri(0, 59)
-        created = days.ts(day, ri(9, 16) - info.utc_offset, minute)
-        row = (cid, info.id, format_number(series, number), name, nik, phone, phone2, address,
-               info.seed.province_code, district[:4], district, f"{district}{1000 + ri(1, 12)}",
-               f"{info.seed.postal}{ri(11, 99)}", occupation, days.date(birth), "F" if female else "M",
-               consent, consent and r.random() < 0.92, created if consent else None,
-               "Form SPK" if consent else None, created, created)
-        return row, _Customer(cid, name, nik, phone, address, occupation)
 
     # -- one chunk of vehicles --
 
@@ -283,75 +205,3 @@ class _Generator:
         row.append(f"WO/{info.seed.code}/{self.days.yymm(when)}")  # numbering series, dropped before writing
         out.append(row)
         return row
-
-    # -- leads --
-
-    def _maybe_lead(self, b: int, vid: int, day: int, ec: str, cust: _Customer,
-                    history: list[tuple[int, str, int | None, list[Any]]], future: dict[int, int],
-                    interval: tuple[int, int] | None, source: str, sale_no: str) -> None:
-        """At most one lead per vehicle: its latest due service whose lead window touches today."""
-        r, today = self.rnd, self.today
-        kdays = self.kpb_days[ec]
-        done = {kpb: (when, row) for when, _job, kpb, row in history if kpb}
-        options: list[_LeadPlan] = []
-
-        def last_before(d: int) -> tuple[int, str] | None:
-            prior = [(w, j) for w, j, _k, _row in history if w < d]
-            return prior[-1] if prior else None
-
-        for n in range(1, 5):
-            deadline = day + kdays[n - 1]
-            created = deadline - _LEAD_OPEN_DAYS
-            if created > today or deadline < today - 100 or created <= day:
-                continue
-            plan = _LeadPlan(b, vid, cust, LeadCategory.H1_H2, ServiceKind.KPB, n, f"KPB{n}", deadline, created,
-                             "open", None, None, None, last_before(created), source, sale_no)
-            if n in done:
-                came, row = done[n]
-                if came < created:
-                    continue  # came before the lead engine would have listed it
-                plan.came, plan.wo, plan.wo_branch = came, row, self._branch_index(row[1])
-                plan.outcome = "won_service"
-            elif n in future:
-                plan.came, plan.outcome = future[n], "open"
-            elif deadline < today:
-                plan.outcome = "lost"
-            options.append(plan)
-        if interval is not None and history:
-            # Regular service: after KPB 4 from the sales data (H1->H2), else "not back for 60 days" (H2->H2).
-            for k, (when, _job, _kpb, row) in enumerate(history):
-                after_kpb4 = 4 in done and done[4][0] <= when
-                category = LeadCategory.H1_H2 if after_kpb4 else LeadCategory.H2_H2
-                deadline = when + _REG_INTERVAL + (0 if after_kpb4 else 30)
-                created = deadline - (_LEAD_OPEN_DAYS if after_kpb4 else 30)
-                if created > today or deadline < today - 100:
-                    continue
-                nxt = next(((w, rw) for w, j, kp, rw in history[k + 1:] if kp is None), None)
-                plan = _LeadPlan(b, vid, cust, category, ServiceKind.REG, None, f"REG:{dt.date.fromordinal(deadline)}",
-                                 deadline, created, "open", None, None, None, (when, _job),
-                                 source if after_kpb4 else "CRM", sale_no if after_kpb4 else row)
-                if nxt is not None:
-                    if nxt[0] < created:
-                        continue
-                    plan.came, plan.wo, plan.wo_branch = nxt[0], nxt[1], self._branch_index(nxt[1][1])
-                    plan.outcome = "won_service"
-                elif deadline < today - 10:
-                    plan.outcome = "lost"
-                options.append(plan)
-        if not options:
-            return
-        plan = max(options, key=lambda p: p.created)
-        # Open leads are what admins work on: keep more of them than of the closed history.
-        keep = 1.0 if plan.outcome == "open" else 0.35
-        if r.random() >= keep:
-            return
-        if plan.outcome == "won_service" and cust.cddb_complete and plan.wo_branch == b and r.random() < 0.35:
-            plan.outcome = "won_booking"  # won on the phone, booked, and the unit came on the booking
-        elif plan.outcome == "open" and plan.came is not None and cust.cddb_complete and r.random() < 0.3:
-            plan.outcome = "won_future"  # won on the phone, booked for the day it will come
-        self.leads.append(plan)
-
-    def _branch_index(self, branch_id: int) -> int:
-        return next(k for k, info in enumerate(self.m.branches) if info.id == branch_id)
-
-

@@ -10,8 +10,8 @@ starts a program in old Excel. The text is the user's (or an imported file's), s
   as it is: "+6281234567890" (an E.164 phone) or "-12.5" cannot run anything, and a quote would make
   every phone in the report look wrong.
 - xlsx has cell types: texts are written as string cells, never formulas (xlsx_row for openpyxl, whose
-  append reads a str starting with "=" as a formula; core.reports.laporan writes XlsxWriter string cells
-  itself). The text stays exactly the user's, which the rejected-rows workbook needs: it is fixed and
+  append reads a str starting with "=" as a formula; core.reports.laporan_export writes XlsxWriter string
+  cells itself). The text stays exactly the user's, which the rejected-rows workbook needs: it is fixed and
   imported again.
 - The Laporan CRM CSV is made by the database (core.reports.laporan_sql): csv_safe is the same rule as a SQL
   expression, built from the same constants below (tests check SQLite, PostgreSQL and csv_cell agree

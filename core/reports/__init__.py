@@ -13,8 +13,10 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
         ReportFilter as ReportFilter,
         count_rows as count_rows,
         prospect_status_by_branch as prospect_status_by_branch,
-        record_export as record_export,
         won_lost_by_branch as won_lost_by_branch,
+    )
+    from core.reports.laporan_export import (
+        record_export as record_export,
         write_csv_fast as write_csv_fast,
         write_xlsx_fast as write_xlsx_fast,
     )
@@ -24,4 +26,4 @@ __all__, __getattr__ = lazy_exports(__file__, __name__)
 
 # This package's background jobs by lane, found by the worker (core.platform.jobs).
 WORKER_JOBS = {"files": ("core.reports.export_jobs.run_pending",),
-               "schedule": ("core.reports.charts.run_refresh_job", "core.reports.recap_mail.run_weekly")}
+               "schedule": ("core.reports.chart_refresh.run_refresh_job", "core.reports.recap_mail.run_weekly")}

@@ -18,7 +18,7 @@ from core.accounts.access import Perm, Viewer
 from core.accounts.auth import viewer_for_user
 from core.platform import clock, settings
 from core.platform.errors import NotFound, ValidationError
-from core.reports import laporan as reports
+from core.reports import laporan_export as reports
 from core.reports.laporan import ReportFilter
 from db.engine import Database, data_dir
 from db.enums import Stage

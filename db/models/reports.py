@@ -40,7 +40,7 @@ class ExportJob(IdMixin, Base):
 
 class ReportDaily(BranchOwned, Base):
     """Counts per branch, day, metric and key (e.g. metric 'stage', key 'won'): what the chart pages
-    sum, so they never scan millions of leads. Rebuilt for the changed days by core.reports.charts."""
+    sum, so they never scan millions of leads. Rebuilt for the changed days by core.reports.chart_refresh."""
 
     __tablename__ = "report_daily"
 
@@ -62,7 +62,7 @@ class ReportRefresh(Base):
     note: Mapped[str | None] = mapped_column(String(255))
 
 
-# What changed since the last refresh of the daily counts (core.reports.charts.refresh): without these
+# What changed since the last refresh of the daily counts (core.reports.chart_refresh.refresh): without these
 # the refresh would scan every lead and follow-up to find the few that changed.
 Index("ix_lead_updated", Lead.updated_at)
 # Every branch's leads of a period (head office's reports and the refresh's recent days): the

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from core.platform import clock
-from core.reports import charts as report_charts
+from core.reports import chart_refresh
 from tests import recap_fixtures
 from tests.helpers import FIXED_NOW
 
@@ -17,7 +17,7 @@ from tests.helpers import FIXED_NOW
 def data(world):
     recap_fixtures.build(world)
     with clock.frozen(FIXED_NOW), world.db.transaction(None, system=True) as s:
-        report_charts.refresh(s)
+        chart_refresh.refresh(s)
 
 
 def _open(run_page, viewer, chart="won_lost"):

@@ -22,7 +22,7 @@ from core.intake.check import Rejection
 from core.platform import cell_safety, clock
 from core.platform.cell_safety import csv_cell, csv_safe, is_formula_like
 from core.privacy import rights as privacy_rights
-from core.reports import export_jobs, laporan as reports, recap
+from core.reports import export_jobs, laporan_export, recap
 from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
 from db.models import Customer, Lead, LostReason
 from tests import recap_fixtures
@@ -107,7 +107,7 @@ def test_laporan_csv_neutralises_formula_cells(world, nasty_leads, role):
     viewer = getattr(world, role)
     buf = io.BytesIO()
     with world.db.transaction(viewer.scope, system=viewer.all_branches) as s:
-        reports.export_laporan(s, viewer, ReportFilter(), buf, "csv")
+        laporan_export.export_laporan(s, viewer, ReportFilter(), buf, "csv")
     _check_csv_rows(list(csv.reader(io.StringIO(buf.getvalue().decode("utf-8-sig")))), nasty_leads,
                     masked=role != "ho")
 
@@ -115,8 +115,9 @@ def test_laporan_csv_neutralises_formula_cells(world, nasty_leads, role):
 def test_laporan_csv_rows_for_the_writer_are_neutralised_too(world, nasty_leads):
     """csv_batches (what csv.writer would write, the export's reference) follow the same rule."""
     with world.db.session(None, system=True) as s:
-        rows = [list(LAPORAN_COLUMNS)] + [["" if v is None else str(v) for v in r]
-                                          for part in reports.csv_batches(s, world.ho, ReportFilter()) for r in part]
+        rows = [list(LAPORAN_COLUMNS)] + [
+            ["" if v is None else str(v) for v in r]
+            for part in laporan_export.csv_batches(s, world.ho, ReportFilter()) for r in part]
     _check_csv_rows(rows, nasty_leads)
 
 
@@ -155,7 +156,7 @@ def _string_cells(ws) -> dict[str, openpyxl.cell.Cell]:
 def test_laporan_xlsx_writes_formula_texts_as_strings(world, nasty_leads, tmp_path):
     path = tmp_path / "laporan.xlsx"
     with world.db.transaction(None, system=True) as s:
-        reports.export_laporan(s, world.ho, ReportFilter(), path, "xlsx")
+        laporan_export.export_laporan(s, world.ho, ReportFilter(), path, "xlsx")
     _assert_no_formula_in_xml(path)
     texts = _string_cells(openpyxl.load_workbook(path)["Laporan CRM"])
     assert {v.replace("\r", "\n") for v in NASTY} - {"-12.5"} <= {t.replace("\r", "\n") for t in texts}

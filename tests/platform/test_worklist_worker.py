@@ -146,4 +146,4 @@ def test_every_job_runs_in_exactly_one_lane():
     assert len(jobs) == len(set(jobs)) == len(worker.JOBS)
     names = {lane.name: {j.__module__ + "." + j.__name__ for j in lane.jobs} for lane in worker.LANES}
     assert "core.messaging.sender.run_outbox" in names["messages"]
-    assert "core.reports.charts.run_refresh_job" in names["schedule"]
+    assert "core.reports.chart_refresh.run_refresh_job" in names["schedule"]

@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from core.platform import clock
 from core.platform.prefetch import prefetched
-from core.reports import laporan as reports
+from core.reports import laporan as reports, laporan_export
 from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
 from core.reports.laporan_sql import csv_blocks
 from db.models import Lead
@@ -96,7 +96,7 @@ def test_csv_blocks_fetched_by_a_thread_on_a_real_engine(committed_db, monkeypat
                 conditions = reports._conditions(s, viewer, ReportFilter())
                 blocks = list(csv_blocks(s, viewer, conditions, batch=batch))
                 expected = io.StringIO()
-                csv.writer(expected).writerows(r for part in reports.csv_batches(s, viewer, ReportFilter())
+                csv.writer(expected).writerows(r for part in laporan_export.csv_batches(s, viewer, ReportFilter())
                                                for r in part)
             text = "".join(b.text for b in blocks)
             assert sum(b.rows for b in blocks) == count and len(blocks) == -(-count // batch)

@@ -1,4 +1,4 @@
-"""The weekly recap e-mail (core.reports.recap_mail) end to end: real SMTP to a local fake server
+"""The weekly recap e-mail (core.reports.recap_mail, recap_mail_recipients) end to end: real SMTP to a local fake server
 (tests/fakes/smtp.py), messages parsed back with email.parser, against the hand-counted data of
 tests/recap_fixtures.py. Monday 06/07/2020 recaps W1 = Mon 29/06 - Sun 05/07.
 
@@ -24,7 +24,7 @@ from core.accounts.auth import create_user
 from core.platform import clock, mailer
 from core.platform.errors import PermissionDenied, ValidationError
 from core.platform.mailer import SmtpSettings, smtp_from_env
-from core.reports import recap, recap_mail
+from core.reports import recap, recap_mail, recap_mail_recipients
 from core.reports.recap import Period
 from db.enums import Role
 from db.models import Branch, RecapMail, User
@@ -218,7 +218,7 @@ def test_exactly_once_per_week_across_runs_and_workers(world, ready, smtp):
 
 def test_a_worker_that_died_between_claim_and_send_is_taken_over_once(world, ready, smtp):
     with clock.frozen(MONDAY_0830_WITA):
-        recap_mail.enqueue(world.db, clock.now())
+        recap_mail_recipients.enqueue(world.db, clock.now())
         dead = recap_mail.claim(world.db, "dead-worker", clock.now())
     assert len(dead) == 3
     assert _run(world, smtp, worker="w2") == [] and smtp.messages == []  # the lease still holds them

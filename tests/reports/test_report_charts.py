@@ -1,6 +1,6 @@
-"""Chart aggregates (core.reports.charts) on the hand-counted data of tests/recap_fixtures.py: the
-daily counts the worker builds, what each chart sums from them, branch scope, and the incremental
-refresh picking up a change."""
+"""Chart aggregates (core.reports.charts, chart_counts, chart_refresh) on the hand-counted data of
+tests/recap_fixtures.py: the daily counts the worker builds, what each chart sums from them, branch
+scope, and the incremental refresh picking up a change."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.platform import clock, worker
 from core.platform.errors import PermissionDenied
-from core.reports import charts as report_charts
+from core.reports import chart_refresh, charts as report_charts
 from core.reports.charts import ChartQuery
 from db.models import Lead, ReportDaily
 from tests import recap_fixtures
@@ -33,7 +33,7 @@ def leads(world):
 
 def _refresh(world, at=FIXED_NOW):
     with clock.frozen(at), world.db.transaction(None, system=True) as s:
-        return report_charts.refresh(s)
+        return chart_refresh.refresh(s)
 
 
 def _s(world, viewer):
@@ -105,19 +105,19 @@ def test_refresh_picks_up_changes_since_the_last_run_and_tells_how_fresh(world, 
 def test_worker_job_refreshes_the_chart_counts_once_per_slot(world, leads):
     later = FIXED_NOW + dt.timedelta(hours=1)
     with clock.frozen(later):
-        report_charts.run_refresh_job(world.db, "test-worker")
+        chart_refresh.run_refresh_job(world.db, "test-worker")
     with clock.frozen(later + dt.timedelta(minutes=5)):  # same 10-minute slot: already done
         with world.db.transaction(None, system=True) as s:
             s.add(Lead(**_copy_of(s, leads["G"])))
-        report_charts.run_refresh_job(world.db, "other-worker")
+        chart_refresh.run_refresh_job(world.db, "other-worker")
     with _s(world, world.ho) as s:
         assert report_charts.freshness(s) == later
     with clock.frozen(later + dt.timedelta(minutes=11)):  # the next slot picks the change up
-        report_charts.run_refresh_job(world.db, "other-worker")
+        chart_refresh.run_refresh_job(world.db, "other-worker")
     with _s(world, world.ho) as s:
         assert report_charts.freshness(s) == later + dt.timedelta(minutes=11)
         assert ("SAM01", "lead", 2) in report_charts.by_branch(s, world.ho, JULY, "stage")
-    assert report_charts.run_refresh_job in worker.JOBS
+    assert chart_refresh.run_refresh_job in worker.JOBS
 
 
 def _copy_of(s, lead) -> dict:
@@ -130,7 +130,7 @@ def _copy_of(s, lead) -> dict:
 
 def test_refresh_reports_the_rows_it_wrote(world, leads):
     with clock.frozen(FIXED_NOW), world.db.transaction(None, system=True) as s:
-        result = report_charts.rebuild(s)
+        result = chart_refresh.rebuild(s)
         stored = s.scalar(select(func.count()).select_from(ReportDaily))
     assert result == stored > 0
 
@@ -138,7 +138,7 @@ def test_refresh_reports_the_rows_it_wrote(world, leads):
 def test_first_worker_run_builds_every_day(world):
     recap_fixtures.build(world)
     with clock.frozen(FIXED_NOW):
-        report_charts.run_refresh_job(world.db, "w1")
+        chart_refresh.run_refresh_job(world.db, "w1")
     with _s(world, world.ho) as s:
         assert report_charts.freshness(s) == FIXED_NOW
         assert sum(n for _, _, n in report_charts.by_branch(s, world.ho, JULY, "stage")) == 8
@@ -149,7 +149,7 @@ def test_users_save_without_waiting_while_the_worker_counts_the_charts(committed
     lock meanwhile, and what a user saves during it is counted by the next refresh."""
     world = build_world(committed_db)
     leads = recap_fixtures.build(world)
-    counting = report_charts._count
+    counting = chart_refresh._count
     waited: list[float] = []
 
     def count_while_a_user_saves(session, plan):
@@ -160,14 +160,14 @@ def test_users_save_without_waiting_while_the_worker_counts_the_charts(committed
         waited.append(time.monotonic() - started)
         return rows
 
-    monkeypatch.setattr(report_charts, "_count", count_while_a_user_saves)
+    monkeypatch.setattr(chart_refresh, "_count", count_while_a_user_saves)
     with clock.frozen(FIXED_NOW):
-        report_charts.run_refresh_job(committed_db, "w1")
+        chart_refresh.run_refresh_job(committed_db, "w1")
     assert waited and waited[0] < 2  # held the lock, SQLite made it wait 10 s, then refused it
-    monkeypatch.setattr(report_charts, "_count", counting)
+    monkeypatch.setattr(chart_refresh, "_count", counting)
     with _s(world, world.ho) as s:
         assert ("SAM01", "lead", 1) in report_charts.by_branch(s, world.ho, JULY, "stage")  # counted before
     with clock.frozen(FIXED_NOW + dt.timedelta(minutes=10)):
-        report_charts.run_refresh_job(committed_db, "w1")
+        chart_refresh.run_refresh_job(committed_db, "w1")
     with _s(world, world.ho) as s:
         assert ("SAM01", "lead", 2) in report_charts.by_branch(s, world.ho, JULY, "stage")  # not lost

@@ -1,5 +1,6 @@
-"""Laporan CRM (core.reports.laporan): the wizard's filters on known data, branch scope, NIK masking, the
-export permission and audit, the xlsx/CSV writers (sheet roll-over) and the chart aggregates."""
+"""Laporan CRM (core.reports.laporan, core.reports.laporan_export): the wizard's filters on known data, branch
+scope, NIK masking, the export permission and audit, the xlsx/CSV writers (sheet roll-over) and the chart
+aggregates."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import select, update
 from core.pipeline.stages import mark_lost, mark_won
 from core.platform import clock
 from core.platform.errors import PermissionDenied, ValidationError
-from core.reports import laporan as reports
+from core.reports import laporan as reports, laporan_export
 from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
 from db.enums import Stage
 from db.models import AuditLog, Lead, LostReason
@@ -99,7 +100,7 @@ def test_branch_filter_and_scope(world, known):
 
 def test_a_branch_user_cannot_export_another_branch(world, known, tmp_path):
     with world.db.session(world.kabeng_sam.scope) as s:
-        n = reports.export_laporan(s, world.kabeng_sam, ReportFilter(branch_ids=(world.man.id,)),
+        n = laporan_export.export_laporan(s, world.kabeng_sam, ReportFilter(branch_ids=(world.man.id,)),
                                    tmp_path / "x.xlsx")
     assert n == 0
     ws = openpyxl.load_workbook(tmp_path / "x.xlsx", read_only=True).active
@@ -145,7 +146,7 @@ def test_row_columns_and_nik_masking(world, known):
 
 def test_export_needs_permission(world, known, tmp_path):
     with world.db.session(world.admin_sam.scope) as s, pytest.raises(PermissionDenied):
-        reports.export_laporan(s, world.admin_sam, ReportFilter(), tmp_path / "x.xlsx")
+        laporan_export.export_laporan(s, world.admin_sam, ReportFilter(), tmp_path / "x.xlsx")
     with world.db.session(world.sa_sam.scope) as s, pytest.raises(PermissionDenied):
         list(reports.laporan_rows(s, world.sa_sam, ReportFilter()))
     assert not (tmp_path / "x.xlsx").exists()
@@ -155,7 +156,7 @@ def test_xlsx_export_reads_back_and_is_audited(world, known, tmp_path):
     path = tmp_path / "laporan.xlsx"
     f = ReportFilter(kind="opportunity")
     with world.db.transaction(world.kabeng_sam.scope) as s:
-        n = reports.export_laporan(s, world.kabeng_sam, f, path)
+        n = laporan_export.export_laporan(s, world.kabeng_sam, f, path)
     assert n == 4
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames == ["Laporan CRM"]
@@ -172,7 +173,7 @@ def test_xlsx_export_reads_back_and_is_audited(world, known, tmp_path):
 def test_csv_round_trips(world, known):
     buf = io.BytesIO()
     with world.db.transaction(None, system=True) as s:
-        n = reports.export_laporan(s, world.ho, ReportFilter(kind="leads"), buf, "csv")
+        n = laporan_export.export_laporan(s, world.ho, ReportFilter(kind="leads"), buf, "csv")
     assert n == 2 and not buf.closed
     data = buf.getvalue()
     assert data.startswith("\ufeff".encode())
@@ -186,7 +187,7 @@ def test_csv_round_trips(world, known):
 def test_xlsx_continues_on_a_new_sheet(tmp_path):
     path = tmp_path / "big.xlsx"
     rows = [(f"r{i}", i) for i in range(7)]
-    assert reports.write_xlsx(iter(rows), path, ["A", "B"], sheet_rows=4) == 7  # 3 data rows a sheet
+    assert laporan_export.write_xlsx(iter(rows), path, ["A", "B"], sheet_rows=4) == 7  # 3 data rows a sheet
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames == ["Laporan CRM", "Laporan CRM (2)", "Laporan CRM (3)"]
     got = [list(ws.iter_rows(values_only=True)) for ws in wb.worksheets]
@@ -214,7 +215,7 @@ def test_csv_rows_formatted_in_sql_match_the_report_rows(world, known, role):
         expected = [tuple("" if v is None else str(v) for v in r)
                     for r in reports.laporan_rows(s, viewer, ReportFilter())]
         got = [tuple("" if v is None else str(v) for v in r)
-               for part in reports.csv_batches(s, viewer, ReportFilter(), batch=3) for r in part]
+               for part in laporan_export.csv_batches(s, viewer, ReportFilter(), batch=3) for r in part]
     assert got == expected and len(got) == (7 if role == "ho" else 6)
 
 
@@ -231,12 +232,12 @@ def test_an_export_scans_with_a_small_page_cache_and_gives_the_connection_its_ow
     with world.db.session(world.ho.scope, system=True) as s:
         sqlite = s.get_bind().dialect.name == "sqlite"
         before = s.connection().exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
-        reports.write_xlsx_fast(s, world.ho, ReportFilter(), io.BytesIO(), progress)
-        reports.write_csv_fast(s, world.ho, ReportFilter(), io.BytesIO())
+        laporan_export.write_xlsx_fast(s, world.ho, ReportFilter(), io.BytesIO(), progress)
+        laporan_export.write_csv_fast(s, world.ho, ReportFilter(), io.BytesIO())
         after = s.connection().exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
     assert after == before and seen
     if sqlite:
-        assert set(seen) == {-reports.EXPORT_CACHE_MB * 1024} != {before}
+        assert set(seen) == {-laporan_export.EXPORT_CACHE_MB * 1024} != {before}
 
 
 @pytest.mark.parametrize("role", ["ho", "kabeng_sam"])
@@ -247,7 +248,7 @@ def test_csv_export_holds_the_report_rows_on_each_database(world, known, role):
     buf = io.BytesIO()
     with world.db.session(viewer.scope, system=viewer.all_branches) as s:
         expected = [["" if v is None else str(v) for v in r] for r in reports.laporan_rows(s, viewer, f)]
-        n = reports.write_csv_fast(s, viewer, f, buf)
+        n = laporan_export.write_csv_fast(s, viewer, f, buf)
     data = buf.getvalue().decode("utf-8")
     assert data.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(data[1:])))
@@ -274,9 +275,9 @@ def test_csv_export_is_byte_for_byte_what_csv_writer_makes(world, known, role):
     with world.db.session(viewer.scope, system=viewer.all_branches) as s:
         writer = csv.writer(expected)
         writer.writerow(LAPORAN_COLUMNS)
-        for part in reports.csv_batches(s, viewer, ReportFilter()):
+        for part in laporan_export.csv_batches(s, viewer, ReportFilter()):
             writer.writerows(part)
-        n = reports.write_csv_fast(s, viewer, ReportFilter(), buf)
+        n = laporan_export.write_csv_fast(s, viewer, ReportFilter(), buf)
         dialect = s.get_bind().dialect.name
     got = buf.getvalue().decode("utf-8")
     assert got.startswith("\ufeff") and n == (7 if role == "ho" else 6)
@@ -297,7 +298,7 @@ def test_xlsx_export_holds_exactly_the_report_rows_values(world, known, role, tm
     path = tmp_path / "laporan.xlsx"
     with world.db.session(viewer.scope, system=viewer.all_branches) as s:
         expected = [tuple(v if v != "" else None for v in r) for r in reports.laporan_rows(s, viewer, ReportFilter())]
-        n = reports.write_xlsx_fast(s, viewer, ReportFilter(), path)
+        n = laporan_export.write_xlsx_fast(s, viewer, ReportFilter(), path)
     # A CR (and any control character) is stored as OOXML's escape _x000D_, which Excel shows as the
     # character; openpyxl decodes these escapes in shared strings but not in inline ones: decode here.
     rows = [tuple(unescape(v) if isinstance(v, str) else v for v in r)
@@ -314,7 +315,7 @@ def test_xlsx_export_holds_exactly_the_report_rows_values(world, known, role, tm
 def test_xlsx_export_of_a_filter_with_no_rows_has_only_the_header(world, known, tmp_path):
     path = tmp_path / "empty.xlsx"
     with world.db.session(None, system=True) as s:
-        assert reports.write_xlsx_fast(s, world.ho, ReportFilter(created_from=D(2030, 1, 1)), path) == 0
+        assert laporan_export.write_xlsx_fast(s, world.ho, ReportFilter(created_from=D(2030, 1, 1)), path) == 0
     ws = openpyxl.load_workbook(path, read_only=True)["Laporan CRM"]
     assert list(ws.iter_rows(values_only=True)) == [LAPORAN_COLUMNS]
 
@@ -325,5 +326,5 @@ def test_xlsx_failing_rows_leave_no_file_and_no_temporary_files(tmp_path):
         raise RuntimeError("the query failed")
 
     with pytest.raises(RuntimeError, match="the query failed"):
-        reports.write_xlsx(rows(), tmp_path / "x.xlsx", ["A", "B"])
+        laporan_export.write_xlsx(rows(), tmp_path / "x.xlsx", ["A", "B"])
     assert list(tmp_path.iterdir()) == []
