@@ -59,7 +59,7 @@ from core.intake.store import _insert_rows, _key_in, _reserve_customer_codes, _s
 from core.intake.upload_limits import UploadRefused
 from core.intake.upsert import _upsert_batch
 from core.intake.workorder_rows import insert_new_work_orders
-from core.leads.leadgen import close_leads_served
+from core.leads.closing import close_leads_served
 from core.platform import clock
 from core.platform.cell_safety import xlsx_row
 from core.platform.prefetch import prefetched
