@@ -30,7 +30,8 @@ from core.intake.dgi import (
     window_label,
     windows,
 )
-from core.intake.importer import ImportResult, import_dataframe
+from core.intake.file_import import import_dataframe
+from core.intake.importer import ImportResult
 from core.platform import clock, settings
 from core.platform.i18n import t
 from core.platform.jobs import claim, finish

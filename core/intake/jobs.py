@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from core.accounts.access import Perm, Viewer
 from core.accounts.auth import viewer_for_user
 from core.intake import upload_limits
-from core.intake.importer import Batch, ImportResult, Rejection, audit_import, import_chunks
+from core.intake.file_import import audit_import
+from core.intake.importer import Batch, ImportResult, Rejection, import_chunks
 from core.intake.read import KIND_FIELDS, iter_table, read_table, table_rows
 from core.platform import clock, settings
 from core.platform.errors import DomainError

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from core.intake import importer as intake, jobs as intake_jobs
+from core.intake import file_import, importer as intake, jobs as intake_jobs, review
 from core.platform import clock
 from core.platform.errors import DomainError
 from db.engine import Database
@@ -113,7 +113,7 @@ def test_a_killed_worker_resumes_from_the_last_batch_and_the_database_is_as_if_n
     rejections = intake_jobs.job_rejections(db, world.admin_sam, job_id)
 
     _forget_imports(db, {world.vehicle_sam.id, world.vehicle_man.id}, {world.customer_sam.id, world.customer_man.id})
-    straight = intake.import_file(db, world.admin_sam, path, "sales", mapping, batch_size=100)
+    straight = file_import.import_file(db, world.admin_sam, path, "sales", mapping, batch_size=100)
     assert _snapshot(db) == resumed
     assert (status.result.created, status.result.updated, status.result.unchanged) == (
         straight.created, straight.updated, straight.unchanged)
@@ -182,6 +182,6 @@ def test_stored_uploads_are_deleted_after_their_keeping_time_and_the_rejections_
     rejections = intake_jobs.job_rejections(db, world.admin_sam, job_id)
     assert len(rejections) == 3
     buffer = io.BytesIO()
-    intake.rejections_xlsx(rejections, buffer, source=stored)  # the page's download, file gone
+    review.rejections_xlsx(rejections, buffer, source=stored)  # the page's download, file gone
     sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
     assert sheet is not None and sheet.max_row == 1 + len(rejections)

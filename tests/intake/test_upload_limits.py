@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import streamlit
 
-from core.intake import importer as intake, jobs as intake_jobs, upload_limits
+from core.intake import file_import, jobs as intake_jobs, upload_limits
 from core.intake.read import iter_table, read_table
 from core.intake.upload_limits import MB, UploadLimits, UploadRefused
 from core.platform import settings
@@ -229,10 +229,10 @@ def test_a_file_that_is_no_workbook_is_refused_and_a_legacy_xls_goes_to_calamine
 
 def test_the_cli_import_exits_non_zero_with_the_message(world, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("db.engine.make_engine", lambda *a, **k: None)
-    monkeypatch.setattr(intake, "Database", lambda _engine: world.db)  # `python -m core.cli import` on the test db
+    monkeypatch.setattr(file_import, "Database", lambda _engine: world.db)  # `python -m core.cli import` on the test db
     _set(world, **{"intake.max_unpacked_mb": 10})
     path = _bomb(tmp_path / "bom.xlsx", 30)
-    assert intake.main_import([str(path), "--kind", "sales"]) == 2
+    assert file_import.main_import([str(path), "--kind", "sales"]) == 2
     assert "File bom.xlsx refused: it unpacks to 30.0 MB (limit 10.0 MB)." in capsys.readouterr().err
 
 
