@@ -22,4 +22,4 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
 __all__, __getattr__ = lazy_exports(__file__, __name__)
 
 # This package's background jobs by lane, found by the worker (core.platform.jobs).
-WORKER_JOBS = {"files": ("core.intake.jobs.run_pending",), "schedule": ("core.intake.dgi_jobs.run_pending",)}
+WORKER_JOBS = {"files": ("core.intake.job_worker.run_pending",), "schedule": ("core.intake.dgi_jobs.run_pending",)}

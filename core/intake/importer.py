@@ -18,7 +18,7 @@ rows' workbook.
 
 A file on disk is read in chunks (``core.intake.read.iter_table``) and each chunk is one batch:
 validated, stored and committed whole (``import_chunks``), so memory stays flat and a batch is never
-half applied; ``core.intake.jobs`` runs large files in the worker and resumes after the last
+half applied; ``core.intake.job_worker`` runs large files in the worker and resumes after the last
 committed batch. The modules, in the order a chunk meets them:
 
 - ``core.intake.hashing``: a sales row stored before and untouched since (its hash is on its sale) counts
