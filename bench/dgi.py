@@ -5,7 +5,7 @@ the tests (tests/fakes/dgi_server.py: real HTTP on 127.0.0.1, token checked) and
 SQLite file: 4 windows of 7 days, each asked for pkb, bast (empty) and the walk back for SPKs (none
 needed), flattened and imported through core.intake.importer (new vehicles + work orders, a commit per batch).
 The floor is the plainest code for the same work: the same 4 pkb calls with urllib and a hand-made
-token, json.loads, the rows flattened by a list comprehension, and the same core.intake.importer.import_dataframe
+token, json.loads, the rows flattened by a list comprehension, and the same core.intake.file_import.import_dataframe
 into another fresh file. So the ratio is the DGI layer's own overhead (client, retries, mapping,
 rejection bookkeeping); the import's own floor is bench/import.py's.
 
@@ -29,7 +29,7 @@ import pandas as pd
 
 from bench.common import arg_parser, peak_rss_mb, report
 from core.accounts.access import Viewer
-from core.intake import dgi_jobs, importer as intake
+from core.intake import dgi_jobs, file_import
 from core.intake.dgi import DgiDealer
 from db.engine import Database, make_engine
 from db.migrate import upgrade
@@ -89,7 +89,7 @@ def _floor(db: Database, base_url: str) -> tuple[float, int]:
     mapping = {"noWorkOrder": "wo_number", "noMesin": "engine_no", "tanggalServis": "service_date",
                "jenisPekerjaan": "job_type", "kmTerakhir": "km", "noPolisi": "plate",
                "kodeTipeUnit": "unit_type_code", "dealerId": "branch_code"}
-    result = intake.import_dataframe(db, Viewer.system_viewer(), "work_orders", df, mapping)
+    result = file_import.import_dataframe(db, Viewer.system_viewer(), "work_orders", df, mapping)
     return time.perf_counter() - started, result.created
 
 

@@ -2,7 +2,7 @@
 
 A CSV of N rows (default 1,000,000; --quick 20,000) in the dealer system's shape (';'-separated, dd/mm/yyyy
 dates, 08xx mobiles, about 1 customer in 8 with a second motorcycle, 1 row in 200 with a bad value) is
-generated once into bench/.data/ and imported into a fresh SQLite file through core.intake.importer.import_file
+generated once into bench/.data/ and imported into a fresh SQLite file through core.intake.file_import.import_file
 (read in chunks, validate, upsert with a commit per chunk, audit). The floor is the plainest code for the same
 stored rows: raw sqlite3 executemany of the already-parsed customers, vehicles and sales into a fresh
 database of the same schema, one transaction, on a connection set up as the product's (db.engine: WAL,
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from bench.common import arg_parser, peak_rss_mb, report
 from core.accounts.access import Viewer
-from core.intake import importer as intake
+from core.intake import file_import, importer as intake
 from db.engine import Database, make_engine, sqlite_pragmas
 from db.migrate import upgrade
 from db.models import Branch
@@ -206,7 +206,7 @@ def _xlsx_from_csv(csv_path: Path, xlsx_path: Path, rows: int) -> None:
 def _timed_import(db: Database, path: Path) -> tuple[float, float, intake.ImportResult]:
     """(wall seconds, this process's CPU seconds, result) of one import_file."""
     wall, cpu = time.perf_counter(), time.process_time()
-    result = intake.import_file(db, Viewer.system_viewer(), path, "sales")
+    result = file_import.import_file(db, Viewer.system_viewer(), path, "sales")
     return time.perf_counter() - wall, time.process_time() - cpu, result
 
 

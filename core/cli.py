@@ -184,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("import", help="import a dealer export: python -m core.cli import FILE --kind sales|work_orders"
                    " [--branch CODE] [--user USERNAME] [--rejections PATH]")
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["import"]:  # its own options (core.intake.importer.main_import)
-        from core.intake.importer import main_import
+    if argv[:1] == ["import"]:  # its own options (core.intake.file_import.main_import)
+        from core.intake.file_import import main_import
 
         return main_import(argv[1:])
     args = parser.parse_args(argv)

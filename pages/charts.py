@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.accounts import Perm
-from core.leads import queries
+from core.leads import lookups
 from core.platform import DomainError, ValidationError, cell_safety, clock
 from core.reports import ChartQuery, charts as report_charts
 from ui import context, fmt
@@ -38,7 +38,7 @@ viewer = context.require(Perm.REPORT_VIEW)
 st.title("Grafik")
 
 with context.read_session(viewer) as session:
-    branch_rows = queries.branches(session, viewer)
+    branch_rows = lookups.branches(session, viewer)
     fresh = report_charts.freshness(session)
 label_of = {o.id: o.label for o in branch_rows}
 today = clock.today_in("Asia/Jakarta")

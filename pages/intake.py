@@ -13,7 +13,7 @@ import streamlit as st
 from core import intake
 from core.accounts import Perm
 from core.intake import jobs as intake_jobs, upload_limits
-from core.leads import queries
+from core.leads import lookups
 from core.platform import DomainError
 from ui import context, dgi_pulls_box, fmt
 
@@ -70,7 +70,7 @@ else:
     st.caption(f"**{name}**: {len(frame):,} baris, {len(frame.columns)} kolom")
 
 with context.read_session(viewer) as session:
-    branch_rows = queries.branches(session, viewer)
+    branch_rows = lookups.branches(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
 default_branch = st.selectbox("Cabang untuk baris tanpa kode cabang", [None, *label_of],
                               format_func=lambda b: "-" if b is None else label_of[b], key="intake_branch")

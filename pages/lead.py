@@ -10,7 +10,7 @@ import streamlit as st
 from core import customers, leads, pipeline, privacy
 from core.accounts import Perm, Viewer
 from core.customers import format_phone_local
-from core.leads import CustomerHit, LeadDetail, queries
+from core.leads import CustomerHit, LeadDetail, lead_detail, lookups
 from core.platform import DomainError
 from db.enums import ServiceKind, Stage
 from ui import context, fmt, lead_widgets as w
@@ -32,7 +32,7 @@ def _cddb_expander(hit: CustomerHit, error: DomainError) -> None:
     if not viewer.can(Perm.CUSTOMER_CHANGE):
         return
     with context.read_session(viewer) as session:
-        jobs = w.labels(queries.occupations(session))
+        jobs = w.labels(lookups.occupations(session))
     with st.expander("Lengkapi CDDB customer", expanded=True), st.form("cddb_form"):
         name = st.text_input("Nama *", value=hit.name, key="cddb_name")
         nik = st.text_input("No KTP *", value=hit.nik if viewer.can(Perm.NIK_FULL) else "", key="cddb_nik",
@@ -55,11 +55,11 @@ def _cddb_expander(hit: CustomerHit, error: DomainError) -> None:
 def _pick_customer(detail: LeadDetail | None) -> CustomerHit | None:
     text = st.text_input("Cari customer (nama / no HP / No KTP / kode)", key="lead_cust_q")
     with context.read_session(viewer) as session:
-        hits = {h.id: h for h in queries.find_customers(session, viewer, text)} if text else {}
+        hits = {h.id: h for h in lookups.find_customers(session, viewer, text)} if text else {}
         current = st.session_state.get("lead_customer", detail.customer_id if detail else None)
         if current is not None and current not in hits:
             with contextlib.suppress(DomainError):  # not visible any more: pick another
-                hits[current] = queries.customer_by_id(session, viewer, current)
+                hits[current] = lookups.customer_by_id(session, viewer, current)
     ids = list(hits)
     chosen = st.selectbox("Customer *", ids, index=w.option_index(ids, current),
                           format_func=lambda i: hits[i].label, placeholder="Pilih customer", key="lead_customer")
@@ -78,9 +78,9 @@ def lead_form(detail: LeadDetail | None) -> None:
     w.reset_when_changed("lead_fields_for", hit.id, ("lead_f_",))
     src = detail if detail is not None and detail.customer_id == hit.id else None
     with context.read_session(viewer) as session:
-        vehicles = {v.id: v.label for v in queries.vehicles_of(session, viewer, hit.id)}
-        jobs = w.labels(queries.occupations(session))
-        branch_opts = w.labels(queries.branches(session, viewer))
+        vehicles = {v.id: v.label for v in lookups.vehicles_of(session, viewer, hit.id)}
+        jobs = w.labels(lookups.occupations(session))
+        branch_opts = w.labels(lookups.branches(session, viewer))
     if hit.cddb_error is not None:
         _cddb_expander(hit, hit.cddb_error)
     kinds = [ServiceKind.KPB, ServiceKind.REG]
@@ -200,7 +200,7 @@ def main(v: Viewer) -> None:
         return
     try:
         with context.read_session(v) as session:
-            detail = queries.lead_detail(session, v, lead_id)
+            detail = lead_detail(session, v, lead_id)
     except DomainError as e:
         st.title("Form Lead")
         fmt.show_error(e, v.lang)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from core import privacy
 from core.accounts import Perm
-from core.leads import queries
+from core.leads import lookups
 from core.platform import DomainError
 from core.privacy import rights as privacy_rights
 from db.models import Customer
@@ -22,7 +22,7 @@ PURPOSE_LABEL = {"contact": "Boleh dihubungi (telepon/kunjungan)", "message": "B
 
 text = st.text_input("Cari customer (nama, no HP, no KTP, kode customer)", key="pv_q")
 with context.read_session(viewer) as session:
-    hits = queries.find_customers(session, viewer, text or "", limit=20)
+    hits = lookups.find_customers(session, viewer, text or "", limit=20)
 if not text:
     st.caption("Ketik minimal 2 huruf untuk mencari.")
     st.stop()

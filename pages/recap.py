@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.accounts import Perm
-from core.leads import queries
+from core.leads import lookups
 from core.platform import DomainError, ValidationError, cell_safety, clock
 from core.reports import CAUSE_LABEL, CAUSES, Period, recap
 from ui import context, fmt, recap_mail_box
@@ -24,7 +24,7 @@ viewer = context.require(Perm.REPORT_VIEW)
 st.title("Rekap Mingguan & PICA")
 
 with context.read_session(viewer) as session:
-    branch_rows = queries.branches(session, viewer)
+    branch_rows = lookups.branches(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
 today = clock.today_in("Asia/Jakarta")
 monday = today - dt.timedelta(days=today.weekday())

@@ -16,7 +16,7 @@ import streamlit as st
 
 from core import reports
 from core.accounts import Perm
-from core.leads import queries
+from core.leads import lookups
 from core.platform import DomainError, clock, settings
 from core.reports import ReportFilter, export_jobs
 from db.enums import Stage
@@ -32,7 +32,7 @@ viewer = context.require(Perm.REPORT_VIEW)
 st.title("Laporan CRM")
 
 with context.read_session(viewer) as session:
-    branch_rows = queries.branches(session, viewer)
+    branch_rows = lookups.branches(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
 today = clock.today_in("Asia/Jakarta")
 

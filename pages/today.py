@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.accounts import Perm
-from core.leads import KIND_ORDER, queries, worklist
+from core.leads import KIND_ORDER, lookups, worklist
 from core.pipeline import followup_log
 from db.enums import Role
 from ui import context, fmt, lead_widgets as w, today_widgets as tw
@@ -19,7 +19,7 @@ st.title(tr("ui.today.title", lang))
 
 options, chosen = context.branch_choice(viewer)
 with context.read_session(viewer) as session:
-    reasons = queries.lost_reasons(session, lang)
+    reasons = lookups.lost_reasons(session, lang)
 branches = w.labels(options)
 if not branches:
     st.info("Anda belum terdaftar di cabang mana pun.")

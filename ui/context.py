@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.accounts import Perm, Viewer, auth, session_for
-from core.leads import Option, queries
+from core.leads import Option, lookups
 from core.platform import DomainError
 from db.engine import Database, make_engine
 from ui import fmt
@@ -92,7 +92,7 @@ def branch_choice(viewer: Viewer) -> tuple[list[Option], list[int] | None]:
     than one branch) a sidebar picker of one branch or all, kept in the session and in the URL
     (?cabang=SAM01). Returns (branch options, chosen ids; None = every branch the viewer may see)."""
     with read_session(viewer) as session:
-        options = queries.branches(session, viewer)
+        options = lookups.branches(session, viewer)
     if len(options) <= 1 and not viewer.all_branches:
         return options, [o.id for o in options]
     by_code = {o.code: o for o in options}

@@ -14,7 +14,7 @@ from streamlit.errors import StreamlitAPIException
 
 from core import bookings, pipeline
 from core.accounts import Viewer
-from core.leads import LeadDetail, Option, queries
+from core.leads import LeadDetail, Option, lookups
 from core.platform import DomainError, clock
 from db.enums import Channel, ContactStatus, StaffKind, Stage, Temperature
 from ui import context, fmt
@@ -211,7 +211,7 @@ def dialog_open(kind: str, lead_id: int) -> bool:
 @st.dialog("Mark as Lost", on_dismiss=_close_dialog)
 def lost_dialog(viewer: Viewer, detail: LeadDetail) -> None:
     with context.read_session(viewer) as session:
-        reasons = queries.lost_reasons(session, viewer.lang)
+        reasons = lookups.lost_reasons(session, viewer.lang)
     names = labels(reasons)
     reason_id = st.selectbox("Alasan Lost *", list(names), index=None, format_func=names.__getitem__,
                              placeholder="Pilih alasan", key="lost_reason")
@@ -238,8 +238,8 @@ def booking_dialog(viewer: Viewer, detail: LeadDetail) -> None:
         pits = ({p.id: p.name for p in bookings.free_pits(session, viewer, detail.branch_id,
                                                            clock.at_local(day, hour, minute, tz))}
                 if isinstance(day, dt.date) else {})
-        mechanics = labels(queries.staff_of(session, viewer, detail.branch_id, StaffKind.MECHANIC))
-        advisors = labels(queries.staff_of(session, viewer, detail.branch_id, StaffKind.SERVICE_ADVISOR))
+        mechanics = labels(lookups.staff_of(session, viewer, detail.branch_id, StaffKind.MECHANIC))
+        advisors = labels(lookups.staff_of(session, viewer, detail.branch_id, StaffKind.SERVICE_ADVISOR))
     pit_id = left.selectbox("Pit *", list(pits), format_func=pits.__getitem__, index=0 if pits else None,
                             placeholder="Tidak ada pit kosong", key="bk_pit")
     mechanic_id = left.selectbox("Mechanic", list(mechanics), index=None, format_func=mechanics.__getitem__,

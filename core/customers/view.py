@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.accounts.access import Perm, Viewer
 from core.customers.customer import cddb_missing_fields
 from core.customers.nik import mask_nik
-from core.leads.queries import VehicleRow, vehicles_of
+from core.leads.lookups import VehicleRow, vehicles_of
 from core.platform.errors import NotFound
 from core.platform.sqlfilters import in_branches, visible_branch_ids
 from core.privacy import consent as privacy

@@ -7,6 +7,7 @@ from core.platform.public import lazy_exports
 
 if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public)
     from core.intake import dgi as dgi, dgi_status as dgi_status, jobs as jobs, upload_limits as upload_limits
+    from core.intake.file_import import import_dataframe as import_dataframe
     from core.intake.importer import (
         FIELDS as FIELDS,
         KIND_FIELDS as KIND_FIELDS,
@@ -15,12 +16,10 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
         ImportResult as ImportResult,
         Rejection as Rejection,
         guess_mapping as guess_mapping,
-        import_dataframe as import_dataframe,
-        preview as preview,
-        rejections_xlsx as rejections_xlsx,
     )
+    from core.intake.review import preview as preview, rejections_xlsx as rejections_xlsx
 
 __all__, __getattr__ = lazy_exports(__file__, __name__)
 
 # This package's background jobs by lane, found by the worker (core.platform.jobs).
-WORKER_JOBS = {"files": ("core.intake.jobs.run_pending",), "schedule": ("core.intake.dgi_jobs.run_pending",)}
+WORKER_JOBS = {"files": ("core.intake.job_worker.run_pending",), "schedule": ("core.intake.dgi_jobs.run_pending",)}

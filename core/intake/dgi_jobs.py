@@ -18,19 +18,10 @@ import requests
 from sqlalchemy import func, select
 
 from core.accounts.access import Viewer
-from core.intake.dgi import (
-    DgiClient,
-    DgiDealer,
-    DgiError,
-    Frame,
-    load_dealers,
-    pkb_frame,
-    sales_frame,
-    spk_ids,
-    window_label,
-    windows,
-)
-from core.intake.importer import ImportResult, import_dataframe
+from core.intake.dgi import DgiClient, DgiDealer, DgiError, load_dealers, windows
+from core.intake.dgi_records import Frame, pkb_frame, sales_frame, spk_ids, window_label
+from core.intake.file_import import import_dataframe
+from core.intake.importer import ImportResult
 from core.platform import clock, settings
 from core.platform.i18n import t
 from core.platform.jobs import claim, finish

@@ -6,19 +6,15 @@ from typing import TYPE_CHECKING
 from core.platform.public import lazy_exports
 
 if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public)
-    from core.leads import distribution as distribution, queries as queries
+    from core.leads import distribution as distribution, lookups as lookups, queries as queries
+    from core.leads.detail import LeadDetail as LeadDetail, lead_detail as lead_detail
     from core.leads.lead import (
         LeadInput as LeadInput,
         convert_to_opportunity as convert_to_opportunity,
         save_lead as save_lead,
     )
-    from core.leads.queries import (
-        CustomerHit as CustomerHit,
-        LeadDetail as LeadDetail,
-        LeadFilter as LeadFilter,
-        Option as Option,
-        Sort as Sort,
-    )
+    from core.leads.lookups import CustomerHit as CustomerHit, Option as Option
+    from core.leads.queries import LeadFilter as LeadFilter, Sort as Sort
     from core.leads.today import KIND_ORDER as KIND_ORDER, WorkItem as WorkItem, worklist as worklist
 
 __all__, __getattr__ = lazy_exports(__file__, __name__)

@@ -5,6 +5,7 @@ All of it is set-based SQL over the whole vehicle table, driven by narrow date w
 columns (purchase date for KPB, service date for regular), never a loop over vehicles. A rerun the
 same day creates nothing (NOT EXISTS on the vehicle's due key, and a unique index on open leads as
 the last line); concurrent runs are serialised (SQLite's write lock, a PostgreSQL advisory lock).
+The leads the run closes (served, or KPB expired) are closed by core.leads.closing.
 """
 
 from __future__ import annotations
@@ -32,18 +33,18 @@ from sqlalchemy import (
     table,
     text,
     union_all,
-    update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from core.leads.closing import close_leads_served, expire_kpb_leads
 from core.leads.lead import priority_sql
-from core.leads.touches import cancel_lead_touches, plan_feedback_calls, plan_lead_touches, plan_monthly_visits
+from core.leads.touches import plan_feedback_calls, plan_lead_touches, plan_monthly_visits
 from core.masterdata.reference import DEFAULT_ENGINE_CODE, DEFAULT_KPB
 from core.platform import clock, numbering, settings
-from core.platform.sqlfuncs import add_days, date_iso, rowcount, text_concat, zero_pad
+from core.platform.sqlfuncs import add_days, date_iso, text_concat, zero_pad
 from db.base import UTCDateTime
 from db.enums import LeadCategory, ServiceKind, Stage
-from db.models import Branch, Customer, KpbRule, Lead, LostReason, Sale, Vehicle, WorkOrder
+from db.models import Branch, Customer, KpbRule, Lead, Sale, Vehicle, WorkOrder
 
 # How late a work order may arrive (through an import) and still close its lead in the daily run.
 CLOSE_LOOKBACK_DAYS = 45
@@ -259,53 +260,3 @@ def _insert_leads(session: Session, candidates: Any, today: dt.date, by_branch: 
     kpb = session.scalar(select(func.count()).select_from(candidates).where(
         candidates.c.service_kind == ServiceKind.KPB.value)) or 0
     return kpb, sum(counts.values()) - kpb
-
-
-def close_leads_served(session: Session, *, since: dt.date | None = None) -> int:
-    """Rule: open leads whose service arrived (any branch, any intake path) close as Won, crediting the
-    work order's branch. KPB n leads close on a KPB n (or later) job; regular leads on any job done
-    after the lead's last service. One UPDATE for all of them."""
-    wo = aliased(WorkOrder)
-    matches = and_(
-        wo.vehicle_id == Lead.vehicle_id,
-        or_(and_(Lead.service_kind == ServiceKind.KPB, wo.kpb_number >= Lead.kpb_number),
-            and_(Lead.service_kind == ServiceKind.REG,
-                 wo.service_date > func.coalesce(Lead.last_service_date, literal(dt.date(1900, 1, 1))))))
-    recent: list[Any] = []
-    if since is not None:
-        matches = and_(matches, wo.service_date >= since)
-        # Start from the recent work orders' vehicles, not from every open lead.
-        recent = [Lead.vehicle_id.in_(select(WorkOrder.vehicle_id).where(WorkOrder.service_date >= since))]
-    first_match = (select(wo.id).where(matches).order_by(wo.service_date, wo.id).limit(1)
-                   .correlate(Lead).scalar_subquery())
-    credited = aliased(WorkOrder)
-    now = clock.now()
-    closed = session.execute(
-        update(Lead).where(Lead.closed_at.is_(None), Lead.vehicle_id.is_not(None), *recent, exists().where(matches))
-        .values(stage=Stage.WON, closed_at=now, updated_at=now, version=Lead.version + 1,
-                won_work_order_id=first_match,
-                won_branch_id=select(credited.branch_id).where(credited.id == first_match).scalar_subquery())
-        .returning(Lead.id)
-        .execution_options(include_all_branches=True, synchronize_session=False)).scalars().all()
-    if closed:
-        cancel_lead_touches(session, list(closed))
-    return len(closed)
-
-
-def expire_kpb_leads(session: Session, today: dt.date) -> int:
-    """A KPB lead whose deadline (plus the claim grace) passed with no service: by default it stays
-    open and shows as expired in the worklist; with the setting on, it closes as Lost 'KPB expired'."""
-    if not settings.get(session, "leads.expired_kpb_becomes_lost"):
-        return 0
-    reason_id = session.scalar(select(LostReason.id).where(LostReason.code == "KPB_EXPIRED"))
-    grace = (select(KpbRule.grace_days).where(KpbRule.engine_code == DEFAULT_ENGINE_CODE,
-                                              KpbRule.kpb_number == Lead.kpb_number).scalar_subquery())
-    now = clock.now()
-    result = session.execute(
-        update(Lead).where(Lead.closed_at.is_(None), Lead.service_kind == ServiceKind.KPB,
-                           add_days(Lead.deadline, func.coalesce(grace, 0)) < today)
-        .values(stage=Stage.LOST, closed_at=now, updated_at=now, lost_reason_id=reason_id,
-                lost_note="otomatis: masa KPB habis", version=Lead.version + 1)
-        .execution_options(include_all_branches=True, synchronize_session=False))
-    cancel_lead_touches(session, select(Lead.id).where(Lead.closed_at == now, Lead.lost_reason_id == reason_id))
-    return rowcount(result)

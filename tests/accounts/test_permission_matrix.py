@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 import ui.context
 from core.accounts.access import Perm, Viewer
 from core.customers import customer as customers
-from core.leads import lead as leads, queries
+from core.leads import detail, lead as leads, lookups
 from core.platform.errors import NotFound, PermissionDenied
 from core.privacy import audit_search, consent as privacy, rights as privacy_rights
 from tests.conftest import ROOT
@@ -102,10 +102,10 @@ def test_the_leak_check_can_see_sam_data_where_it_belongs(world, sam_lead):
 CORE_CALLS: dict[str, tuple[Perm, Callable[[Any, Viewer, Any, Any], object]]] = {
     "customers.get_customer": (Perm.CUSTOMER_VIEW, lambda s, v, w, lead: customers.get_customer(
         s, v, w.customer_sam.id)),
-    "queries.customer_by_id": (Perm.CUSTOMER_VIEW, lambda s, v, w, lead: queries.customer_by_id(
+    "lookups.customer_by_id": (Perm.CUSTOMER_VIEW, lambda s, v, w, lead: lookups.customer_by_id(
         s, v, w.customer_sam.id)),
-    "queries.vehicles_of": (Perm.CUSTOMER_VIEW, lambda s, v, w, lead: queries.vehicles_of(s, v, w.customer_sam.id)),
-    "queries.lead_detail": (Perm.LEAD_VIEW, lambda s, v, w, lead: queries.lead_detail(s, v, lead.id)),
+    "lookups.vehicles_of": (Perm.CUSTOMER_VIEW, lambda s, v, w, lead: lookups.vehicles_of(s, v, w.customer_sam.id)),
+    "detail.lead_detail": (Perm.LEAD_VIEW, lambda s, v, w, lead: detail.lead_detail(s, v, lead.id)),
     "leads.get_lead": (Perm.LEAD_VIEW, lambda s, v, w, lead: leads.get_lead(s, v, lead.id)),
     "customers.update_customer": (Perm.CUSTOMER_CHANGE, lambda s, v, w, lead: customers.update_customer(
         s, v, w.customer_sam.id, customers.CustomerInput(address="JL. BARU 1"))),

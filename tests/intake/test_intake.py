@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.accounts.access import Viewer
-from core.intake import importer as intake
+from core.intake import file_import, importer as intake, review
 from core.platform.errors import PermissionDenied
 from db.enums import Stage
 from db.models import AuditLog, Customer, Lead, Sale, Vehicle, WorkOrder
@@ -215,7 +215,7 @@ def test_import_file_commits_per_batch_audits_and_writes_rejections(world, tmp_p
     path.write_text("\n".join([SALES_HEADER.replace(";", ","), *(r.replace(";", ",") for r in SALES_ROWS)]))
     seen: list[tuple[int, int]] = []
     _with_twins(world)
-    result = intake.import_file(world.db, world.admin_sam, path, "sales", batch_size=2,
+    result = file_import.import_file(world.db, world.admin_sam, path, "sales", batch_size=2,
                                 progress=lambda done, total: seen.append((done, total)))
     # Progress counts the file's rows as each batch of 2 commits (the file is read as it goes).
     assert result.created == GOOD_ROWS and seen == [(n, 13) for n in (2, 4, 6, 8, 10, 12, 13)]
@@ -223,7 +223,7 @@ def test_import_file_commits_per_batch_audits_and_writes_rejections(world, tmp_p
         entry = s.scalars(select(AuditLog).where(AuditLog.action == "intake.import")).one()
         assert entry.changes["created"] == GOOD_ROWS and entry.user_id == world.admin_sam.user_id
     out = tmp_path / "ditolak.xlsx"
-    intake.rejections_xlsx(result.rejected, out, intake.read_table(path))
+    review.rejections_xlsx(result.rejected, out, intake.read_table(path))
     back = intake.read_table(out)
     assert list(back["Baris"]) == ["4", "5", "6", "7", "8", "9", "10", "11", "12", "14"]
     assert "kode cabang tidak dikenal" in back.loc[6, "Kesalahan"]
@@ -259,6 +259,6 @@ def test_csv_with_commas_and_preview(world):
                            "a.csv")
     assert list(df.columns) == ["No Mesin", "Nama", "No HP", "Tanggal Beli"]
     with world.db.session(world.admin_sam.scope) as s:
-        shown = intake.preview(s, world.admin_sam, "sales", df, intake.guess_mapping(df.columns))
+        shown = review.preview(s, world.admin_sam, "sales", df, intake.guess_mapping(df.columns))
     assert shown.loc[0, "No Mesin"] == "JM81E1056213" and shown.loc[0, "No HP"] == "+6281234567893"
     assert shown.loc[0, "Tanggal Beli"] == dt.date(2021, 2, 1) and shown.loc[0, "Kesalahan"] == ""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from core.intake import importer as intake, jobs as intake_jobs
+from core.intake import file_import, importer as intake, job_worker, jobs as intake_jobs, review
 from core.platform import clock
 from core.platform.errors import DomainError
 from db.engine import Database
@@ -113,7 +113,7 @@ def test_a_killed_worker_resumes_from_the_last_batch_and_the_database_is_as_if_n
     rejections = intake_jobs.job_rejections(db, world.admin_sam, job_id)
 
     _forget_imports(db, {world.vehicle_sam.id, world.vehicle_man.id}, {world.customer_sam.id, world.customer_man.id})
-    straight = intake.import_file(db, world.admin_sam, path, "sales", mapping, batch_size=100)
+    straight = file_import.import_file(db, world.admin_sam, path, "sales", mapping, batch_size=100)
     assert _snapshot(db) == resumed
     assert (status.result.created, status.result.updated, status.result.unchanged) == (
         straight.created, straight.updated, straight.unchanged)
@@ -128,19 +128,19 @@ def test_a_job_is_run_by_one_worker_and_a_worker_that_lost_it_changes_nothing(co
     path = _sales_file(tmp_path / "penjualan.csv", 300)
     job_id = intake_jobs.queue_import(db, world.admin_sam, "sales", path.read_bytes(), "penjualan.csv",
                                       intake.guess_mapping(HEADER.split(";")), batch_size=100)
-    assert intake_jobs.claim_next(db, "host-a:1:1") == job_id
-    assert intake_jobs.claim_next(db, "host-b:2:1") is None  # running, heartbeat fresh
+    assert job_worker.claim_next(db, "host-a:1:1") == job_id
+    assert job_worker.claim_next(db, "host-b:2:1") is None  # running, heartbeat fresh
     # Worker a stalls; b takes the job over once a's heartbeat is stale, and a's next batch is refused.
     with db.transaction(None, system=True) as s:
-        s.execute(update(ImportJob).values(heartbeat_at=clock.now() - intake_jobs.STALE_AFTER - dt.timedelta(1)))
-    assert intake_jobs.claim_next(db, "host-b:2:1") == job_id
-    assert intake_jobs.run_job(db, job_id, "host-a:1:1") == ImportState.RUNNING
+        s.execute(update(ImportJob).values(heartbeat_at=clock.now() - job_worker.STALE_AFTER - dt.timedelta(1)))
+    assert job_worker.claim_next(db, "host-b:2:1") == job_id
+    assert job_worker.run_job(db, job_id, "host-a:1:1") == ImportState.RUNNING
     with db.session(None, system=True) as s:
         assert s.scalar(select(func.count()).select_from(Sale)) == 0
-    assert intake_jobs.run_job(db, job_id, "host-b:2:1") == ImportState.DONE
+    assert job_worker.run_job(db, job_id, "host-b:2:1") == ImportState.DONE
     status = intake_jobs.job_status(db, world.admin_sam, job_id)
     assert status.finished and status.fraction == 1.0 and status.result.created == 297
-    assert intake_jobs.run_pending(db, "host-c:3:1") == []  # nothing left to do
+    assert job_worker.run_pending(db, "host-c:3:1") == []  # nothing left to do
     with db.session(None, system=True) as s:
         assert s.scalar(select(AuditLog.changes).where(AuditLog.action == "intake.import"))["created"] == 297
 
@@ -171,17 +171,17 @@ def test_stored_uploads_are_deleted_after_their_keeping_time_and_the_rejections_
     path = _sales_file(tmp_path / "penjualan.csv", 300)
     job_id = intake_jobs.queue_import(db, world.admin_sam, "sales", path.read_bytes(), "penjualan.csv",
                                       intake.guess_mapping(HEADER.split(";")), batch_size=100)
-    intake_jobs.run_pending(db, "host-a:1:1")
+    job_worker.run_pending(db, "host-a:1:1")
     stored = intake_jobs.job_path(db, world.admin_sam, job_id)
     assert stored.exists()
     with clock.frozen(clock.now() + dt.timedelta(days=6)):
-        assert intake_jobs.delete_old_uploads(db) == 0  # still within the 7 days
+        assert job_worker.delete_old_uploads(db) == 0  # still within the 7 days
     with clock.frozen(clock.now() + dt.timedelta(days=8)):
-        assert intake_jobs.run_pending(db, "host-a:1:1") == ["import-uploads-deleted:1"]
+        assert job_worker.run_pending(db, "host-a:1:1") == ["import-uploads-deleted:1"]
     assert not stored.exists()
     rejections = intake_jobs.job_rejections(db, world.admin_sam, job_id)
     assert len(rejections) == 3
     buffer = io.BytesIO()
-    intake.rejections_xlsx(rejections, buffer, source=stored)  # the page's download, file gone
+    review.rejections_xlsx(rejections, buffer, source=stored)  # the page's download, file gone
     sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
     assert sheet is not None and sheet.max_row == 1 + len(rejections)

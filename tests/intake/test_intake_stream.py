@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select, update
 
-from core.intake import importer as intake
+from core.intake import file_import, importer as intake, review
 from core.intake.read import iter_table, read_table
 from db.models import Customer, Sale, Vehicle
 
@@ -27,12 +27,12 @@ def _sales_lines(n: int, bad: dict[int, str]) -> list[str]:
 def test_a_rejection_in_a_later_chunk_keeps_its_row_in_the_file(world, tmp_path):
     path = tmp_path / "penjualan.csv"
     path.write_text("\n".join(_sales_lines(25, {3: "JM81", 17: "X2"})) + "\n")
-    result = intake.import_file(world.db, world.admin_sam, path, "sales", batch_size=10)
+    result = file_import.import_file(world.db, world.admin_sam, path, "sales", batch_size=10)
     assert [(r.row, r.column, r.value, r.code) for r in result.rejected] == [
         (5, "No Mesin", "JM81", "engine_no.invalid"), (19, "No Mesin", "X2", "engine_no.invalid")]
     assert result.created == 23
     out = tmp_path / "ditolak.xlsx"
-    intake.rejections_xlsx(result.rejected, out, source=path)  # the file read again, chunk by chunk
+    review.rejections_xlsx(result.rejected, out, source=path)  # the file read again, chunk by chunk
     back = read_table(out)
     assert list(back["Baris"]) == ["5", "19"] and list(back["No Mesin"]) == ["JM81", "X2"]
     with world.db.session(None, system=True) as s:
@@ -45,11 +45,11 @@ def test_streaming_in_chunks_gives_the_same_result_as_the_whole_file(world, tmp_
     df = read_table(path)
     with world.db.session(None, system=True) as s:
         whole = intake._check(s, world.admin_sam, "sales", df, intake.guess_mapping(df.columns), None)
-    chunked = intake.import_file(world.db, world.admin_sam, path, "sales", batch_size=7)
+    chunked = file_import.import_file(world.db, world.admin_sam, path, "sales", batch_size=7)
     assert [(r.row, r.code) for r in chunked.rejected] == [(r.row, r.code) for r in whole.rejections]
     assert chunked.created == int(whole.ok.sum())
     # The same file again, in other chunk sizes: nothing changes.
-    again = intake.import_file(world.db, world.admin_sam, path, "sales", batch_size=13)
+    again = file_import.import_file(world.db, world.admin_sam, path, "sales", batch_size=13)
     assert (again.created, again.updated, again.unchanged) == (0, 0, chunked.created)
 
 
@@ -81,7 +81,7 @@ def test_dates_are_day_first_unless_the_import_says_month_first(world, tmp_path)
         checked = intake._check(s, world.admin_sam, "sales", df, intake.guess_mapping(df.columns), None)
     # Day first: 19 is no month, so the row is rejected rather than guessed.
     assert [(r.row, r.column, r.code) for r in checked.rejections] == [(2, "Tanggal Beli", "date.impossible")]
-    result = intake.import_file(world.db, world.admin_sam, path, "sales", month_first=True)
+    result = file_import.import_file(world.db, world.admin_sam, path, "sales", month_first=True)
     assert result.created == 2 and not result.rejected
     with world.db.session(None, system=True) as s:
         dates = set(s.scalars(select(Sale.sale_date)))
@@ -96,14 +96,14 @@ def test_a_reimport_skips_only_rows_that_change_nothing(world, tmp_path):
             "JM81E4000004;KT 4 AA;ZAKI;6472020101900031;081211110004;04/02/2021;SAM01"]
     path = tmp_path / "a.csv"
     path.write_text("\n".join([header, *rows]) + "\n")
-    first = intake.import_file(world.db, world.admin_sam, path, "sales")
+    first = file_import.import_file(world.db, world.admin_sam, path, "sales")
     assert first.created == 4
     with world.db.transaction(None, system=True) as s:  # someone corrects a plate in the app
         s.execute(update(Vehicle).where(Vehicle.engine_no == "JM81E4000003").values(plate="KT 9 ZZ"))
     # WATI's second row brings a new mobile: both of her rows take the full path (later rows win).
     rows[1] = rows[1].replace("081211110001", "081299990001")
     path.write_text("\n".join([header, *rows]) + "\n")
-    again = intake.import_file(world.db, world.admin_sam, path, "sales")
+    again = file_import.import_file(world.db, world.admin_sam, path, "sales")
     assert (again.created, again.updated, again.unchanged) == (0, 3, 1)
     with world.db.session(None, system=True) as s:
         assert s.scalar(select(Customer.phone).where(Customer.nik == "6472024501990011")) == "+6281299990001"
@@ -157,7 +157,7 @@ def test_a_failing_batch_stops_the_reading_ahead_and_keeps_the_batches_committed
 
     monkeypatch.setattr(intake_module, "_import_batch", failing_third)
     with pytest.raises(RuntimeError, match="disk full at batch 3"):
-        intake.import_file(world.db, world.admin_sam, path, "sales", batch_size=10)
+        file_import.import_file(world.db, world.admin_sam, path, "sales", batch_size=10)
     assert [t.name for t in threading.enumerate() if t.name.startswith("intake-read")] == []
     with world.db.session(None, system=True) as s:
         stored = s.scalars(select(Vehicle.engine_no).where(Vehicle.engine_no.like("JM81E2%"))).all()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import streamlit
 
-from core.intake import importer as intake, jobs as intake_jobs, upload_limits
+from core.intake import file_import, job_worker, jobs as intake_jobs, upload_limits
 from core.intake.read import iter_table, read_table
 from core.intake.upload_limits import MB, UploadLimits, UploadRefused
 from core.platform import settings
@@ -134,7 +134,7 @@ def test_a_legitimate_big_file_still_goes_to_the_background_path(world, tmp_path
     assert stored is not None and len(frame) == 200
     job = intake_jobs.queue_import(world.db, world.admin_sam, "sales", stored, "besar.xlsx",
                                    {"No Mesin": "engine_no", "Nama": "name"})
-    assert intake_jobs.run_pending(world.db, "w") == [f"import:{job}:done"]
+    assert job_worker.run_pending(world.db, "w") == [f"import:{job}:done"]
     assert intake_jobs.job_status(world.db, world.admin_sam, job).rows_done == 40_000
 
 
@@ -230,10 +230,10 @@ def test_a_file_that_is_no_workbook_is_refused_and_a_legacy_xls_goes_to_calamine
 
 def test_the_cli_import_exits_non_zero_with_the_message(world, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("db.engine.make_engine", lambda *a, **k: None)
-    monkeypatch.setattr(intake, "Database", lambda _engine: world.db)  # `python -m core.cli import` on the test db
+    monkeypatch.setattr(file_import, "Database", lambda _engine: world.db)  # `python -m core.cli import` on the test db
     _set(world, **{"intake.max_unpacked_mb": 10})
     path = _bomb(tmp_path / "bom.xlsx", 30)
-    assert intake.main_import([str(path), "--kind", "sales"]) == 2
+    assert file_import.main_import([str(path), "--kind", "sales"]) == 2
     assert "File bom.xlsx refused: it unpacks to 30.0 MB (limit 10.0 MB)." in capsys.readouterr().err
 
 
@@ -242,7 +242,7 @@ def test_the_worker_refuses_a_file_past_the_limits_before_reading_it(world, tmp_
     stored = intake_jobs.store_upload(_bomb(tmp_path / "bom.xlsx", 30), "bom.xlsx")
     job = intake_jobs.queue_import(world.db, world.admin_sam, "sales", stored, "bom.xlsx", {"No Mesin": "engine_no"})
     _set(world, **{"intake.max_unpacked_mb": 10})  # lowered after the upload
-    assert intake_jobs.run_pending(world.db, "w") == [f"import:{job}:failed"]
+    assert job_worker.run_pending(world.db, "w") == [f"import:{job}:failed"]
     status = intake_jobs.job_status(world.db, world.admin_sam, job)
     assert status.rows_done == 0 and status.error == \
         "File bom.xlsx ditolak: isinya 30.0 MB setelah dibuka (batas 10.0 MB)."

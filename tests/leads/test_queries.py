@@ -1,5 +1,5 @@
-"""core.leads.queries: the lead list (filters, search, sorting, paging in SQL), one lead, stage counts and
-the lead form's lookups, always within the viewer's branches."""
+"""core.leads.queries, .detail and .lookups: the lead list (filters, search, sorting, paging in SQL),
+one lead, stage counts and the lead form's lookups, always within the viewer's branches."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from core.customers.customer import CustomerInput, update_customer
-from core.leads import queries
+from core.leads import detail, lookups, queries
 from core.leads.queries import LeadFilter
 from core.platform.errors import NotFound
 from db.enums import ContactStatus, Stage, Temperature
@@ -198,7 +198,7 @@ def test_nik_is_masked_for_a_role_without_full_nik(world):
     new_lead(world)
     assert _list(world, world.kabeng_sam).rows[0].nik == "647202********03"
     with _read(world, world.kabeng_sam) as s:
-        hit = queries.find_customers(s, world.kabeng_sam, "RESTU")[0]
+        hit = lookups.find_customers(s, world.kabeng_sam, "RESTU")[0]
     assert hit.nik == "647202********03"
 
 
@@ -206,7 +206,7 @@ def test_nik_is_whole_for_admins_and_head_office(world):
     lead = new_lead(world)
     assert _list(world, world.admin_sam).rows[0].nik == "6472020504010003"
     with _read(world, world.ho) as s:
-        assert queries.lead_detail(s, world.ho, lead.id).nik == "6472020504010003"
+        assert detail.lead_detail(s, world.ho, lead.id).nik == "6472020504010003"
 
 
 # --- One lead -----------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def test_nik_is_whole_for_admins_and_head_office(world):
 def test_lead_detail_has_what_the_form_shows(world):
     opp = opportunity_at(world, 2)
     with _read(world, world.kabeng_sam) as s:
-        d = queries.lead_detail(s, world.kabeng_sam, opp.id)
+        d = detail.lead_detail(s, world.kabeng_sam, opp.id)
     assert (d.number, d.stage, d.branch_label, d.customer_label) == (
         opp.number, Stage.FU2, "[SAM01] SAMARINDA", "[BPA/1912/1553856] RESTU ANDIKA PRADANA PUTRA")
     assert (d.nik, d.nik_is_full, d.phone, d.occupation_name) == (
@@ -232,9 +232,9 @@ def test_lead_detail_has_what_the_form_shows(world):
 def test_lead_detail_of_another_branch_is_not_found(world):
     man = new_lead(world, world.admin_man, customer=world.customer_man, vehicle=world.vehicle_man)
     with _read(world, world.admin_sam) as s, pytest.raises(NotFound):
-        queries.lead_detail(s, world.admin_sam, man.id)
+        detail.lead_detail(s, world.admin_sam, man.id)
     with _read(world, world.ho) as s:
-        assert queries.lead_detail(s, world.ho, man.id).number == man.number
+        assert detail.lead_detail(s, world.ho, man.id).number == man.number
 
 
 def test_lead_detail_names_an_incomplete_cddb(world):
@@ -242,7 +242,7 @@ def test_lead_detail_names_an_incomplete_cddb(world):
     with world.db.transaction(world.admin_sam.scope) as s:
         update_customer(s, world.admin_sam, world.customer_sam.id, CustomerInput(address=""))
     with _read(world, world.admin_sam) as s:
-        d = queries.lead_detail(s, world.admin_sam, lead.id)
+        d = detail.lead_detail(s, world.admin_sam, lead.id)
     assert d.cddb_error is not None and d.cddb_error.code == "customer.no_cddb"
 
 
@@ -266,39 +266,39 @@ def test_stage_counts_per_branch_scope(world):
 @pytest.mark.parametrize("text", ["restu", "085845164510", "0858451", "6472020504", "BPA/1912"])
 def test_find_customers_by_name_phone_nik_or_code(world, text):
     with _read(world, world.admin_sam) as s:
-        assert [c.id for c in queries.find_customers(s, world.admin_sam, text)] == [world.customer_sam.id]
+        assert [c.id for c in lookups.find_customers(s, world.admin_sam, text)] == [world.customer_sam.id]
 
 
 def test_find_customers_stays_in_the_viewers_branches(world):
     with _read(world, world.admin_sam) as s:
-        assert queries.find_customers(s, world.admin_sam, "SULTJE") == []
-        assert queries.find_customers(s, world.admin_sam, "082187479254") == []
+        assert lookups.find_customers(s, world.admin_sam, "SULTJE") == []
+        assert lookups.find_customers(s, world.admin_sam, "082187479254") == []
     with _read(world, world.ho) as s:
-        assert [c.name for c in queries.find_customers(s, world.ho, "SULTJE")] == ["SULTJE ADOLONG"]
+        assert [c.name for c in lookups.find_customers(s, world.ho, "SULTJE")] == ["SULTJE ADOLONG"]
 
 
 def test_find_customers_reports_a_missing_cddb(world):
     with world.db.transaction(None, system=True) as s:
         s.add(Customer(branch_id=world.sam.id, code="BPA/2007/0000001", name="TANPA KTP", phone="+6281234567890"))
     with _read(world, world.admin_sam) as s:
-        [hit] = queries.find_customers(s, world.admin_sam, "TANPA")
+        [hit] = lookups.find_customers(s, world.admin_sam, "TANPA")
     assert hit.cddb_error is not None and "CDDB" in hit.cddb_error.message("id")
 
 
 def test_vehicles_of_a_customer_and_not_of_another_branch(world):
     with _read(world, world.admin_sam) as s:
-        assert [v.engine_no for v in queries.vehicles_of(s, world.admin_sam, world.customer_sam.id)] == [
+        assert [v.engine_no for v in lookups.vehicles_of(s, world.admin_sam, world.customer_sam.id)] == [
             "KF41E1693525"]
         with pytest.raises(NotFound):
-            queries.vehicles_of(s, world.admin_sam, world.customer_man.id)
+            lookups.vehicles_of(s, world.admin_sam, world.customer_man.id)
 
 
 def test_reference_lists_for_the_forms(world):
     with _read(world, world.admin_sam) as s:
-        assert [b.code for b in queries.branches(s, world.admin_sam)] == ["SAM01"]
-        assert len(queries.lost_reasons(s)) >= 6 and len(queries.occupations(s)) >= 10
-        assert queries.staff_of(s, world.admin_sam, world.man.id, world.mechanic_sam.kind) == []
-        assert [o.id for o in queries.staff_of(s, world.admin_sam, world.sam.id, world.mechanic_sam.kind)] == [
+        assert [b.code for b in lookups.branches(s, world.admin_sam)] == ["SAM01"]
+        assert len(lookups.lost_reasons(s)) >= 6 and len(lookups.occupations(s)) >= 10
+        assert lookups.staff_of(s, world.admin_sam, world.man.id, world.mechanic_sam.kind) == []
+        assert [o.id for o in lookups.staff_of(s, world.admin_sam, world.sam.id, world.mechanic_sam.kind)] == [
             world.mechanic_sam.id]
     with _read(world, world.ho) as s:
-        assert [b.code for b in queries.branches(s, world.ho)] == ["MAN01", "SAM01"]
+        assert [b.code for b in lookups.branches(s, world.ho)] == ["MAN01", "SAM01"]

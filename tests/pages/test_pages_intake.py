@@ -50,7 +50,7 @@ def test_mapping_preview_and_import(world, run_page):
 
 def test_a_large_file_is_queued_for_the_worker_and_the_page_shows_its_result(world, run_page, tmp_path,
                                                                             monkeypatch):
-    from core.intake import jobs as intake_jobs
+    from core.intake import job_worker, jobs as intake_jobs
     from core.intake.read import iter_table
 
     monkeypatch.setenv("H23_DATA_DIR", str(tmp_path))
@@ -63,7 +63,7 @@ def test_a_large_file_is_queued_for_the_worker_and_the_page_shows_its_result(wor
     assert "Menunggu worker" in at.get("progress")[0].proto.text
     with world.db.session(None, system=True) as s:  # nothing imported while the page waits
         assert s.scalar(select(Vehicle.id).where(Vehicle.engine_no == "JM81E1056301")) is None
-    assert intake_jobs.run_pending(world.db, "test-worker") == [f"import:{at.session_state['intake_job']}:done"]
+    assert job_worker.run_pending(world.db, "test-worker") == [f"import:{at.session_state['intake_job']}:done"]
     at.run()
     assert not at.exception
     assert [m.value for m in at.metric] == ["1", "0", "0", "1"]

@@ -17,7 +17,7 @@ import pytest
 from openpyxl.utils.escape import unescape
 from sqlalchemy import String, literal, select, update
 
-from core.intake import importer as intake
+from core.intake import review
 from core.intake.check import Rejection
 from core.platform import cell_safety, clock
 from core.platform.cell_safety import csv_cell, csv_safe, is_formula_like
@@ -166,8 +166,8 @@ def test_rejections_workbook_keeps_the_users_formula_texts_as_strings(tmp_path):
     frame = pd.DataFrame({"Nama": NASTY, "Catatan": ["=1+1"] * len(NASTY)})
     rejections = [Rejection(row=i + 2, column="Nama", value=v, reason="=salah") for i, v in enumerate(NASTY)]
     whole, listed = tmp_path / "ditolak.xlsx", tmp_path / "alasan.xlsx"
-    intake.rejections_xlsx(rejections, whole, frame)
-    intake.rejections_xlsx([*rejections, Rejection(row=99, column="Plat", value="#N/A", reason="x")], listed)
+    review.rejections_xlsx(rejections, whole, frame)
+    review.rejections_xlsx([*rejections, Rejection(row=99, column="Plat", value="#N/A", reason="x")], listed)
     for path in (whole, listed):
         _assert_no_formula_in_xml(path)
     ws = openpyxl.load_workbook(whole)["Ditolak"]

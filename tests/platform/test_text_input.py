@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.bookings.booking import BookingInput, create_booking
 from core.customers.customer import CustomerInput, update_customer
-from core.intake import importer as intake
+from core.intake import importer as intake, review
 from core.leads.lead import LeadInput, save_lead
 from core.masterdata.workshop import PitInput, create_pit
 from core.platform import clock, text_input
@@ -77,7 +77,7 @@ def test_the_rejection_workbook_lists_a_nul_escaped_instead_of_failing(world, tm
         result = intake.import_frame(s, world.admin_sam, "sales", df, intake.guess_mapping(df.columns))
     for frame in (df, None):  # the whole rows, and the one-line-per-rejection list
         path = tmp_path / f"ditolak-{frame is None}.xlsx"
-        intake.rejections_xlsx(result.rejected, path, frame)
+        review.rejections_xlsx(result.rejected, path, frame)
         cells = [str(c) for row in load_workbook(path).active.iter_rows(values_only=True) for c in row if c]
         assert any("SITI\\x00AMINAH" in c for c in cells) and any("AN\\x0bI" in c for c in cells)
 
