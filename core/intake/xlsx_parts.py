@@ -11,15 +11,14 @@ from xml.etree import ElementTree as ET
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_MAIN = MAIN
 
 
 def workbook_parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None, dt.datetime]:
     """(first sheet, shared strings, styles, the date system's day zero) from the workbook's parts."""
     workbook = ET.fromstring(archive.read("xl/workbook.xml"))
-    props = workbook.find(_MAIN + "workbookPr")
+    props = workbook.find(MAIN + "workbookPr")
     date1904 = props is not None and props.get("date1904", "0").lower() in ("1", "true")
-    first = workbook.find(f"{_MAIN}sheets/{_MAIN}sheet")
+    first = workbook.find(f"{MAIN}sheets/{MAIN}sheet")
     if first is None:
         raise ValueError("the workbook has no sheet")
     targets: dict[str, str] = {}
