@@ -113,6 +113,13 @@ def cmd_dgi_pull(args: argparse.Namespace) -> int:
     return main_pull(_database(), args.date_from, args.date_to, dealer=args.dealer)
 
 
+def cmd_odoo_sync(args: argparse.Namespace) -> int:
+    from core.migration.command import main_sync
+
+    return main_sync(_database(), url=args.url, database=args.db, login=args.user, dry_run=args.dry_run,
+                     models=args.model or None, full=args.full, page_size=args.page_size)
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from core.platform import backup
 
@@ -174,6 +181,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD (through that day) or 'YYYY-MM-DD HH:MM'")
     p.add_argument("--dealer", help="only this configured dealer (its name)")
     p.set_defaults(func=cmd_dgi_pull)
+    p = sub.add_parser("odoo-sync", help="bring the dealer's Odoo 8 data over (incremental; safe to repeat); the "
+                                         "password from H23_ODOO_PASSWORD or a prompt")
+    p.add_argument("--url", required=True, help="the Odoo server, e.g. https://odoo.example.co.id")
+    p.add_argument("--db", required=True, help="the Odoo database name")
+    p.add_argument("--user", required=True, help="the Odoo login")
+    p.add_argument("--dry-run", action="store_true", help="report what would be created, updated and rejected")
+    p.add_argument("--model", action="append", help="only this Odoo model (repeatable), e.g. crm.lead")
+    p.add_argument("--full", action="store_true", help="read from the start, not from the last watermark")
+    p.add_argument("--page-size", type=int, default=2000)
+    p.set_defaults(func=cmd_odoo_sync)
     p = sub.add_parser("backup", help="back up the database to PATH (SQLite online backup; PostgreSQL pg_dump -Fc)")
     p.add_argument("path")
     p.set_defaults(func=cmd_backup)

@@ -89,3 +89,16 @@ class BranchOwned:
 
 def code_column(length: int = 40, **kw: Any) -> Mapped[str]:
     return mapped_column(String(length), **kw)
+
+
+class OdooKey:
+    """The Odoo 8 record this row was migrated from (core.migration), to trace it and to re-sync it."""
+
+    odoo_id: Mapped[int | None] = mapped_column(BigInteger, index=True, unique=True)
+
+
+class OdooSynced(OdooKey):
+    """...and when the sync last wrote it: a row updated later than that was edited in H23, and a later
+    sync keeps H23's values (core.migration.writer)."""
+
+    odoo_synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

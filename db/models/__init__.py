@@ -5,6 +5,7 @@ from db.models.intake import ImportJob, ImportRejection, ImportState
 from db.models.mail import RecapMail
 from db.models.master import KpbRule, LostReason, Occupation, Pit, Staff, UnitType
 from db.models.messaging import MessageEvent, MessageTemplate, MessagingConfig, OutboxMessage
+from db.models.odoo import OdooSyncRun, OdooWatermark
 from db.models.org import AuditLog, AuthSession, Branch, BranchRing, Counter, Setting, User, UserBranch
 from db.models.pipeline import Booking, FollowUp, Lead
 from db.models.plan import JobRun, Touch
@@ -33,6 +34,8 @@ __all__ = [
     "MessageTemplate",
     "MessagingConfig",
     "Occupation",
+    "OdooSyncRun",
+    "OdooWatermark",
     "OutboxMessage",
     "Pit",
     "RecapMail",

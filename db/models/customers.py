@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, null, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, BigId, BranchOwned, IdMixin, TimestampMixin, UTCDateTime
+from db.base import Base, BigId, BranchOwned, IdMixin, OdooSynced, TimestampMixin, UTCDateTime
 from db.models.master import Occupation
 
 
-class Customer(IdMixin, TimestampMixin, BranchOwned, Base):
+class Customer(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
     """The CDDB record AHM requires; owned by the branch that registered the customer."""
 
     __tablename__ = "customer"
@@ -49,7 +49,7 @@ class Customer(IdMixin, TimestampMixin, BranchOwned, Base):
     vehicles: Mapped[list[Vehicle]] = relationship(back_populates="customer", order_by="Vehicle.id")
 
 
-class Vehicle(IdMixin, TimestampMixin, BranchOwned, Base):
+class Vehicle(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
     """A motorcycle, keyed by engine number; owned by its selling (or first-service) branch."""
 
     __tablename__ = "vehicle"
@@ -85,7 +85,7 @@ class Vehicle(IdMixin, TimestampMixin, BranchOwned, Base):
         return f"{self.plate or '-'} - {self.engine_no}"
 
 
-class Sale(IdMixin, TimestampMixin, BranchOwned, Base):
+class Sale(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
     """H1: a motorcycle sold by a branch."""
 
     __tablename__ = "sale"
@@ -106,7 +106,7 @@ class Sale(IdMixin, TimestampMixin, BranchOwned, Base):
     row_hash: Mapped[int | None] = mapped_column(BigInteger, onupdate=null())
 
 
-class WorkOrder(IdMixin, TimestampMixin, BranchOwned, Base):
+class WorkOrder(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
     """H2: a unit entry (PKB), arriving from the dealer system or created from a booking."""
 
     __tablename__ = "work_order"

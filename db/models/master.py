@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BranchOwned, IdMixin, str_enum
+from db.base import Base, BranchOwned, IdMixin, OdooKey, str_enum
 from db.enums import StaffKind
 
 
@@ -20,7 +20,7 @@ class Occupation(IdMixin, Base):
     sort: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class UnitType(IdMixin, Base):
+class UnitType(IdMixin, OdooKey, Base):
     """A Honda model/variant, e.g. X1H02N35S2 'New Vario Techno 150 Plus'."""
 
     __tablename__ = "unit_type"

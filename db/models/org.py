@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, BigId, IdMixin, TimestampMixin, UTCDateTime, str_enum
+from db.base import Base, BigId, IdMixin, OdooSynced, TimestampMixin, UTCDateTime, str_enum
 from db.enums import Role
 
 
-class Branch(IdMixin, TimestampMixin, Base):
+class Branch(IdMixin, TimestampMixin, OdooSynced, Base):
     __tablename__ = "branch"
 
     code: Mapped[str] = mapped_column(String(20), unique=True)  # e.g. SAM01, A-BAN08
@@ -47,7 +47,7 @@ class BranchRing(IdMixin, Base):
     branch: Mapped[Branch] = relationship(back_populates="rings")
 
 
-class User(IdMixin, TimestampMixin, Base):
+class User(IdMixin, TimestampMixin, OdooSynced, Base):
     __tablename__ = "app_user"
 
     username: Mapped[str] = mapped_column(String(60), unique=True)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, BranchOwned, IdMixin, TimestampMixin, UTCDateTime, str_enum
+from db.base import Base, BranchOwned, IdMixin, OdooSynced, TimestampMixin, UTCDateTime, str_enum
 from db.enums import (
     BookingState,
     Channel,
@@ -23,7 +23,7 @@ from db.models.master import LostReason, Occupation, Pit, Staff
 from db.models.org import Branch, User
 
 
-class Lead(IdMixin, TimestampMixin, BranchOwned, Base):
+class Lead(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
     """One record from lead to Won/Lost, as in the seed's Odoo (crm.lead).
 
     Contact fields are kept on the lead as the admin saw and edited them; editing them also
@@ -148,7 +148,7 @@ class FollowUp(IdMixin, BranchOwned, Base):
     lead: Mapped[Lead] = relationship(back_populates="followups")
 
 
-class Booking(IdMixin, TimestampMixin, BranchOwned, Base):
+class Booking(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
     """Booking service (the seed's dealer memo): Draft -> Posted -> work order | cancelled."""
 
     __tablename__ = "booking"
