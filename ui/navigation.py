@@ -52,6 +52,8 @@ PAGES: list[PageSpec] = [
              "import"),
     PageSpec("pages/privacy.py", "Privasi Data", "Data privacy", ":material/shield_person:", Perm.PRIVACY_MANAGE,
              SETTINGS, "privasi"),
+    PageSpec("pages/odoo_sync.py", "Migrasi Odoo", "Odoo migration", ":material/sync_alt:", Perm.SETTINGS_MANAGE,
+             SETTINGS, "migrasi-odoo"),
     PageSpec("pages/audit.py", "Log Audit", "Audit log", ":material/history:", Perm.AUDIT_VIEW, SETTINGS, "audit"),
 ]
 

@@ -15,11 +15,42 @@ from core.migration.client import OdooClient, OdooError
 from core.migration.command import PASSWORD_ENV
 from core.migration.sync import finish_run, run_sync, started_run
 from core.platform import clock
+from core.platform.i18n import register
 from core.platform.jobs import STALE_AFTER
 from db.engine import Database
 from db.models import OdooSyncRun
 
 log = logging.getLogger("h23.odoo")
+
+register({
+    "odoo.page_title": {"id": "Migrasi Odoo", "en": "Odoo migration"},
+    "odoo.page_intro": {"id": "Data dari Odoo 8 dealer dibawa ke H23 lewat XML-RPC, bertahap: tiap run hanya membawa "
+                                "yang berubah sejak run terakhir. Data yang diubah di H23 setelah sinkron tidak ditimpa.",
+                        "en": "The dealer's Odoo 8 data comes over through XML-RPC, incrementally: each run brings "
+                              "what changed since the last. Records edited in H23 after their sync are never "
+                              "overwritten."},
+    "odoo.not_configured": {"id": "Server Odoo belum diatur di worker (H23_ODOO_URL, H23_ODOO_DB, H23_ODOO_USER, "
+                                  "H23_ODOO_PASSWORD).",
+                            "en": "No Odoo server is configured on the worker (H23_ODOO_URL, H23_ODOO_DB, "
+                                  "H23_ODOO_USER, H23_ODOO_PASSWORD)."},
+    "odoo.no_password": {"id": "H23_ODOO_PASSWORD belum diatur di worker.",
+                         "en": "H23_ODOO_PASSWORD is not set on the worker."},
+    "odoo.server": {"id": "Server", "en": "Server"},
+    "odoo.dry_run": {"id": "Uji coba (tanpa menulis)", "en": "Dry run (writes nothing)"},
+    "odoo.real_run": {"id": "Jalankan sinkron", "en": "Run the sync"},
+    "odoo.queued": {"id": "Run {id} diantrikan; worker menjalankannya.", "en": "Run {id} queued; the worker runs it."},
+    "odoo.last_runs": {"id": "Run terakhir", "en": "Last runs"},
+    "odoo.rejections": {"id": "Ditolak", "en": "Rejected"},
+    "odoo.col_run": {"id": "Run", "en": "Run"}, "odoo.col_kind": {"id": "Jenis", "en": "Kind"},
+    "odoo.col_state": {"id": "Status", "en": "State"}, "odoo.col_started": {"id": "Mulai (UTC)", "en": "Started (UTC)"},
+    "odoo.col_model": {"id": "Model Odoo", "en": "Odoo model"}, "odoo.col_read": {"id": "Dibaca", "en": "Read"},
+    "odoo.col_created": {"id": "Dibuat", "en": "Created"}, "odoo.col_updated": {"id": "Diubah", "en": "Updated"},
+    "odoo.col_unchanged": {"id": "Sama", "en": "Unchanged"},
+    "odoo.col_kept": {"id": "Diubah di H23 (dipertahankan)", "en": "Edited in H23 (kept)"},
+    "odoo.col_rejected": {"id": "Ditolak", "en": "Rejected"}, "odoo.col_id": {"id": "Odoo id", "en": "Odoo id"},
+    "odoo.col_reason": {"id": "Alasan", "en": "Reason"}, "odoo.col_error": {"id": "Galat", "en": "Error"},
+    "odoo.kind_dry": {"id": "uji coba", "en": "dry run"}, "odoo.kind_real": {"id": "sinkron", "en": "sync"},
+})
 
 
 @dataclass(frozen=True)
