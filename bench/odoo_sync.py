@@ -28,7 +28,7 @@ MODELS = ["dym.branch", "res.users", "product.product", *FULL]
 PAGE = 2_000
 
 
-def _serve(sizes: dict[str, int], queue: "mp.Queue[str]") -> None:
+def _serve(sizes: dict[str, int], queue: mp.Queue[str]) -> None:
     from tests.fakes.odoo_seed import synthetic
     from tests.fakes.odoo_server import FakeOdoo
 

@@ -5,7 +5,6 @@ watermark, so a run can stop anywhere and the next one carries on from the last 
 from __future__ import annotations
 
 import http.client
-import socket
 import xmlrpc.client
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,7 +55,7 @@ class _SafeTransport(xmlrpc.client.SafeTransport):
         super().__init__()
         self._timeout = timeout
 
-    def make_connection(self, host: Any) -> http.client.HTTPConnection:
+    def make_connection(self, host: Any) -> http.client.HTTPSConnection:
         conn = super().make_connection(host)
         conn.timeout = self._timeout
         return conn
@@ -93,12 +92,12 @@ class OdooClient:
             uid = common.authenticate(database, login, password, {})
         except xmlrpc.client.Fault as fault:
             raise _fault_error(fault, "res.users") from None
-        except (OSError, socket.timeout, xmlrpc.client.ProtocolError) as exc:
+        except (TimeoutError, OSError, xmlrpc.client.ProtocolError) as exc:
             raise OdooError(f"cannot reach Odoo at {self.url}: {exc}", kind="network") from None
         if not uid:
             raise OdooError(f"Odoo refused the login of {login!r} on database {database!r} (wrong user or password)",
                             kind="login")
-        self.uid = int(uid)
+        self.uid = int(uid)  # type: ignore[arg-type]  # Odoo answers an int (or False, handled above)
 
     def call(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None) -> Any:
         try:
@@ -106,7 +105,7 @@ class OdooClient:
                                            kwargs or {})
         except xmlrpc.client.Fault as fault:
             raise _fault_error(fault, model) from None
-        except (OSError, socket.timeout, xmlrpc.client.ProtocolError) as exc:
+        except (TimeoutError, OSError, xmlrpc.client.ProtocolError) as exc:
             raise OdooError(f"lost the connection to Odoo at {self.url}: {exc}", kind="network") from None
 
     def search_read(self, model: str, domain: list[Any], fields: list[str], *, limit: int,

@@ -24,8 +24,9 @@ log = logging.getLogger("h23.odoo")
 
 register({
     "odoo.page_title": {"id": "Migrasi Odoo", "en": "Odoo migration"},
-    "odoo.page_intro": {"id": "Data dari Odoo 8 dealer dibawa ke H23 lewat XML-RPC, bertahap: tiap run hanya membawa "
-                                "yang berubah sejak run terakhir. Data yang diubah di H23 setelah sinkron tidak ditimpa.",
+    "odoo.page_intro": {"id": "Data dari Odoo 8 dealer dibawa ke H23 lewat XML-RPC, bertahap: tiap run hanya "
+                                "membawa yang berubah sejak run terakhir. Data yang diubah di H23 setelah sinkron "
+                                "tidak ditimpa.",
                         "en": "The dealer's Odoo 8 data comes over through XML-RPC, incrementally: each run brings "
                               "what changed since the last. Records edited in H23 after their sync are never "
                               "overwritten."},
@@ -94,7 +95,7 @@ def _claim(db: Database) -> OdooSyncRun | None:
             taken = s.execute(update(OdooSyncRun).where(
                 OdooSyncRun.id == candidate, OdooSyncRun.state.in_(("queued", "running")),
                 (OdooSyncRun.state == "queued") | (OdooSyncRun.heartbeat_at < now - STALE_AFTER))
-                .values(state="running", started_at=now, heartbeat_at=now)).rowcount
+                .values(state="running", started_at=now, heartbeat_at=now)).rowcount  # type: ignore[attr-defined]
             if taken:
                 return s.get(OdooSyncRun, candidate)
     return None

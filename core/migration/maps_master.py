@@ -66,7 +66,8 @@ def _user_branches(session: Session, rows: list[dict[str, Any]]) -> None:
 
 USER = ModelMap(
     odoo="res.users", table=_U, branch_field=None,
-    fields=(Field("login", "username", c.text(60), required=True), Field("name", "full_name", c.text(120), required=True),
+    fields=(Field("login", "username", c.text(60), required=True),
+            Field("name", "full_name", c.text(120), required=True),
             Field("email", "email", c.text(120)), Field("active", "active", c.boolean)),
     refs=(Ref("branch_ids", "_branch_ids", "dym.branch", many=True),),
     unique=(Unique(("username",)),),
@@ -77,7 +78,8 @@ USER = ModelMap(
 
 PRODUCT = ModelMap(
     odoo="product.product", table=_T, branch_field=None, synced=False,
-    fields=(Field("default_code", "code", c.upper_text(30), required=True), Field("name", "name", c.text(120), required=True)),
+    fields=(Field("default_code", "code", c.upper_text(30), required=True),
+            Field("name", "name", c.text(120), required=True)),
     unique=(Unique(("code",)),), defaults={"premium": False})
 
 

@@ -25,7 +25,8 @@ _K: Table = Booking.__table__  # type: ignore[assignment]
 LOT = ModelMap(
     odoo="stock.production.lot", table=_V,
     fields=(Field("name", "engine_no", c.engine_no("name"), required=True),
-            Field("chassis_no", "frame_no", c.frame_no("chassis_no")), Field("no_polisi", "plate", c.plate("no_polisi")),
+            Field("chassis_no", "frame_no", c.frame_no("chassis_no")),
+            Field("no_polisi", "plate", c.plate("no_polisi")),
             Field("product_id", "unit_name", c.many2one_name), Field("warna", "colour", c.text(60)),
             Field("tgl_penjualan", "purchase_date", c.odoo_date("tgl_penjualan"))),
     refs=(Ref("branch_id", "branch_id", "dym.branch", required=True), Ref("customer_id", "customer_id", "res.partner"),
@@ -145,7 +146,8 @@ LEAD = ModelMap(
           Ref("partner_id", "customer_id", "res.partner"), Ref("lot_id", "vehicle_id", "stock.production.lot"),
           Ref("user_id", "assigned_user_id", "res.users")),
     unique=(Unique(("number",)), Unique(("vehicle_id", "due_key"),
-                                        only_if=lambda r: r.get("closed_at") is None and r.get("vehicle_id") is not None)),
+                                        only_if=lambda r: r.get("closed_at") is None
+                                        and r.get("vehicle_id") is not None)),
     defaults={"division": "Workshop", "priority": Priority.NORMAL.value, "version": 1},
     prepare=_lead_prepare, derive=_lead_derive)
 
@@ -158,7 +160,8 @@ BOOKING = ModelMap(
             Field("state", "state", c.choice("state", _BOOKING_STATES), required=True),
             Field("booking_date", "booking_at", c.utc_datetime("booking_date"), required=True),
             Field("mobile", "mobile", c.phone("mobile")),
-            Field("type", "service_kind", c.choice("type", {"kpb": ServiceKind.KPB.value, "reg": ServiceKind.REG.value}),
+            Field("type", "service_kind",
+                  c.choice("type", {"kpb": ServiceKind.KPB.value, "reg": ServiceKind.REG.value}),
                   required=True),
             Field("kpb_ke", "kpb_number", c.integer), Field("keluhan", "complaint", c.text(4000)),
             Field("cancel_reason", "cancel_reason", c.text(255))),

@@ -5,7 +5,6 @@ pages, writes nothing and reports what would be created, updated, kept and rejec
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any

@@ -159,7 +159,8 @@ def write_page(session: Session, mm: ModelMap, records: list[dict[str, Any]], *,
         adopt = cur.get("_adopt", False)
         diff = {c: v for c, v in values.items() if c not in mm.insert_only and c in cur and cur[c] != v
                 and not (c in mm.never_blank and empty(v))}
-        edited_here = adopt or (mm.synced and cur["odoo_synced_at"] is not None and cur["updated_at"] > cur["odoo_synced_at"])
+        edited_here = adopt or (mm.synced and cur["odoo_synced_at"] is not None
+                                and cur["updated_at"] > cur["odoo_synced_at"])
         row["id"] = cur["id"]
         if edited_here and (diff or adopt):
             result.kept += 1

@@ -47,7 +47,7 @@ def test_dry_run_then_real_run_bring_every_record_over_or_reject_it_with_its_rea
         rejected = {(r["model"], r["odoo_id"]): r["reason"] for r in report.rejections}
         for key, words in NASTY.items():
             assert words in rejected[key], (key, rejected.get(key))
-        for model, table in TABLES.items():
+        for model in TABLES:
             seeded = set(fake.stores[model].records)
             counts = report.counts[model]
             assert counts.read == len(seeded)
@@ -73,7 +73,8 @@ def test_datetimes_near_midnight_utc_land_on_the_branch_day(db, fake):
     run_sync(db, _client(fake), models=["dym.branch", "product.product", "res.partner",
                                         "stock.production.lot", "dym.work.order"])
     with db.session(None, system=True) as s:
-        days = dict(s.execute(select(WorkOrder.odoo_id, WorkOrder.service_date).where(WorkOrder.odoo_id.in_([1, 2, 3]))).tuples().all())
+        days = dict(s.execute(select(WorkOrder.odoo_id, WorkOrder.service_date)
+                              .where(WorkOrder.odoo_id.in_([1, 2, 3]))).tuples().all())
     assert days == {1: dt.date(2023, 3, 2), 2: dt.date(2023, 3, 1), 3: dt.date(2023, 3, 2)}
 
 
@@ -97,14 +98,15 @@ def test_an_odoo_change_comes_over_incrementally(db, fake):
 def test_own_edits_after_the_switch_are_never_overwritten_by_a_late_sync(db, fake):
     run_sync(db, _client(fake), page_size=500)
     with db.transaction(None, system=True) as s:
-        s.execute(update(Customer).where(Customer.odoo_id == 21).values(address="EDITED IN H23",
-                                                                         updated_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)))
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+        s.execute(update(Customer).where(Customer.odoo_id == 21).values(address="EDITED IN H23", updated_at=later))
     fake.stores["res.partner"].write(21, {"street": "ODOO LATE CHANGE"}, "2024-02-02 08:00:00")
     fake.stores["res.partner"].write(22, {"street": "ODOO CHANGE"}, "2024-02-02 08:00:00")
     report = run_sync(db, _client(fake))
     assert report.counts["res.partner"].kept == 1 and report.counts["res.partner"].updated == 1
     with db.session(None, system=True) as s:
-        got = dict(s.execute(select(Customer.odoo_id, Customer.address).where(Customer.odoo_id.in_([21, 22]))).tuples().all())
+        got = dict(s.execute(select(Customer.odoo_id, Customer.address)
+                             .where(Customer.odoo_id.in_([21, 22]))).tuples().all())
     assert got == {21: "EDITED IN H23", 22: "ODOO CHANGE"}
 
 
