@@ -5,6 +5,7 @@ raises Reject naming the Odoo field and value, so the record is reported, never 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -114,7 +115,10 @@ def odoo_date(field: str) -> Convert:
 
 def _utc(field: str, value: Any) -> dt.datetime:
     try:
-        return dt.datetime.strptime(str(value)[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+        text = str(value)
+        if len(text) < 19 or text[10] != " ":
+            raise ValueError(text)
+        return dt.datetime.fromisoformat(text[:19]).replace(tzinfo=dt.UTC)
     except ValueError:
         raise _bad(field, value, t("odoo.bad_date", "en")) from None
 
@@ -190,8 +194,14 @@ def phone(field: str) -> Convert:
     def conv(value: Any, _ctx: Context) -> str | None:
         if empty(value):
             return None
+        simple = _SIMPLE_MOBILE.fullmatch(str(value).strip())
+        if simple:  # 08xxxxxxxxx, most of Odoo's numbers: what normalize_phone gives, without its parse
+            return "+62" + simple.group(1)
         try:
             return normalize_phone(value)
         except ValidationError:
             return None
     return conv
+
+
+_SIMPLE_MOBILE = re.compile(r"(?:\+62|0)(8[1-35-9][0-9]{7,10})")  # 084 is no mobile range

@@ -12,12 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from core.intake.store import _select_in, _update_many
 from core.migration.convert import Context, Reject, empty, many2one_id, t
 from core.migration.spec import ModelMap
+from db.base import UTCDateTime
 from db.models import Branch
 
 
@@ -184,7 +185,7 @@ def write_page(session: Session, mm: ModelMap, records: list[dict[str, Any]], *,
             mm.before_insert(session, inserts)
         base = {**mm.defaults, **_stamp(mm, now), "created_at": now} if mm.synced else dict(mm.defaults)
         names = sorted({c for r in inserts for c in r if not c.startswith("_") and c in table.c} | base.keys())
-        session.execute(insert(table), [{c: r.get(c, base.get(c)) for c in names} for r in inserts])
+        _insert(session, table, names, [tuple(r.get(c, base.get(c)) for c in names) for r in inserts])
         ids = dict(_select_in(session, [table.c.odoo_id, table.c.id], table.c.odoo_id, [r["odoo_id"] for r in inserts]))
         for row in inserts:
             row["id"], row["_written"] = ids[row["odoo_id"]], True
@@ -193,6 +194,29 @@ def write_page(session: Session, mm: ModelMap, records: list[dict[str, Any]], *,
     if mm.after is not None:
         mm.after(session, rows)
     return result
+
+
+def _insert(session: Session, table: Table, names: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Plain driver executemany (COPY on PostgreSQL), as core.intake.store writes, with our own timestamps
+    (updated_at must equal odoo_synced_at, or the row would look edited in H23). Values are what the driver
+    takes: strings for enums; on SQLite, datetimes as naive UTC text the way UTCDateTime stores them."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    stamps = [i for i, c in enumerate(names) if isinstance(table.c[c].type, UTCDateTime)]
+    if sqlite and stamps:
+        def naive(v: Any) -> Any:
+            return v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") if v else v
+        rows = [tuple(naive(v) if i in stamps else v for i, v in enumerate(row)) for row in rows]
+    cursor: Any = session.connection().connection.cursor()
+    try:
+        if sqlite:
+            cursor.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                               rows)
+        else:
+            with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def _stamp(mm: ModelMap, now: dt.datetime) -> dict[str, Any]:
