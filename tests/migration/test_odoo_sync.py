@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from core.leads import leadgen
 from core.masterdata import reference
 from core.migration.client import OdooClient, OdooError
+from core.migration.jobs import recent_runs
 from core.migration.sync import run_sync
 from db.models import Booking, Customer, KpbRule, Lead, Vehicle, WorkOrder
 from tests.conftest import ROOT
@@ -167,3 +168,20 @@ def test_a_run_killed_midway_is_finished_by_the_next_with_nothing_duplicated(com
         assert len(stored) == len(set(stored))
         if model != "res.partner":
             assert set(stored) == set(fake.stores[model].records) - rejected
+
+
+def test_the_command_line_dry_run_reports_and_takes_the_password_from_the_environment(committed_db, engine, fake):
+    env = {**os.environ, "DATABASE_URL": engine.url.render_as_string(False), "PYTHONPATH": str(ROOT)}
+    env.pop("H23_ODOO_PASSWORD", None)
+    argv = [sys.executable, "-m", "core.cli", "odoo-sync", "--url", fake.url, "--db", "dym", "--user", "admin",
+            "--dry-run"]
+    refused = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                             timeout=120)
+    assert refused.returncode != 0 and "H23_ODOO_PASSWORD" in refused.stderr  # no terminal to prompt on
+    done = subprocess.run(argv, cwd=ROOT, env={**env, "H23_ODOO_PASSWORD": "admin-pass"}, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1, done.stderr  # 1: some records were rejected
+    assert "DRY RUN" in done.stdout and "rejected res.partner id 5: no_ktp" in done.stdout
+    assert _odoo_ids(committed_db, Customer) == []
+    runs = recent_runs(committed_db)
+    assert runs[0]["state"] == "done" and runs[0]["dry_run"] and runs[0]["rejected_total"] == 8
