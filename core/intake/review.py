@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.accounts.access import Viewer
 from core.intake.check import Rejection, _check
 from core.intake.read import FIELDS, KIND_FIELDS, iter_table
+from core.platform import xlsx_layout
 from core.platform.cell_safety import xlsx_row
 
 
@@ -42,8 +43,8 @@ def rejections_xlsx(rejections: list[Rejection], path: str | Path | IO[bytes],
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Ditolak")
     # Every text a string cell (core.platform.cell_safety): the user's own "=..." is kept, never run as a formula.
+    # The sheet opens as core.platform.xlsx_layout describes; the user's values stay the texts they uploaded.
     if source is not None and not Path(str(source)).exists():
         source = None  # the stored upload was deleted after its keeping time: list the reasons only
     if frame is not None or source is not None:
@@ -51,18 +52,32 @@ def rejections_xlsx(rejections: list[Rejection], path: str | Path | IO[bytes],
         for rej in rejections:
             by_row[rej.row].append(f"{rej.column}: {rej.reason}")
         chunks = [frame.reset_index(drop=True)] if frame is not None else iter_table(Path(str(source)))
-        header_written = False
+        ws, headers, written = None, [ROW, ERRORS], 0
         for chunk in chunks:
-            if not header_written:
-                ws.append(xlsx_row(ws, ["Baris", *map(str, chunk.columns), "Kesalahan"]))
-                header_written = True
             wanted = [row for row in range(int(chunk.index[0]) + 2, int(chunk.index[0]) + 2 + len(chunk))
                       if row in by_row] if len(chunk) else []
-            for row in wanted:
-                cells = chunk.loc[row - 2].tolist()
-                ws.append(xlsx_row(ws, [row, *(str(c) for c in cells), "; ".join(by_row[row])]))
+            rows = [[row, *(str(c) for c in chunk.loc[row - 2].tolist()), "; ".join(by_row[row])] for row in wanted]
+            if ws is None:  # the widths from the first chunk's rejected rows
+                headers = [ROW, *map(str, chunk.columns), ERRORS]
+                ws = _sheet(wb, headers, rows)
+            for values in rows:
+                ws.append(xlsx_row(ws, values))
+            written += len(rows)
+        if ws is None:
+            ws = _sheet(wb, headers, [])
+        xlsx_layout.openpyxl_finish(ws, len(headers), written)
     else:
-        ws.append(["Baris", "Kolom", "Nilai", "Alasan"])
-        for rej in rejections:
-            ws.append(xlsx_row(ws, [rej.row, rej.column, rej.value, rej.reason]))
+        headers = [ROW, "Kolom", "Nilai", "Alasan"]
+        listed = [[rej.row, rej.column, rej.value, rej.reason] for rej in rejections]
+        ws = _sheet(wb, headers, listed)
+        for values in listed:
+            ws.append(xlsx_row(ws, values))
+        xlsx_layout.openpyxl_finish(ws, len(headers), len(listed))
     wb.save(path)
+
+
+ROW, ERRORS = "Baris", "Kesalahan"
+
+
+def _sheet(wb: Any, headers: list[str], sample: list[list[Any]]) -> Any:
+    return xlsx_layout.openpyxl_sheet(wb, "Ditolak", headers, xlsx_layout.fit_widths(headers, sample))

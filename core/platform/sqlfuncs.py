@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Date, String, literal
+from sqlalchemy import Boolean, Date, Integer, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import NullType, TypeEngine
@@ -44,6 +44,10 @@ date_iso = _dialect_function(
 dmy = _dialect_function(
     "dmy", String(), "A date as 'dd/mm/yyyy' text (NULL stays NULL).",
     sqlite="strftime('%d/%m/%Y', {0})", postgresql="to_char({0}, 'DD/MM/YYYY')")
+# Excel counts days from 1899-12-30 (its day 60 is the 1900-02-29 that never was; days after it are right).
+excel_day = _dialect_function(
+    "excel_day", Integer(), "A date as Excel's day number, so a sheet cell is a real date (NULL stays NULL).",
+    sqlite="CAST(julianday({0}) - 2415018.5 AS INTEGER)", postgresql="(CAST({0} AS DATE) - DATE '1899-12-30')")
 # 'weekday 0' moves to the next Sunday (or stays on one); six days back is that week's Monday.
 week_start = _dialect_function(
     "week_start", Date(), "The Monday of a date's ISO week, as a date.",

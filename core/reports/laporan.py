@@ -20,9 +20,10 @@ from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.platform import clock
 from core.platform.errors import ValidationError
 from core.platform.sqlfilters import in_branches, visible_branch_ids
+from core.reports.laporan_sql import LAST_CONTACT, report_joins
 from core.reports.sql import count_when
 from db.enums import ServiceKind, Stage, Temperature
-from db.models import Branch, Lead, LostReason, Occupation
+from db.models import Branch, Lead, LostReason, Occupation, User
 
 Kind = Literal["all", "leads", "opportunity"]
 KINDS: tuple[Kind, ...] = ("all", "leads", "opportunity")
@@ -30,11 +31,16 @@ REPORT_STAGES: tuple[Stage, ...] = (Stage.FU1, Stage.FU2, Stage.FU3, Stage.WON, 
 OPEN_OPPORTUNITY = (Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3)
 
 LAPORAN_COLUMNS: tuple[str, ...] = (
-    "Creation Date", "Branch", "Subject", "Customer", "Phone", "No KTP", "Pekerjaan", "Sales Source", "Stage",
-    "Type Last Service", "Date Last Service", "Rekomendasi Service", "KPB Ke", "KPB Date Expired", "Sales Date",
-    "Type Unit", "Engine No", "Plate", "Follow Up 1", "Next Plan FU2", "Follow Up 2", "Next Plan FU3",
-    "Follow Up 3", "Opportunity Status", "Status Customer", "Lost Reason", "Note",
+    "Creation Date", "Branch", "Admin", "Subject", "Customer", "Phone", "No KTP", "Pekerjaan", "Sales Source",
+    "Stage", "Type Last Service", "Date Last Service", "Rekomendasi Service", "KPB Ke", "KPB Date Expired",
+    "Sales Date", "Type Unit", "Engine No", "Plate", "Follow Up 1", "Next Plan FU2", "Follow Up 2", "Next Plan FU3",
+    "Follow Up 3", "Opportunity Status", "Status Customer", "Last Contact", "Last Contact Status", "Promised Date",
+    "Lost Reason", "Lost Note", "Note",
 )
+# The columns that hold a date: real date cells in the xlsx (they sort and filter), dd/mm/yyyy in the CSV.
+LAPORAN_DATE_COLUMNS: frozenset[str] = frozenset({
+    "Creation Date", "Date Last Service", "KPB Date Expired", "Sales Date", "Follow Up 1", "Next Plan FU2",
+    "Follow Up 2", "Next Plan FU3", "Follow Up 3", "Last Contact", "Promised Date"})
 
 _STAGE_TEXT = {s.value: STAGE_LABEL[s] for s in Stage}
 _TEMPERATURE_TEXT = {t.value: label for t, label in TEMPERATURE_LABEL.items()}
@@ -124,16 +130,17 @@ def laporan_rows(session: Session, viewer: Viewer, f: ReportFilter, batch: int =
     viewer.require(Perm.REPORT_VIEW)
     full_nik = viewer.can(Perm.NIK_FULL)
     stmt = (
-        select(Lead.created_at, Branch.timezone, Branch.code, Branch.name, Lead.number, Lead.customer_code,
+        select(Lead.created_at, Branch.timezone, Branch.code, Branch.name, User.full_name, Lead.number,
+               Lead.customer_code,
                Lead.contact_name, Lead.phone, Lead.nik, Occupation.name, Lead.sales_source, _text(Lead.stage),
                Lead.last_service_type, _text(Lead.last_service_date), _text(Lead.service_kind), Lead.kpb_number,
                _text(Lead.deadline), _text(Lead.sales_date), Lead.unit_type_code, Lead.unit_name, Lead.engine_no,
                Lead.plate, _text(Lead.fu1_date), _text(Lead.next_plan_fu2), _text(Lead.fu2_date),
                _text(Lead.next_plan_fu3), _text(Lead.fu3_date), _text(Lead.temperature), _text(Lead.contact_status),
+               _text(LAST_CONTACT.done_on).label("last_day"), _text(LAST_CONTACT.contact_status).label("last_status"),
+               _text(Lead.promised_date),
                LostReason.name_id, Lead.lost_note, Lead.note)
-        .join(Branch, Branch.id == Lead.branch_id)
-        .outerjoin(Occupation, Occupation.id == Lead.occupation_id)
-        .outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
+        .select_from(report_joins())
         .where(*_conditions(session, viewer, f))
         # Ids follow creation order, so this is the creation order without a sort step: a sort of a
         # million wide rows is what made the export's memory grow (SQLite keeps temp data in memory).
@@ -154,23 +161,24 @@ def laporan_rows(session: Session, viewer: Viewer, f: ReportFilter, batch: int =
             text = days[value] = f"{d.day:02d}/{d.month:02d}/{d.year}"
             return text
 
-    for (created, tz, b_code, b_name, number, c_code, c_name, phone, nik, occupation, source, stage, last_type,
+    for (created, tz, b_code, b_name, admin, number, c_code, c_name, phone, nik, occupation, source, stage, last_type,
          last_date, kind, kpb, deadline, sales_date, unit_code, unit_name, engine_no, plate, fu1, plan2, fu2,
-         plan3, fu3, temperature, contact, lost_reason, lost_note, note) in session.execute(stmt):
+         plan3, fu3, temperature, contact, last_day, last_status, promised, lost_reason, lost_note, note,
+         ) in session.connection().execute(stmt):  # Core rows: the branch scope is in the conditions
         zone = zones.get(tz)
         if zone is None:
             zone = zones[tz] = ZoneInfo(tz)
         customer = (f"[{c_code}] {c_name}" if c_name else f"[{c_code}]") if c_code else c_name
         unit = f"{unit_code} [{unit_name}]" if unit_code and unit_name else unit_code or unit_name
-        if lost_reason and lost_note:
-            lost_reason = f"{lost_reason}: {lost_note}"
         yield (
-            day(created.astimezone(zone).date()), f"[{b_code}] {b_name}", number, customer, phone,
+            day(created.astimezone(zone).date()), f"[{b_code}] {b_name}", admin, number, customer, phone,
             (nik if full_nik else mask(nik)) if nik else None, occupation, source, _STAGE_TEXT.get(stage, stage),
             last_type, day(last_date), _SERVICE_TEXT.get(kind, kind), kpb, day(deadline), day(sales_date), unit,
             engine_no, plate, day(fu1), day(plan2), day(fu2), day(plan3), day(fu3),
             _TEMPERATURE_TEXT.get(temperature) if temperature else None,
-            _CONTACT_TEXT.get(contact) if contact else None, lost_reason or None, note or None,
+            _CONTACT_TEXT.get(contact) if contact else None, day(last_day),
+            _CONTACT_TEXT.get(last_status) if last_status else None, day(promised), lost_reason or None,
+            lost_note or None, note or None,
         )
 
 

@@ -17,7 +17,7 @@ import contextlib
 import csv
 import io
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -27,14 +27,16 @@ from sqlalchemy.orm import Session
 from core.accounts.access import Perm, Viewer
 from core.platform.errors import ValidationError
 from core.platform.prefetch import prefetched
+from core.platform.xlsx_layout import DATE_FORMAT, WIDTH_SAMPLE, fit_widths
 from core.privacy import audit
-from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter, _conditions
+from core.reports.laporan import LAPORAN_COLUMNS, LAPORAN_DATE_COLUMNS, ReportFilter, _conditions
 from core.reports.laporan_sql import CsvBlock, copy_csv_pg, csv_blocks, laporan_sql_rows
 from db.engine import sqlite_page_cache
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
 EXPORT_CACHE_MB = 16  # SQLite's page cache while an export scans the leads (db.engine.sqlite_page_cache)
 SHEET_TITLE = "Laporan CRM"
+_DATE_INDEXES = frozenset(i for i, name in enumerate(LAPORAN_COLUMNS) if name in LAPORAN_DATE_COLUMNS)
 
 # --- Writers ------------------------------------------------------------------------------------
 
@@ -44,12 +46,14 @@ Progress = Callable[[int], None]
 
 def write_xlsx(rows: Iterable[Sequence[Any]], target: Target, headers: Sequence[str] = LAPORAN_COLUMNS,
                progress: Progress | None = None, *, sheet_rows: int = EXCEL_MAX_ROWS,
-               title: str = SHEET_TITLE) -> int:
+               title: str = SHEET_TITLE, date_columns: Collection[int] = ()) -> int:
     """Write rows to an xlsx file with XlsxWriter's constant-memory mode (each row goes to disk as it
     is written). A sheet holds `sheet_rows` rows with its header; the rows go on in "<title> (2)",
     "(3)"... Texts stay texts (a note starting with "=" is not a formula), numbers numbers; an empty
-    cell is None. If the rows fail, the error goes on and no file is left at a path target.
-    Returns the data rows."""
+    cell is None; the numbers in `date_columns` are Excel day numbers, written as date cells shown
+    dd/mm/yyyy. Each sheet opens as core.platform.xlsx_layout describes (frozen bold header,
+    autofilter, widths fitting the first rows). If the rows fail, the error goes on and no file is
+    left at a path target. Returns the data rows."""
     per_sheet = sheet_rows - 1
     if per_sheet < 1:
         raise ValueError("sheet_rows must leave room for a data row")
@@ -59,15 +63,22 @@ def write_xlsx(rows: Iterable[Sequence[Any]], target: Target, headers: Sequence[
     if isinstance(target, str | Path):  # the rows' temporary files next to the file, not in /tmp
         options["tmpdir"] = str(Path(target).parent)
     wb = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
-    sheets = 1
-    ws = _xlsx_sheet(wb, title, headers)
     total = in_sheet = 0
-    text, number, other = _cell_writers(ws)
     try:
-        for row in rows:
+        layout = _Layout(wb, headers)
+        sheets = 1
+        ws = layout.sheet(title)
+        rows = iter(rows)
+        sample = list(itertools.islice(rows, WIDTH_SAMPLE))  # the widths come from the first rows
+        layout.fit(ws, fit_widths(headers, sample, date_columns))
+        is_date = [col in date_columns for col in range(len(headers))]
+        date_format = layout.date
+        text, number, other = _cell_writers(ws)
+        for row in itertools.chain(sample, rows):
             if in_sheet == per_sheet:
+                layout.finish(ws, in_sheet)
                 sheets += 1
-                ws = _xlsx_sheet(wb, f"{title} ({sheets})", headers)
+                ws = layout.sheet(f"{title} ({sheets})")
                 text, number, other = _cell_writers(ws)
                 in_sheet = 0
             in_sheet += 1
@@ -80,7 +91,10 @@ def write_xlsx(rows: Iterable[Sequence[Any]], target: Target, headers: Sequence[
                 if kind is str:
                     text(in_sheet, col, value)
                 elif kind is int or kind is float:
-                    number(in_sheet, col, value)
+                    if is_date[col]:
+                        number(in_sheet, col, value, date_format)
+                    else:
+                        number(in_sheet, col, value)
                 else:
                     other(in_sheet, col, value)
             total += 1
@@ -92,6 +106,7 @@ def write_xlsx(rows: Iterable[Sequence[Any]], target: Target, headers: Sequence[
         if isinstance(target, str | Path):
             Path(target).unlink(missing_ok=True)  # no truncated file that opens like a whole one
         raise
+    layout.finish(ws, in_sheet)
     wb.close()
     if progress is not None:
         progress(total)
@@ -106,11 +121,30 @@ def _cell_writers(ws: Any) -> tuple[Any, Any, Any]:
     return ws._write_string, ws._write_number, ws.write
 
 
-def _xlsx_sheet(wb: Any, title: str, headers: Sequence[str]) -> Any:
-    ws = wb.add_worksheet(title)
-    for col, header in enumerate(headers):
-        ws.write_string(0, col, header)
-    return ws
+class _Layout:
+    """Each sheet's frame (core.platform.xlsx_layout): the bold header row frozen, the column widths, and
+    the autofilter over the rows once they are written."""
+
+    def __init__(self, wb: Any, headers: Sequence[str]) -> None:
+        self.wb, self.headers, self.widths = wb, headers, list[float]()
+        self.bold = wb.add_format({"bold": True})
+        self.date = wb.add_format({"num_format": DATE_FORMAT})
+
+    def sheet(self, title: str) -> Any:
+        ws = self.wb.add_worksheet(title)
+        ws.freeze_panes(1, 0)
+        for col, header in enumerate(self.headers):
+            ws.write_string(0, col, header, self.bold)
+        self.fit(ws, self.widths)
+        return ws
+
+    def fit(self, ws: Any, widths: Sequence[float]) -> None:
+        self.widths = list(widths)
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+
+    def finish(self, ws: Any, data_rows: int) -> None:
+        ws.autofilter(0, 0, data_rows, max(len(self.headers) - 1, 0))
 
 
 def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Target,
@@ -123,7 +157,7 @@ def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: T
                              name="laporan-xlsx")
         try:
             return write_xlsx(itertools.chain.from_iterable(batches), target, LAPORAN_COLUMNS, progress,
-                              sheet_rows=sheet_rows)
+                              sheet_rows=sheet_rows, date_columns=_DATE_INDEXES)
         finally:
             batches.close()  # a failed write stops the reader before the session is used again
 

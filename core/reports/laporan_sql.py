@@ -1,4 +1,5 @@
-"""Laporan CRM rows formatted by the database: dates as dd/mm/yyyy, the NIK masked, labels for the
+"""Laporan CRM rows formatted by the database: dates as dd/mm/yyyy (CSV) or Excel day numbers (xlsx, written as
+date cells), the NIK masked, labels for the
 stage, temperature and contact status, the customer and unit texts. Both exports use them: xlsx hands
 the values to the writer (PostgreSQL formats them in its own process, on the other core), CSV gets
 whole lines (SQLite joins each row's fields, csv_blocks adds csv.writer's quoting; PostgreSQL's COPY
@@ -14,19 +15,31 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import IO, Any, NamedTuple
 
 from sqlalchemy import String, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.accounts.access import Perm, Viewer
 from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.platform.cell_safety import csv_safe
 from core.platform.driver_sql import for_driver
 from core.platform.prefetch import prefetched
-from core.platform.sqlfuncs import format_text
+from core.platform.sqlfuncs import excel_day, format_text
 from core.reports.sql import dmy, local_day
 from db.enums import ServiceKind
-from db.models import Branch, Lead, LostReason, Occupation
+from db.models import Branch, FollowUp, Lead, LostReason, Occupation, User
 
 _STARS = "*" * 16
+# The lead's latest contact (its last follow-up row): one index probe per lead (ix on followup.lead_id).
+LAST_CONTACT = aliased(FollowUp, name="last_contact")
+
+
+def report_joins() -> Any:
+    """The report's FROM: the lead with its branch, occupation, lost reason, assigned admin and latest contact."""
+    latest = select(func.max(FollowUp.id)).where(FollowUp.lead_id == Lead.id).scalar_subquery()
+    return (Lead.__table__.join(Branch, Branch.id == Lead.branch_id)
+            .outerjoin(Occupation, Occupation.id == Lead.occupation_id)
+            .outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
+            .outerjoin(User, User.id == Lead.assigned_user_id)
+            .outerjoin(LAST_CONTACT, LAST_CONTACT.id == latest))
 
 
 def _label(column: Any, labels: dict[Any, str]) -> Any:
@@ -46,15 +59,17 @@ def _or_null(column: Any) -> Any:
 
 
 def _columns(session: Session, viewer: Viewer, *, for_csv: bool = False) -> list[Any]:
-    """The report's columns as SQL expressions, in LAPORAN_COLUMNS order. for_csv: each column that can
-    hold a user's text goes through core.platform.cell_safety's rule (a formula-like text gets a quote in front;
-    xlsx needs none: its writer makes string cells). Dates, labels and the branch ("[code] name") cannot start
-    with a formula character and are left as they are (each wrapped column costs the CSV time)."""
+    """The report's columns as SQL expressions, in LAPORAN_COLUMNS order. for_csv: dates as dd/mm/yyyy text and
+    each column that can hold a user's text through core.platform.cell_safety's rule (a formula-like text gets a
+    quote in front; xlsx needs none: its writer makes string cells); otherwise (xlsx) dates as Excel day numbers.
+    Dates, labels and the branch ("[code] name") cannot start with a formula character and are left as they are
+    (each wrapped column costs the CSV time)."""
     viewer.require(Perm.REPORT_VIEW)
     dialect = session.get_bind().dialect.name
     zones = sorted(set(session.scalars(select(Branch.timezone).distinct())))
     text = String()
     user = csv_safe if for_csv else _as_is
+    day = dmy if for_csv else excel_day
     customer = case(  # only the bare name can start with a formula character: the rule on it alone is the same
         (Lead.customer_code.is_(None), user(Lead.contact_name)),
         (Lead.contact_name.is_(None), literal("[").concat(Lead.customer_code).concat("]")),
@@ -62,19 +77,19 @@ def _columns(session: Session, viewer: Viewer, *, for_csv: bool = False) -> list
     unit = case((Lead.unit_type_code.is_not(None) & Lead.unit_name.is_not(None),
                  Lead.unit_type_code.concat(" [").concat(Lead.unit_name).concat("]")),
                 else_=func.coalesce(Lead.unit_type_code, Lead.unit_name))
-    lost = case((LostReason.name_id.is_not(None) & (func.coalesce(Lead.lost_note, "") != ""),
-                 LostReason.name_id.concat(": ").concat(Lead.lost_note)), else_=_or_null(LostReason.name_id))
     nik = Lead.nik if viewer.can(Perm.NIK_FULL) else _masked(Lead.nik)
-    return [dmy(local_day(dialect, Lead.created_at, Branch.timezone, zones)),
-            literal("[").concat(Branch.code).concat("] ").concat(Branch.name), user(Lead.number), customer,
-            user(Lead.phone), user(nik), user(Occupation.name), user(Lead.sales_source),
-            _label(Lead.stage, STAGE_LABEL), user(Lead.last_service_type), dmy(Lead.last_service_date),
+    return [day(local_day(dialect, Lead.created_at, Branch.timezone, zones)),
+            literal("[").concat(Branch.code).concat("] ").concat(Branch.name), user(User.full_name),
+            user(Lead.number), customer, user(Lead.phone), user(nik), user(Occupation.name), user(Lead.sales_source),
+            _label(Lead.stage, STAGE_LABEL), user(Lead.last_service_type), day(Lead.last_service_date),
             case({ServiceKind.KPB.value: "KPB", ServiceKind.REG.value: "Regular"}, value=Lead.service_kind,
                  else_=Lead.service_kind.cast(text)),
-            Lead.kpb_number, dmy(Lead.deadline), dmy(Lead.sales_date), user(unit), user(Lead.engine_no),
-            user(Lead.plate), dmy(Lead.fu1_date), dmy(Lead.next_plan_fu2), dmy(Lead.fu2_date),
-            dmy(Lead.next_plan_fu3), dmy(Lead.fu3_date), _label(Lead.temperature, TEMPERATURE_LABEL),
-            _label(Lead.contact_status, CONTACT_LABEL), user(lost), user(_or_null(Lead.note))]
+            Lead.kpb_number, day(Lead.deadline), day(Lead.sales_date), user(unit), user(Lead.engine_no),
+            user(Lead.plate), day(Lead.fu1_date), day(Lead.next_plan_fu2), day(Lead.fu2_date),
+            day(Lead.next_plan_fu3), day(Lead.fu3_date), _label(Lead.temperature, TEMPERATURE_LABEL),
+            _label(Lead.contact_status, CONTACT_LABEL), day(LAST_CONTACT.done_on),
+            _label(LAST_CONTACT.contact_status, CONTACT_LABEL), day(Lead.promised_date),
+            user(_or_null(LostReason.name_id)), user(_or_null(Lead.lost_note)), user(_or_null(Lead.note))]
 
 
 def _as_is(column: Any) -> Any:
@@ -82,14 +97,7 @@ def _as_is(column: Any) -> Any:
 
 
 def _from_where(columns: Sequence[Any], conditions: Sequence[Any]) -> Any:
-    return (
-        select(*columns)
-        .join(Branch, Branch.id == Lead.branch_id)
-        .outerjoin(Occupation, Occupation.id == Lead.occupation_id)
-        .outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
-        .where(*conditions)
-        .order_by(Lead.id)
-    )
+    return select(*columns).select_from(report_joins()).where(*conditions).order_by(Lead.id)
 
 
 def _statement(session: Session, viewer: Viewer, conditions: Sequence[Any], *, for_csv: bool = False) -> Any:

@@ -24,7 +24,7 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
-from core.platform import clock
+from core.platform import clock, xlsx_layout
 from core.platform.cell_safety import xlsx_row
 from core.platform.errors import ValidationError
 from core.platform.sqlfilters import in_branches, visible_branch_ids
@@ -212,10 +212,11 @@ def pica_items(session: Session, viewer: Viewer, p: Period, cause: Cause, *, bra
 
 
 def recap_sheets(session: Session, viewer: Viewer, p: Period) -> list[tuple[str, Sequence[str], list[tuple]]]:
-    """The weekly recap as sheets (title, headers, rows) for the branch head's xlsx."""
-    recap = [(r.branch, r.week.strftime("%d/%m/%Y"), r.reminded, r.came_kpb, r.came_reg, r.not_came)
+    """The weekly recap as sheets (title, headers, rows) for the branch head's xlsx; weeks as dates (each the
+    week's Monday), counts as numbers."""
+    recap = [(r.branch, r.week, r.reminded, r.came_kpb, r.came_reg, r.not_came)
              for r in weekly_recap(session, viewer, p)]
-    reasons = [(b, w.strftime("%d/%m/%Y"), why, n) for b, w, why, n in not_came_reasons(session, viewer, p)]
+    reasons = [(b, w, why, n) for b, w, why, n in not_came_reasons(session, viewer, p)]
     pica = [(r.branch, r.admin, r.rejected, r.not_connected, r.not_followed, r.total)
             for r in pica_summary(session, viewer, p)]
     return [
@@ -230,10 +231,11 @@ def recap_xlsx(session: Session, viewer: Viewer, p: Period) -> bytes:
     viewer.require(Perm.REPORT_EXPORT)
     wb = Workbook(write_only=True)
     for title, headers, rows in recap_sheets(session, viewer, p):
-        ws = wb.create_sheet(title)
-        ws.append(list(headers))
+        ws = xlsx_layout.openpyxl_sheet(wb, title, headers, xlsx_layout.fit_widths(headers, rows))
         for row in rows:
-            ws.append(xlsx_row(ws, row))  # texts (branch, reason, admin names) as string cells, never formulas
+            # Texts (branch, reason, admin names) as string cells, never formulas; weeks as date cells.
+            ws.append(xlsx_row(ws, xlsx_layout.openpyxl_dates(ws, row)))
+        xlsx_layout.openpyxl_finish(ws, len(headers), len(rows))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

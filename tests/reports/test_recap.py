@@ -122,4 +122,4 @@ def test_recap_workbook_for_the_branch_head(world, leads):
     assert wb.sheetnames == ["Rekap Mingguan", "Alasan tidak datang", "PICA"]
     rows = list(wb["Rekap Mingguan"].iter_rows(values_only=True))
     assert rows == [("Cabang", "Minggu", "Diingatkan", "Datang KPB", "Datang Reguler", "Tidak datang"),
-                    ("SAM01", "29/06/2020", 4, 1, 1, 2), ("SAM01", "06/07/2020", 2, 0, 1, 1)]
+                    ("SAM01", dt.datetime(2020, 6, 29), 4, 1, 1, 2), ("SAM01", dt.datetime(2020, 7, 6), 2, 0, 1, 1)]

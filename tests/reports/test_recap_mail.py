@@ -167,7 +167,7 @@ def test_the_branch_mail_shows_the_weeks_recap_reasons_and_pica(world, ready, sm
     part = next(mail.iter_attachments())
     assert part.get_filename() == "rekap-mingguan-SAM01-20200629.xlsx"
     sheet = _attachment(mail)["Rekap Mingguan"]
-    assert [list(r) for r in sheet.iter_rows(values_only=True)][1] == ["SAM01", "29/06/2020", 4, 1, 1, 2]
+    assert [list(r) for r in sheet.iter_rows(values_only=True)][1] == ["SAM01", dt.datetime(2020, 6, 29), 4, 1, 1, 2]
 
 
 def test_head_office_gets_every_branch_with_totals(world, ready, smtp):

@@ -17,7 +17,7 @@ from core.pipeline.stages import mark_lost, mark_won
 from core.platform import clock
 from core.platform.errors import PermissionDenied, ValidationError
 from core.reports import laporan as reports, laporan_export
-from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
+from core.reports.laporan import LAPORAN_COLUMNS, LAPORAN_DATE_COLUMNS, ReportFilter
 from db.enums import Stage
 from db.models import AuditLog, Lead, LostReason
 from tests.helpers import FIXED_NOW, new_lead, opportunity_at
@@ -141,7 +141,21 @@ def test_row_columns_and_nik_masking(world, known):
     masked = _row(world, world.kabeng_sam, known["L3"])  # Kepala Bengkel: no Perm.NIK_FULL
     assert masked["No KTP"] == "647202********03"
     lost = _row(world, world.ho, known["L5"])
-    assert lost["Stage"] == "Lost" and lost["Lost Reason"].endswith(": dijual")
+    assert lost["Stage"] == "Lost" and lost["Lost Reason"] == "Motor sudah dijual" and lost["Lost Note"] == "dijual"
+
+
+def test_the_columns_users_asked_for_assigned_admin_promised_date_lost_reason_and_note_last_contact(world, known):
+    fu2 = _row(world, world.ho, known["L3"])
+    assert fu2["Admin"] == "Admin Samarinda"
+    assert fu2["Last Contact"] == "02/07/2020" and fu2["Last Contact Status"] == "Terhubung"  # its Follow Up 2
+    assert fu2["Promised Date"] is None and fu2["Lost Reason"] is None and fu2["Lost Note"] is None
+    lead = _row(world, world.ho, known["L1"])  # never contacted
+    assert lead["Last Contact"] is None and lead["Last Contact Status"] is None
+    with world.db.transaction(None, system=True) as s:
+        s.execute(update(Lead).where(Lead.number == known["L2"])
+                  .values(promised_date=D(2020, 7, 20), assigned_user_id=None))
+    promised = _row(world, world.ho, known["L2"])
+    assert promised["Promised Date"] == "20/07/2020" and promised["Admin"] is None
 
 
 def test_export_needs_permission(world, known, tmp_path):
@@ -291,13 +305,19 @@ def test_csv_export_is_byte_for_byte_what_csv_writer_makes(world, known, role):
     assert tricky[LAPORAN_COLUMNS.index("Customer")].endswith(TRICKY["contact_name"])
 
 
+def _as_xlsx(row) -> tuple:
+    """A report row as openpyxl reads the xlsx back: dates as datetimes, empty cells None."""
+    return tuple(dt.datetime.strptime(v, "%d/%m/%Y") if v and name in LAPORAN_DATE_COLUMNS else (v if v != "" else None)
+                 for name, v in zip(LAPORAN_COLUMNS, row, strict=True))
+
+
 @pytest.mark.parametrize("role", ["ho", "kabeng_sam"])
 def test_xlsx_export_holds_exactly_the_report_rows_values(world, known, role, tmp_path):
     _make_tricky(world, known)
     viewer = getattr(world, role)
     path = tmp_path / "laporan.xlsx"
     with world.db.session(viewer.scope, system=viewer.all_branches) as s:
-        expected = [tuple(v if v != "" else None for v in r) for r in reports.laporan_rows(s, viewer, ReportFilter())]
+        expected = [_as_xlsx(r) for r in reports.laporan_rows(s, viewer, ReportFilter())]
         n = laporan_export.write_xlsx_fast(s, viewer, ReportFilter(), path)
     # A CR (and any control character) is stored as OOXML's escape _x000D_, which Excel shows as the
     # character; openpyxl decodes these escapes in shared strings but not in inline ones: decode here.
