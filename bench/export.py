@@ -41,12 +41,12 @@ from sqlalchemy import Table, func, insert, select, text
 from bench.common import arg_parser, peak_rss_mb, report
 from core.accounts.access import Viewer
 from core.reports import laporan_export
-from core.reports.laporan import LAPORAN_COLUMNS, ReportFilter
+from core.reports.laporan import LAPORAN_COLUMNS, LAPORAN_DATE_COLUMNS, ReportFilter
 from core.reports.laporan_export import EXCEL_MAX_ROWS
 from db.engine import Database, make_engine
 from db.enums import ContactStatus, LeadCategory, Role, ServiceKind, Stage, Temperature
 from db.migrate import upgrade
-from db.models import Branch, Lead, LostReason, Occupation
+from db.models import Branch, FollowUp, Lead, LostReason, Occupation, User
 
 BRANCHES = [("SAM01", "SAMARINDA", "Asia/Makassar"), ("MAN01", "MANADO", "Asia/Makassar"),
             ("BDG01", "BANDUNG", "Asia/Jakarta"), ("JKT01", "JAKARTA TIMUR", "Asia/Jakarta"),
@@ -60,7 +60,7 @@ def _database(url: str | None, n: int) -> Database:
     if not url:
         folder = Path(__file__).resolve().parent / ".data"
         folder.mkdir(exist_ok=True)
-        url = f"sqlite:///{folder / f'export-{n}.db'}"
+        url = f"sqlite:///{folder / f'export-v2-{n}.db'}"  # v2: with admins, promised dates and follow-ups
     engine = make_engine(url)
     upgrade(engine)
     db = Database(engine)
@@ -83,16 +83,20 @@ def _fill(db: Database, n: int) -> None:
     with db.transaction(None, system=True) as s:
         branches = [Branch(code=c, name=nm, timezone=tz) for c, nm, tz in BRANCHES]
         s.add_all(branches)
+        admins = [User(username=f"admin.{c.lower()}", full_name=f"Admin {nm.title()}", password_hash="x",
+                       role=Role.ADMIN_CRM) for c, nm, _tz in BRANCHES]
+        s.add_all(admins)
         occ = Occupation(code="PELAJAR", name="Pelajar/Mahasiswa")
         reason = LostReason(code="SOLD", name_id="Unit sudah dijual", name_en="Sold the unit")
         s.add_all([occ, reason])
         s.flush()
         branch_ids, occ_id, reason_id = [b.id for b in branches], occ.id, reason.id
-    table = Lead.__table__
-    assert isinstance(table, Table)
+        admin_ids = [a.id for a in admins]
+    table, followups = Lead.__table__, FollowUp.__table__
+    assert isinstance(table, Table) and isinstance(followups, Table)
     chunk = 20_000
     for lo in range(0, n, chunk):
-        rows = []
+        rows, contacts = [], []
         for i in range(lo, min(n, lo + chunk)):
             b = i % len(branch_ids)
             stage = STAGES[i % len(STAGES)]
@@ -120,18 +124,32 @@ def _fill(db: Database, n: int) -> None:
                 "temperature": rnd.choice(list(Temperature)) if opp else None,
                 "contact_status": rnd.choice(list(ContactStatus)) if n_fu else None,
                 "note": "Janji datang minggu depan" if i % 7 == 0 else None,
+                "assigned_user_id": admin_ids[b] if i % 5 else None,
+                "promised_date": fu[0] + dt.timedelta(days=5) if n_fu and i % 3 == 0 else None,
+                "lost_note": "Sudah servis di bengkel lain" if stage == Stage.LOST else None,
                 "closed_at": created if stage in (Stage.WON, Stage.LOST) else None,
                 "lost_reason_id": reason_id if stage == Stage.LOST else None,
                 "version": 1, "created_at": created, "updated_at": now,
             })
+            # Lead ids follow the insertion order from 1: each follow-up names its lead by that.
+            contacts += [{"branch_id": branch_ids[b], "lead_id": i + 1, "stage_number": k + 1, "done_on": fu[k],
+                          "channel": "call", "contact_status": rows[-1]["contact_status"] or ContactStatus.TERHUBUNG,
+                          "user_id": admin_ids[b], "created_at": created} for k in range(n_fu)]
         with db.transaction(None, system=True) as s:
             s.execute(insert(table), rows)
+            if contacts:
+                s.execute(insert(followups), contacts)
+
+
+DATES = frozenset(i for i, name in enumerate(LAPORAN_COLUMNS) if name in LAPORAN_DATE_COLUMNS)
 
 
 def _floor(rows: list[tuple], path: str) -> float:
-    """The bare writer: XlsxWriter constant_memory writing the already fetched rows (same roll-over)."""
+    """The bare writer: XlsxWriter constant_memory writing the already fetched rows (same roll-over), the
+    date columns as date cells (a number with a date format), nothing else: no widths, no frozen header."""
     started = time.perf_counter()
     wb = xlsxwriter.Workbook(path, {"constant_memory": True})
+    date = wb.add_format({"num_format": "dd/mm/yyyy"})
     ws = wb.add_worksheet("Laporan CRM")
     ws.write_row(0, 0, LAPORAN_COLUMNS)
     sheets, in_sheet = 1, 0
@@ -146,7 +164,7 @@ def _floor(rows: list[tuple], path: str) -> float:
             if value.__class__ is str:
                 ws.write_string(in_sheet, col, value)
             elif value is not None:
-                ws.write_number(in_sheet, col, value)
+                ws.write_number(in_sheet, col, value, date if col in DATES else None)
     wb.close()
     return time.perf_counter() - started
 
@@ -214,7 +232,7 @@ def main() -> None:
             size_mb = Path(xlsx).stat().st_size / 1e6
             with db.session(None, system=True) as s:
                 started = time.perf_counter()
-                rows = [tuple(r) for part in laporan_export.csv_batches(s, viewer, f, batch=5_000) for r in part]
+                rows = [tuple(r) for part in laporan_export.xlsx_batches(s, viewer, f, batch=5_000) for r in part]
                 fetch_s = time.perf_counter() - started
             cpu = time.process_time()
             floor_s = _floor(rows, floor_path + ".xlsx")

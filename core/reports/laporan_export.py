@@ -162,6 +162,11 @@ def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: T
             batches.close()  # a failed write stops the reader before the session is used again
 
 
+def xlsx_batches(session: Session, viewer: Viewer, f: ReportFilter, batch: int = 5_000) -> Iterator[Sequence[Any]]:
+    """The report's rows as the xlsx gets them (dates as Excel day numbers), in batches."""
+    return laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=batch)
+
+
 def csv_batches(session: Session, viewer: Viewer, f: ReportFilter, batch: int = 50_000) -> Iterator[Sequence[Any]]:
     """The report's rows for CSV, formatted in SQL (core.reports.laporan_sql), in batches: formula-like texts
     with a quote in front (core.platform.cell_safety)."""
