@@ -17,25 +17,28 @@ from core.leads import lookups
 from core.platform import DomainError, ValidationError, cell_safety, clock
 from core.reports import ChartQuery, charts as report_charts
 from ui import context, fmt
+from ui.words import tr
+
+viewer = context.require(Perm.REPORT_VIEW)
+lang = viewer.lang
 
 CHARTS = {
-    "status": "Opportunity Status (HOT/MEDIUM/COLD) per cabang",
-    "won_lost": "Won / Lost per cabang",
-    "weekly": "Mingguan Kepala Bengkel",
-    "funnel": "Funnel",
-    "touch": "Konversi per jenis kontak dan kanal",
-    "sla": "SLA: kontak tepat waktu",
-    "retention": "Retensi KPB per kohort penjualan",
-    "entry": "Unit entry per minggu",
-    "admin": "Produktivitas admin",
+    "status": tr("ui.ch.status", lang),
+    "won_lost": tr("ui.rep.won_lost", lang),
+    "weekly": tr("ui.ch.weekly", lang),
+    "funnel": tr("ui.ch.funnel", lang),
+    "touch": tr("ui.ch.touch", lang),
+    "sla": tr("ui.ch.sla", lang),
+    "retention": tr("ui.ch.retention", lang),
+    "entry": tr("ui.ch.entry", lang),
+    "admin": tr("ui.ch.admin", lang),
 }
 COLORS = {"HOT": "#d62728", "MEDIUM": "#ff7f0e", "COLD": "#1f77b4", "Won": "#2ca02c", "Lost": "#d62728",
-          "Open": "#7f7f7f"}
+          tr("ui.rep.open", lang): "#7f7f7f"}
 LAYOUT = {"height": 340, "margin": {"t": 10, "b": 10, "l": 10, "r": 10},
           "legend": {"orientation": "h", "y": -0.25}}  # the legend below: a 360-px phone keeps the bars
 
-viewer = context.require(Perm.REPORT_VIEW)
-st.title("Grafik")
+st.title(tr("ui.ch.title", lang))
 
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
@@ -43,12 +46,12 @@ with context.read_session(viewer) as session:
 label_of = {o.id: o.label for o in branch_rows}
 today = clock.today_in("Asia/Jakarta")
 
-chart = st.selectbox("Grafik", list(CHARTS), format_func=CHARTS.__getitem__, key="ch_chart")
+chart = st.selectbox(tr("ui.ch.title", lang), list(CHARTS), format_func=CHARTS.__getitem__, key="ch_chart")
 c1, c2, c3 = st.columns(3)
-start = c1.date_input("Dari", value=today - dt.timedelta(weeks=12), format="DD/MM/YYYY", key="ch_from")
-end = c2.date_input("Sampai", value=today, format="DD/MM/YYYY", key="ch_to")
-branch_ids = c3.multiselect("Cabang", list(label_of), format_func=label_of.__getitem__,
-                            placeholder="Semua cabang", key="ch_branches")
+start = c1.date_input(tr("ui.from", lang), value=today - dt.timedelta(weeks=12), format="DD/MM/YYYY", key="ch_from")
+end = c2.date_input(tr("ui.to", lang), value=today, format="DD/MM/YYYY", key="ch_to")
+branch_ids = c3.multiselect(tr("ui.branch", lang), list(label_of), format_func=label_of.__getitem__,
+                            placeholder=tr("ui.all_branches", lang), key="ch_branches")
 try:
     if not isinstance(start, dt.date) or not isinstance(end, dt.date):  # a range still being picked
         raise ValidationError("report.period", field="end", value=end)
@@ -59,10 +62,10 @@ except DomainError as e:
 if chart == "retention":  # cohorts are purchase months: look back over the KPB year
     q = replace(q, start=(q.start - dt.timedelta(days=365)).replace(day=1))
 if fresh is None:
-    st.caption("Data belum dihitung: worker menghitungnya tiap 10 menit.")
+    st.caption(tr("ui.ch.not_counted", lang))
 else:
     local = fresh.astimezone(ZoneInfo("Asia/Jakarta"))
-    st.caption(f"Data per {local:%d/%m/%Y %H:%M} WIB (dihitung ulang tiap 10 menit)")
+    st.caption(tr("ui.ch.fresh", lang, at=f"{local:%d/%m/%Y %H:%M}"))
 
 
 def pivot(rows: list[tuple], index: str, keys: dict[str, str]) -> pd.DataFrame:
@@ -72,14 +75,14 @@ def pivot(rows: list[tuple], index: str, keys: dict[str, str]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=[index, "key", "n"])
     out = df.pivot_table(index=index, columns="key", values="n", aggfunc="sum", fill_value=0)
     out = out.reindex(columns=list(keys), fill_value=0).rename(columns=keys).reset_index()
-    if index == "Minggu" and len(out):
-        out["Minggu"] = [d.strftime("%d/%m/%Y") for d in out["Minggu"]]
+    if index == tr("ui.recap.week", lang) and len(out):
+        out[tr("ui.recap.week", lang)] = [d.strftime("%d/%m/%Y") for d in out[tr("ui.recap.week", lang)]]
     return out
 
 
 def bars(df: pd.DataFrame, x: str, barmode: str = "group", kind: str = "bar") -> None:
     if df.empty:
-        st.caption("Tidak ada data pada periode ini.")
+        st.caption(tr("ui.ch.no_data", lang))
         return
     cols = [c for c in df.columns if c != x]
     if kind == "line":
@@ -92,66 +95,66 @@ def bars(df: pd.DataFrame, x: str, barmode: str = "group", kind: str = "bar") ->
 
 with context.read_session(viewer) as session:
     if chart == "status":
-        df = pivot(report_charts.by_branch(session, viewer, q, "temp"), "Cabang",
+        df = pivot(report_charts.by_branch(session, viewer, q, "temp"), tr("ui.branch", lang),
                    {"hot": "HOT", "medium": "MEDIUM", "cold": "COLD"})
-        bars(df, "Cabang", "stack")
+        bars(df, tr("ui.branch", lang), "stack")
     elif chart == "won_lost":
-        df = pivot(report_charts.by_branch(session, viewer, q, "stage"), "Cabang",
+        df = pivot(report_charts.by_branch(session, viewer, q, "stage"), tr("ui.branch", lang),
                    {"won": "Won", "lost": "Lost", "fu1": "FU1", "fu2": "FU2", "fu3": "FU3", "new": "New"})
-        df["Open"] = df[["FU1", "FU2", "FU3", "New"]].sum(axis=1) if len(df) else []
-        df = df[["Cabang", "Won", "Lost", "Open"]]
-        bars(df, "Cabang")
+        df[tr("ui.rep.open", lang)] = df[["FU1", "FU2", "FU3", "New"]].sum(axis=1) if len(df) else []
+        df = df[[tr("ui.branch", lang), "Won", "Lost", tr("ui.rep.open", lang)]]
+        bars(df, tr("ui.branch", lang))
     elif chart == "weekly":
-        df = pivot(report_charts.by_week(session, viewer, q, "activity"), "Minggu",
-                   {"reminded": "Diingatkan", "contacted": "Terhubung", "booked": "Booking", "came": "Datang",
+        df = pivot(report_charts.by_week(session, viewer, q, "activity"), tr("ui.recap.week", lang),
+                   {"reminded": tr("ui.recap.reminded", lang), "contacted": "Terhubung", "booked": "Booking", "came": tr("ui.ch.came", lang),
                     "lost": "Lost"})
-        bars(df, "Minggu", kind="line")
+        bars(df, tr("ui.recap.week", lang), kind="line")
     elif chart == "funnel":
-        df = pd.DataFrame(report_charts.funnel(session, viewer, q), columns=["Tahap", "Jumlah"])
-        if df["Jumlah"].sum():
-            fig = go.Figure(go.Funnel(y=df["Tahap"], x=df["Jumlah"], textinfo="value+percent initial"))
+        df = pd.DataFrame(report_charts.funnel(session, viewer, q), columns=[tr("ui.ch.stage", lang), tr("ui.count", lang)])
+        if df[tr("ui.count", lang)].sum():
+            fig = go.Figure(go.Funnel(y=df[tr("ui.ch.stage", lang)], x=df[tr("ui.count", lang)], textinfo="value+percent initial"))
             fig.update_layout(**LAYOUT)
             st.plotly_chart(fig, key="ch_plot", width="stretch", config={"displaylogo": False})
         else:
-            st.caption("Tidak ada data pada periode ini.")
+            st.caption(tr("ui.ch.no_data", lang))
     elif chart == "touch":
         totals = report_charts.by_key(session, viewer, q, "touch")
         pairs = sorted({k.rsplit(":", 1)[0] for k in totals})
         df = pd.DataFrame([(p.replace(":", " / "), totals.get(f"{p}:done", 0), totals.get(f"{p}:won", 0))
-                           for p in pairs], columns=["Jenis / kanal", "Dilakukan", "Won"])
-        df["Konversi %"] = (100 * df["Won"] / df["Dilakukan"].where(df["Dilakukan"] > 0)).round(1).fillna(0)
-        bars(df[["Jenis / kanal", "Dilakukan", "Won"]], "Jenis / kanal")
+                           for p in pairs], columns=[tr("ui.ch.kind_channel", lang), tr("ui.ch.done", lang), "Won"])
+        df[tr("ui.ch.conversion", lang)] = (100 * df["Won"] / df[tr("ui.ch.done", lang)].where(df[tr("ui.ch.done", lang)] > 0)).round(1).fillna(0)
+        bars(df[[tr("ui.ch.kind_channel", lang), tr("ui.ch.done", lang), "Won"]], tr("ui.ch.kind_channel", lang))
     elif chart == "sla":
-        df = pivot(report_charts.by_week(session, viewer, q, "sla"), "Minggu",
-                   {"on_time": "Tepat waktu", "late": "Terlambat", "open": "Belum dilakukan"})
+        df = pivot(report_charts.by_week(session, viewer, q, "sla"), tr("ui.recap.week", lang),
+                   {"on_time": tr("ui.ch.on_time", lang), "late": tr("ui.ch.late", lang), "open": tr("ui.ch.not_done", lang)})
         if len(df):
-            done = df["Tepat waktu"] + df["Terlambat"] + df["Belum dilakukan"]
-            df["% tepat waktu"] = (100 * df["Tepat waktu"] / done.where(done > 0)).round(1).fillna(0)
-        bars(df.drop(columns=["% tepat waktu"], errors="ignore"), "Minggu", "stack")
+            done = df[tr("ui.ch.on_time", lang)] + df[tr("ui.ch.late", lang)] + df[tr("ui.ch.not_done", lang)]
+            df[tr("ui.ch.on_time_pct", lang)] = (100 * df[tr("ui.ch.on_time", lang)] / done.where(done > 0)).round(1).fillna(0)
+        bars(df.drop(columns=[tr("ui.ch.on_time_pct", lang)], errors="ignore"), tr("ui.recap.week", lang), "stack")
     elif chart == "retention":
         rows = report_charts.by_month(session, viewer, q, "retention")
-        df = pivot(rows, "Kohort", {"sold": "Terjual", "kpb1": "KPB 1", "kpb2": "KPB 2", "kpb3": "KPB 3",
+        df = pivot(rows, tr("ui.ch.cohort", lang), {"sold": tr("ui.ch.sold", lang), "kpb1": "KPB 1", "kpb2": "KPB 2", "kpb3": "KPB 3",
                                     "kpb4": "KPB 4"})
         if len(df):
             for n in range(1, 5):
-                df[f"% KPB {n}"] = (100 * df[f"KPB {n}"] / df["Terjual"].where(df["Terjual"] > 0)).round(1).fillna(0)
-            df["Kohort"] = [d.strftime("%m/%Y") for d in df["Kohort"]]
-        bars(df[["Kohort", *[f"% KPB {n}" for n in range(1, 5)]]] if len(df) else df, "Kohort", kind="line")
+                df[f"% KPB {n}"] = (100 * df[f"KPB {n}"] / df[tr("ui.ch.sold", lang)].where(df[tr("ui.ch.sold", lang)] > 0)).round(1).fillna(0)
+            df[tr("ui.ch.cohort", lang)] = [d.strftime("%m/%Y") for d in df[tr("ui.ch.cohort", lang)]]
+        bars(df[[tr("ui.ch.cohort", lang), *[f"% KPB {n}" for n in range(1, 5)]]] if len(df) else df, tr("ui.ch.cohort", lang), kind="line")
     elif chart == "entry":
         rows = report_charts.by_week(session, viewer, q, "entry")
         keys = sorted({k for _, k, _ in rows})
-        df = pivot(rows, "Minggu", {k: k for k in keys})
-        bars(df, "Minggu", "stack")
+        df = pivot(rows, tr("ui.recap.week", lang), {k: k for k in keys})
+        bars(df, tr("ui.recap.week", lang), "stack")
     else:
         df = pd.DataFrame(report_charts.admin_productivity(session, viewer, q),
-                          columns=["Cabang", "Admin", "Follow up"])
+                          columns=[tr("ui.branch", lang), "Admin", "Follow up"])
         if len(df):
-            fig = go.Figure(go.Bar(x=df["Follow up"], y=df["Admin"] + " (" + df["Cabang"] + ")", orientation="h"))
+            fig = go.Figure(go.Bar(x=df["Follow up"], y=df["Admin"] + " (" + df[tr("ui.branch", lang)] + ")", orientation="h"))
             fig.update_layout(**LAYOUT)
             st.plotly_chart(fig, key="ch_plot", width="stretch", config={"displaylogo": False})
         else:
-            st.caption("Tidak ada data pada periode ini.")
+            st.caption(tr("ui.ch.no_data", lang))
 
 st.dataframe(df, hide_index=True, width="stretch", key="ch_table")
-st.download_button("Unduh tabel (CSV)", cell_safety.frame_csv(df), file_name=f"grafik-{chart}.csv",
+st.download_button(tr("ui.ch.download", lang), cell_safety.frame_csv(df), file_name=f"grafik-{chart}.csv",
                    mime="text/csv", key="ch_csv", on_click="ignore", disabled=df.empty)

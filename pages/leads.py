@@ -17,11 +17,10 @@ from ui import context, fmt, lead_widgets as w
 from ui.words import tr
 
 PAGE_SIZES = [25, 50, 100]
-SORT_LABEL: dict[Sort, str] = {
-    "created_desc": "Terbaru dibuat", "deadline_asc": "Deadline terdekat", "number_asc": "Nomor"}
-
 viewer = context.require(Perm.LEAD_VIEW)
 lang = viewer.lang
+SORT_LABEL: dict[Sort, str] = {
+    "created_desc": tr("ui.leads.sort_created", lang), "deadline_asc": tr("ui.leads.sort_deadline", lang), "number_asc": tr("ui.leads.sort_number", lang)}
 st.title(tr("ui.leads.title", lang))
 
 branch_rows, sidebar_branches = context.branch_choice(viewer)
@@ -31,26 +30,26 @@ code_label = {o.code: o.label for o in branch_rows}
 # Filters are bound to the URL's query parameters (key = parameter name).
 text = st.text_input(tr("ui.leads.search", lang), key="q", bind="query-params")
 c1, c2, c3, c4 = st.columns(4)
-stages = c1.multiselect("Stage", [s.value for s in Stage], format_func=lambda v: w.STAGE_LABEL[Stage(v)],
-                        placeholder="Semua", key="stage", bind="query-params")
-kpb = c2.selectbox("KPB Ke", ["1", "2", "3", "4"], index=None, placeholder="Semua", key="kpb", bind="query-params")
-temp = c3.selectbox("Opportunity Status", [t.value for t in Temperature], index=None, placeholder="Semua",
+stages = c1.multiselect(tr("ui.col.stage", lang), [s.value for s in Stage], format_func=lambda v: w.STAGE_LABEL[Stage(v)],
+                        placeholder=tr("ui.all", lang), key="stage", bind="query-params")
+kpb = c2.selectbox(tr("ui.kpb_number", lang), ["1", "2", "3", "4"], index=None, placeholder=tr("ui.all", lang), key="kpb", bind="query-params")
+temp = c3.selectbox(tr("field.temperature", lang), [t.value for t in Temperature], index=None, placeholder=tr("ui.all", lang),
                     format_func=lambda v: w.TEMPERATURE_LABEL[Temperature(v)], key="temp", bind="query-params")
-status = c4.selectbox("Status Customer", [c.value for c in ContactStatus], index=None, placeholder="Semua",
+status = c4.selectbox(tr("field.contact_status", lang), [c.value for c in ContactStatus], index=None, placeholder=tr("ui.all", lang),
                       format_func=lambda v: w.CONTACT_LABEL[ContactStatus(v)], key="status", bind="query-params")
 c1, c2, c3, c4 = st.columns(4)
-created_from = c1.date_input("Dibuat dari", value=None, format="DD/MM/YYYY", key="from", bind="query-params")
-created_to = c2.date_input("Dibuat sampai", value=None, format="DD/MM/YYYY", key="to", bind="query-params")
-sort = c3.selectbox("Urutkan", list(SORT_LABEL), format_func=SORT_LABEL.__getitem__, key="sort",
+created_from = c1.date_input(tr("ui.leads.created_from", lang), value=None, format="DD/MM/YYYY", key="from", bind="query-params")
+created_to = c2.date_input(tr("ui.leads.created_to", lang), value=None, format="DD/MM/YYYY", key="to", bind="query-params")
+sort = c3.selectbox(tr("ui.leads.sort", lang), list(SORT_LABEL), format_func=SORT_LABEL.__getitem__, key="sort",
                     bind="query-params")
-page_size = c3.selectbox("Baris per halaman", PAGE_SIZES, index=1, key="n", bind="query-params")
+page_size = c3.selectbox(tr("ui.leads.page_size", lang), PAGE_SIZES, index=1, key="n", bind="query-params")
 chosen_codes: list[str] = []
 if sidebar_branches is None:  # all branches in the sidebar: narrow here if wanted
-    chosen_codes = c4.multiselect("Cabang", list(codes), format_func=code_label.__getitem__,
-                                  placeholder="Semua cabang", key="branch", bind="query-params")
+    chosen_codes = c4.multiselect(tr("ui.branch", lang), list(codes), format_func=code_label.__getitem__,
+                                  placeholder=tr("ui.all_branches", lang), key="branch", bind="query-params")
 
 # Whose leads: everyone's, mine (an admin's share), or those no admin has yet.
-ASSIGNED = {"": "Semua", "mine": tr("ui.leads.mine", lang), "none": tr("ui.leads.unassigned", lang)}
+ASSIGNED = {"": tr("ui.all", lang), "mine": tr("ui.leads.mine", lang), "none": tr("ui.leads.unassigned", lang)}
 assigned = st.segmented_control(tr("ui.leads.assigned", lang), list(ASSIGNED), format_func=ASSIGNED.__getitem__,
                                 key="admin", bind="query-params") or ""
 branch_ids = tuple(sidebar_branches) if sidebar_branches else tuple(codes[c] for c in chosen_codes if c in codes)
@@ -85,21 +84,21 @@ table = pd.DataFrame([{
     "customer": f"customer?id={r.customer_id}" if r.customer_id else None,
 } for r in result.rows], columns=["created", "branch", "number", "name", "phone", "stage", "source", "deadline",
                                   "kpb", "plate", "temp", "status", "admin", "customer"])
-headers = {"created": "Creation Date", "branch": "Branch", "number": "Subject", "name": "Contact Name",
-           "phone": "Phone", "stage": "Stage", "source": "Source Document", "deadline": "KPB Date Expired",
-           "kpb": "KPB Ke", "plate": "No Polisi", "temp": "Opportunity Status", "status": "Status Customer"}
+headers = {"created": tr("ui.col.created", lang), "branch": tr("ui.col.branch", lang), "number": tr("ui.col.subject", lang), "name": tr("ui.col.contact", lang),
+           "phone": tr("ui.col.phone", lang), "stage": tr("ui.col.stage", lang), "source": "Source Document", "deadline": tr("ui.col.kpb_expiry", lang),
+           "kpb": tr("ui.kpb_number", lang), "plate": tr("field.plate", lang), "temp": tr("field.temperature", lang), "status": tr("field.contact_status", lang)}
 headers["admin"] = "Admin"
 st.caption(tr("ui.leads.rows", lang, n=f"{result.total:,}".replace(",", ".")))
 event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="leads_table",
                      column_config={**{k: st.column_config.TextColumn(v) for k, v in headers.items()},
-                                    "customer": st.column_config.LinkColumn("Customer", display_text="Lihat")})
+                                    "customer": st.column_config.LinkColumn("Customer", display_text=tr("ui.view", lang))})
 
 prev, info, nxt = st.columns([1, 2, 1])
-if prev.button("‹ Sebelumnya", key="leads_prev", disabled=page_no <= 1):
+if prev.button(tr("ui.prev_arrow", lang), key="leads_prev", disabled=page_no <= 1):
     st.session_state["leads_page"] = page_no - 1
     st.rerun()
 info.markdown(tr("ui.page_of", lang, page=page_no, pages=result.pages))
-if nxt.button("Berikutnya ›", key="leads_next", disabled=page_no >= result.pages):
+if nxt.button(tr("ui.next_arrow", lang), key="leads_next", disabled=page_no >= result.pages):
     st.session_state["leads_page"] = page_no + 1
     st.rerun()
 

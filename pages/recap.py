@@ -16,12 +16,15 @@ from core.leads import lookups
 from core.platform import DomainError, ValidationError, cell_safety, clock
 from core.reports import CAUSE_LABEL, CAUSES, Period, recap
 from ui import context, fmt, recap_mail_box
+from ui.words import tr
+
+viewer = context.require(Perm.REPORT_VIEW)
+lang = viewer.lang
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-viewer = context.require(Perm.REPORT_VIEW)
-st.title("Rekap Mingguan & PICA")
+st.title(tr("ui.recap.title", lang))
 
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
@@ -30,10 +33,10 @@ today = clock.today_in("Asia/Jakarta")
 monday = today - dt.timedelta(days=today.weekday())
 
 c1, c2, c3 = st.columns(3)
-start = c1.date_input("Minggu dari", value=monday - dt.timedelta(weeks=3), format="DD/MM/YYYY", key="rc_from")
-end = c2.date_input("Sampai", value=today, format="DD/MM/YYYY", key="rc_to")
-branch_ids = c3.multiselect("Cabang", list(label_of), format_func=label_of.__getitem__,
-                            placeholder="Semua cabang", key="rc_branches")
+start = c1.date_input(tr("ui.recap.week_from", lang), value=monday - dt.timedelta(weeks=3), format="DD/MM/YYYY", key="rc_from")
+end = c2.date_input(tr("ui.to", lang), value=today, format="DD/MM/YYYY", key="rc_to")
+branch_ids = c3.multiselect(tr("ui.branch", lang), list(label_of), format_func=label_of.__getitem__,
+                            placeholder=tr("ui.all_branches", lang), key="rc_branches")
 try:
     if not isinstance(start, dt.date) or not isinstance(end, dt.date):  # a range still being picked
         raise ValidationError("report.period", field="end", value=end)
@@ -49,20 +52,20 @@ with context.read_session(viewer) as session:
 
 
 def _download(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button("Unduh CSV", cell_safety.frame_csv(df), file_name=f"{name}.csv",
+    st.download_button(tr("ui.download_csv", lang), cell_safety.frame_csv(df), file_name=f"{name}.csv",
                        mime="text/csv", key=key, on_click="ignore")
 
 
-st.subheader("Rekap monitoring follow up reminder service")
+st.subheader(tr("ui.recap.monitoring", lang))
 recap_df = pd.DataFrame(
     [(r.branch, r.week.strftime("%d/%m/%Y"), r.reminded, r.came_kpb, r.came_reg, r.not_came) for r in weeks],
-    columns=["Cabang", "Minggu", "Diingatkan", "Datang KPB", "Datang Reguler", "Tidak datang"])
+    columns=[tr("ui.branch", lang), tr("ui.recap.week", lang), tr("ui.recap.reminded", lang), tr("ui.recap.came_kpb", lang), tr("ui.recap.came_reg", lang), tr("ui.recap.not_came", lang)])
 if recap_df.empty:
-    st.caption("Belum ada follow up pada periode ini.")
+    st.caption(tr("ui.recap.none", lang))
 else:
-    by_week = recap_df.groupby("Minggu", sort=False)[["Diingatkan", "Datang KPB", "Datang Reguler",
-                                                      "Tidak datang"]].sum().reset_index()  # a few rows
-    fig = go.Figure([go.Bar(name=c, x=by_week["Minggu"], y=by_week[c]) for c in by_week.columns[1:]])
+    by_week = recap_df.groupby(tr("ui.recap.week", lang), sort=False)[[tr("ui.recap.reminded", lang), tr("ui.recap.came_kpb", lang), tr("ui.recap.came_reg", lang),
+                                                      tr("ui.recap.not_came", lang)]].sum().reset_index()  # a few rows
+    fig = go.Figure([go.Bar(name=c, x=by_week[tr("ui.recap.week", lang)], y=by_week[c]) for c in by_week.columns[1:]])
     fig.update_layout(barmode="group", height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10},
                       legend={"orientation": "h", "y": -0.2})
     st.plotly_chart(fig, key="rc_chart", width="stretch", config={"displaylogo": False})
@@ -70,41 +73,41 @@ st.dataframe(recap_df, hide_index=True, key="rc_table", width="stretch")
 if not recap_df.empty:
     _download(recap_df, "rekap-mingguan", "rc_csv")
 
-st.markdown("**Alasan tidak datang**")
+st.markdown(tr("ui.recap.reasons_head", lang))
 reasons_df = pd.DataFrame([(b, w.strftime("%d/%m/%Y"), why, n) for b, w, why, n in reasons],
-                          columns=["Cabang", "Minggu", "Alasan", "Jumlah"])
+                          columns=[tr("ui.branch", lang), tr("ui.recap.week", lang), tr("ui.recap.reason", lang), tr("ui.count", lang)])
 st.dataframe(reasons_df, hide_index=True, key="rc_reasons", width="stretch")
 
-st.subheader("PICA: follow up gagal per cabang dan admin")
+st.subheader(tr("ui.recap.pica_head", lang))
 pica_df = pd.DataFrame([(r.branch, r.admin, r.rejected, r.not_connected, r.not_followed, r.total) for r in pica],
-                       columns=["Cabang", "Admin", *CAUSE_LABEL.values(), "Total"])
+                       columns=[tr("ui.branch", lang), "Admin", *CAUSE_LABEL.values(), "Total"])
 st.dataframe(pica_df, hide_index=True, key="rc_pica", width="stretch")
 if pica:
     _download(pica_df, "pica", "rc_pica_csv")
     c1, c2, c3 = st.columns([3, 2, 1])
-    row_i = c1.selectbox("Lihat daftar: cabang / admin", range(len(pica)),
+    row_i = c1.selectbox(tr("ui.recap.pick_row", lang), range(len(pica)),
                          format_func=lambda i: f"{pica[i].branch} / {pica[i].admin}", key="rc_row")
-    cause = c2.selectbox("Penyebab", CAUSES, format_func=CAUSE_LABEL.__getitem__, key="rc_cause")
+    cause = c2.selectbox(tr("ui.recap.cause", lang), CAUSES, format_func=CAUSE_LABEL.__getitem__, key="rc_cause")
     chosen = pica[row_i or 0]
     count = {"rejected": chosen.rejected, "not_connected": chosen.not_connected,
              "not_followed": chosen.not_followed}[cause]
     pages = max(1, -(-count // PAGE_SIZE))
-    page = int(c3.number_input("Hal.", min_value=1, max_value=pages, value=1, key="rc_page"))
+    page = int(c3.number_input(tr("ui.recap.page", lang), min_value=1, max_value=pages, value=1, key="rc_page"))
     with context.read_session(viewer) as session:
         items, total = recap.pica_items(session, viewer, period, cause, branch_id=chosen.branch_id,
                                         user_id=chosen.user_id, page=page, page_size=PAGE_SIZE)
-    st.caption(f"{total} follow up, halaman {page} dari {pages}")
+    st.caption(tr("ui.recap.items", lang, n=total, page=page, pages=pages))
     st.dataframe(pd.DataFrame([(i.day.strftime("%d/%m/%Y"), i.lead_number, i.customer, i.phone, i.channel, i.note)
                                for i in items],
-                              columns=["Tanggal", "Nomor", "Customer", "Telepon", "Kanal", "Catatan"]),
+                              columns=[tr("field.date", lang), tr("ui.leads.sort_number", lang), "Customer", tr("ui.phone", lang), tr("ui.channel", lang), tr("ui.col.note", lang)]),
                  hide_index=True, key="rc_items", width="stretch")
 
 if viewer.can(Perm.REPORT_EXPORT):
     st.divider()
-    if st.button("Siapkan rekap Excel", key="rc_xlsx"):
+    if st.button(tr("ui.recap.prepare_xlsx", lang), key="rc_xlsx"):
         with context.read_session(viewer) as session:
             data = recap.recap_xlsx(session, viewer, period)
-        st.download_button("Unduh rekap Excel", data, file_name=f"rekap-mingguan-{period.start:%Y%m%d}.xlsx",
+        st.download_button(tr("ui.recap.download_xlsx", lang), data, file_name=f"rekap-mingguan-{period.start:%Y%m%d}.xlsx",
                            mime=XLSX, key="rc_xlsx_download", on_click="ignore")
 
 if viewer.can(Perm.REPORT_EXPORT):  # branch heads and head office: the weekly e-mail's state

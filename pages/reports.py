@@ -22,14 +22,17 @@ from core.reports import ReportFilter, export_jobs
 from db.enums import Stage
 from ui import context
 from ui.fmt import show_error
+from ui.words import tr
 
-KIND_LABEL: dict[reports.Kind, str] = {"all": "All", "leads": "Leads", "opportunity": "Opportunity"}
-STAGE_CHOICES: dict[str, Stage | None] = {"All": None, "Follow Up 1": Stage.FU1, "Follow Up 2": Stage.FU2,
+viewer = context.require(Perm.REPORT_VIEW)
+lang = viewer.lang
+
+KIND_LABEL: dict[reports.Kind, str] = {"all": tr("ui.rep.all", lang), "leads": "Leads", "opportunity": "Opportunity"}
+STAGE_CHOICES: dict[str, Stage | None] = {tr("ui.rep.all", lang): None, "Follow Up 1": Stage.FU1, "Follow Up 2": Stage.FU2,
                                           "Follow Up 3": Stage.FU3, "Won": Stage.WON, "Lost": Stage.LOST}
 MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
 
-viewer = context.require(Perm.REPORT_VIEW)
-st.title("Laporan CRM")
+st.title(tr("ui.rep.title", lang))
 
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
@@ -37,16 +40,16 @@ label_of = {o.id: o.label for o in branch_rows}
 today = clock.today_in("Asia/Jakarta")
 
 c1, c2, c3 = st.columns(3)
-c1.selectbox("Tipe Prospect", ["H23"], disabled=True, key="rep_prospect")
-kind = c2.selectbox("Tipe", list(KIND_LABEL), format_func=KIND_LABEL.__getitem__, key="rep_kind")
-stage_label = "All"
+c1.selectbox(tr("ui.rep.prospect", lang), ["H23"], disabled=True, key="rep_prospect")
+kind = c2.selectbox(tr("ui.rep.kind", lang), list(KIND_LABEL), format_func=KIND_LABEL.__getitem__, key="rep_kind")
+stage_label = tr("ui.rep.all", lang)
 if kind == "opportunity":
     stage_label = c3.selectbox("Stage", list(STAGE_CHOICES), key="rep_stage")
 c1, c2, c3 = st.columns(3)
-created_from = c1.date_input("Tanggal dari", value=today.replace(day=1), format="DD/MM/YYYY", key="rep_from")
-created_to = c2.date_input("Tanggal sampai", value=today, format="DD/MM/YYYY", key="rep_to")
-branch_ids = c3.multiselect("Cabang", list(label_of), format_func=label_of.__getitem__,
-                            placeholder="Semua cabang", key="rep_branches")
+created_from = c1.date_input(tr("ui.date_from", lang), value=today.replace(day=1), format="DD/MM/YYYY", key="rep_from")
+created_to = c2.date_input(tr("ui.date_to", lang), value=today, format="DD/MM/YYYY", key="rep_to")
+branch_ids = c3.multiselect(tr("ui.branch", lang), list(label_of), format_func=label_of.__getitem__,
+                            placeholder=tr("ui.all_branches", lang), key="rep_branches")
 
 try:
     report_filter = ReportFilter(
@@ -63,7 +66,7 @@ with context.read_session(viewer) as session:
     total = reports.count_rows(session, viewer, report_filter)
     status_rows = reports.prospect_status_by_branch(session, viewer, report_filter)
     won_lost_rows = reports.won_lost_by_branch(session, viewer, report_filter)
-st.markdown(f"**{total:,}** baris akan diekspor.".replace(",", "."))
+st.markdown(tr("ui.rep.rows_to_export", lang, n=f"{total:,}".replace(",", ".")))
 
 
 def _export(fmt: str) -> None:
@@ -71,10 +74,10 @@ def _export(fmt: str) -> None:
     fd, path = tempfile.mkstemp(prefix="laporan-crm-", suffix=f".{fmt}")
     os.close(fd)
     try:
-        bar = st.progress(0.0, text="Menyiapkan laporan...")
+        bar = st.progress(0.0, text=tr("ui.rep.preparing", lang))
 
         def progress(n: int) -> None:
-            bar.progress(min(1.0, n / total) if total else 1.0, text=f"{n:,} baris".replace(",", "."))
+            bar.progress(min(1.0, n / total) if total else 1.0, text=tr("ui.rep.rows", lang, n=f"{n:,}".replace(",", ".")))
 
         viewer.require(Perm.REPORT_EXPORT)
         with context.read_session(viewer) as session:  # the rows stream; the audit gets its own short write
@@ -90,8 +93,8 @@ def _export(fmt: str) -> None:
     finally:
         os.unlink(path)
     stamp = clock.now().strftime("%Y%m%d-%H%M")
-    st.success(f"{n:,} baris siap diunduh.".replace(",", "."))
-    st.download_button(f"Unduh {fmt.upper()}", data, file_name=f"laporan-crm-{stamp}.{fmt}", mime=MIME[fmt],
+    st.success(tr("ui.rep.ready", lang, n=f"{n:,}".replace(",", ".")))
+    st.download_button(tr("ui.rep.download", lang, fmt=fmt.upper()), data, file_name=f"laporan-crm-{stamp}.{fmt}", mime=MIME[fmt],
                        key=f"rep_download_{fmt}", on_click="ignore")
 
 
@@ -99,7 +102,7 @@ def _queue(fmt: str) -> None:
     """A large export runs in the worker; the list below shows its progress and, when done, its file."""
     with context.write_session(viewer) as ws:
         export_jobs.request_export(ws, viewer, report_filter, fmt, total)
-    st.info("Laporan besar dibuat di latar belakang: lihat kemajuannya di bawah.")
+    st.info(tr("ui.rep.background", lang))
 
 
 def _file_reader(path: Path) -> Callable[[], bytes]:
@@ -118,15 +121,17 @@ def _background_exports() -> None:
         head = f"{label} · {job.fmt.upper()} · {job.description}"
         if job.state in ("queued", "running"):
             share = min(1.0, job.done_rows / job.total) if job.total else 0.0
-            st.progress(share, text=f"{head}: {job.done_rows:,} / {job.total:,} baris".replace(",", "."))
+            st.progress(share, text=tr("ui.rep.job_progress", lang, head=head, done=f"{job.done_rows:,}".replace(",", "."),
+                                                  total=f"{job.total:,}".replace(",", ".")))
         elif job.state == "done" and job.path:
-            st.download_button(f"Unduh {job.fmt.upper()} ({job.done_rows:,} baris)".replace(",", "."),
+            st.download_button(tr("ui.rep.download_rows", lang, fmt=job.fmt.upper(),
+                                  n=f"{job.done_rows:,}".replace(",", ".")),
                                _file_reader(Path(job.path)), file_name=job.file_name or f"laporan.{job.fmt}",
                                mime=MIME[job.fmt], key=f"rep_job_{job.id}", on_click="ignore", help=head)
         elif job.state == "failed":
-            st.error(f"{head}: gagal ({job.error or '-'})")
+            st.error(tr("ui.rep.job_failed", lang, head=head, error=job.error or "-"))
         else:
-            st.caption(f"{head}: file sudah dihapus (disimpan {keep_hours} jam)")
+            st.caption(tr("ui.rep.job_deleted", lang, head=head, hours=keep_hours))
 
 
 if viewer.can(Perm.REPORT_EXPORT):
@@ -135,34 +140,33 @@ if viewer.can(Perm.REPORT_EXPORT):
         keep_hours = settings.get(session, "reports.export_keep_hours")
     in_background = total > background_rows
     if in_background:
-        st.caption(f"Lebih dari {background_rows:,} baris: dibuat di latar belakang, file disimpan "
-                   f"{keep_hours} jam.".replace(",", "."))
+        st.caption(tr("ui.rep.big", lang, n=f"{background_rows:,}".replace(",", "."), hours=keep_hours))
     b1, b2, _ = st.columns([1, 1, 4])
-    if b1.button("Export Excel", type="primary", key="rep_xlsx", disabled=not total):
+    if b1.button(tr("ui.rep.export_xlsx", lang), type="primary", key="rep_xlsx", disabled=not total):
         (_queue if in_background else _export)("xlsx")
-    if b2.button("Export CSV", key="rep_csv", disabled=not total):
+    if b2.button(tr("ui.rep.export_csv", lang), key="rep_csv", disabled=not total):
         (_queue if in_background else _export)("csv")
     _background_exports()
 
 st.divider()
-st.subheader("Opportunity Status per cabang")
-status_df = pd.DataFrame(status_rows, columns=["Cabang", "HOT", "MEDIUM", "COLD"])
+st.subheader(tr("ui.rep.status_chart", lang))
+status_df = pd.DataFrame(status_rows, columns=[tr("ui.branch", lang), "HOT", "MEDIUM", "COLD"])
 if status_df.empty:
-    st.caption("Tidak ada opportunity terbuka pada periode ini.")
+    st.caption(tr("ui.rep.no_open", lang))
 else:
-    fig = go.Figure([go.Bar(name=k, x=status_df["Cabang"], y=status_df[k], marker_color=c)
+    fig = go.Figure([go.Bar(name=k, x=status_df[tr("ui.branch", lang)], y=status_df[k], marker_color=c)
                      for k, c in (("HOT", "#d62728"), ("MEDIUM", "#ff7f0e"), ("COLD", "#1f77b4"))])
     fig.update_layout(barmode="stack", height=320, margin={"t": 10, "b": 10})
     st.plotly_chart(fig, key="rep_status_chart", config={"displaylogo": False})
 st.dataframe(status_df, hide_index=True, key="rep_status_table")
 
-st.subheader("Won / Lost per cabang")
-won_df = pd.DataFrame(won_lost_rows, columns=["Cabang", "Won", "Lost", "Open"])
+st.subheader(tr("ui.rep.won_lost", lang))
+won_df = pd.DataFrame(won_lost_rows, columns=[tr("ui.branch", lang), "Won", "Lost", tr("ui.rep.open", lang)])
 if won_df.empty:
-    st.caption("Tidak ada opportunity pada periode ini.")
+    st.caption(tr("ui.rep.no_opp", lang))
 else:
-    fig = go.Figure([go.Bar(name=k, x=won_df["Cabang"], y=won_df[k], marker_color=c)
-                     for k, c in (("Won", "#2ca02c"), ("Lost", "#d62728"), ("Open", "#7f7f7f"))])
+    fig = go.Figure([go.Bar(name=k, x=won_df[tr("ui.branch", lang)], y=won_df[k], marker_color=c)
+                     for k, c in (("Won", "#2ca02c"), ("Lost", "#d62728"), (tr("ui.rep.open", lang), "#7f7f7f"))])
     fig.update_layout(barmode="group", height=320, margin={"t": 10, "b": 10})
     st.plotly_chart(fig, key="rep_won_chart", config={"displaylogo": False})
 st.dataframe(won_df, hide_index=True, key="rep_won_table")

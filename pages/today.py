@@ -22,7 +22,7 @@ with context.read_session(viewer) as session:
     reasons = lookups.lost_reasons(session, lang)
 branches = w.labels(options)
 if not branches:
-    st.info("Anda belum terdaftar di cabang mana pun.")
+    st.info(tr("ui.no_branch", lang))
     st.stop()
 if chosen:
     branch_id = chosen[0]
@@ -41,7 +41,7 @@ with context.read_session(viewer) as session:
     due, overdue = counts.due_by_kind, counts.overdue_by_kind
     busy = [k for k in KIND_ORDER if due.get(k)]  # only kinds with work: five cards fill a phone screen
     # One kind's rows at a time (a tab per kind would draw every kind's rows on each run).
-    kind = st.segmented_control("Jenis tugas", KIND_ORDER, key="today_kind", default=busy[0] if busy else None,
+    kind = st.segmented_control(tr("ui.today.kind", lang), KIND_ORDER, key="today_kind", default=busy[0] if busy else None,
                                 format_func=lambda k: f"{tw.KIND_LABEL[k]} ({due.get(k, 0)})",
                                 label_visibility="collapsed") or (busy[0] if busy else KIND_ORDER[0])
     page_no = st.session_state.get(f"today_page_{kind.value}", 0)
@@ -55,7 +55,7 @@ for col, k in zip(st.columns(max(len(busy), 1)), busy, strict=False):
     late = overdue.get(k, 0)
     col.metric(tw.KIND_LABEL[k], due.get(k, 0) - late,
                delta=tr("ui.today.late", lang, n=late) if late else None,
-               delta_color="inverse", delta_arrow="off", border=True, help="Jatuh tempo hari ini / terlambat")
+               delta_color="inverse", delta_arrow="off", border=True, help=tr("ui.today.due_help", lang))
 st.button(tr("ui.today.reload", lang), icon=":material/refresh:", key="today_reload")
 
 if overdue.get(kind):

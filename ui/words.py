@@ -63,3 +63,5 @@ register({
 
 def tr(code: str, lang: str, **params: Any) -> str:
     return t(code, lang, **params)
+
+from ui import words_pages as words_pages  # noqa: E402  (the pages' labels, registered with these)
