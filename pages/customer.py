@@ -16,12 +16,13 @@ from db.enums import BookingState, ContactStatus, Stage, TouchKind, TouchState
 from ui import context, fmt, lead_widgets as w, today_widgets as tw
 from ui.words import tr
 
-PAGE_SIZE = 25
-KIND_LABEL = {"lead": "Lead", "followup": "Follow Up", "touch": "Tugas", "booking": "Booking",
-              "work_order": "Work order", "message": "Pesan otomatis", "reply": "Balasan customer"}
-
 viewer = context.require(Perm.CUSTOMER_VIEW)
 lang = viewer.lang
+
+PAGE_SIZE = 25
+KIND_LABEL = {"lead": "Lead", "followup": "Follow Up", "touch": tr("ui.cust.kind_touch", lang), "booking": "Booking",
+              "work_order": tr("ui.cust.kind_wo", lang), "message": tr("ui.cust.kind_message", lang), "reply": tr("ui.cust.kind_reply", lang)}
+
 st.title(tr("ui.customer.title", lang))
 
 customer_id = None
@@ -49,15 +50,15 @@ w.fields([
     (t("field.nik", lang), profile.nik or "-"), (t("field.phone", lang), format_phone_local(profile.phone)),
     (t("field.address", lang), profile.address or "-"), (t("field.city_code", lang), profile.city_code or "-"),
     (t("field.occupation", lang), profile.occupation or "-"),
-    (tr("ui.customer.consent", lang), f"{'Ya' if profile.consent_contact else 'Tidak'} / "
-                                      f"{'Ya' if profile.consent_message else 'Tidak'}"),
+    (tr("ui.customer.consent", lang), tr("ui.yes" if profile.consent_contact else "ui.no", lang) + " / "
+                                      + tr("ui.yes" if profile.consent_message else "ui.no", lang)),
     (tr("ui.customer.open_leads", lang), str(profile.open_leads)),
 ])
 
 st.subheader(tr("ui.customer.vehicles", lang))
 st.dataframe(pd.DataFrame([{
-    t("field.plate", lang): v.plate or "-", t("field.engine_no", lang): v.engine_no, "Unit": v.unit_name or "-",
-    "Warna": v.colour or "-", "Tgl beli": fmt.date_id(v.purchase_date)} for v in profile.vehicles]),
+    t("field.plate", lang): v.plate or "-", t("field.engine_no", lang): v.engine_no, tr("ui.cust.unit", lang): v.unit_name or "-",
+    tr("ui.cust.colour", lang): v.colour or "-", tr("ui.cust.bought", lang): fmt.date_id(v.purchase_date)} for v in profile.vehicles]),
     hide_index=True, width="stretch")
 
 
@@ -70,8 +71,8 @@ def _status(kind: str, status: str | None) -> str:
         if kind == "followup":
             return w.CONTACT_LABEL[ContactStatus(status)]
         if kind == "touch":
-            return {TouchState.PLANNED: "Direncanakan", TouchState.DONE: "Selesai",
-                    TouchState.CANCELLED: "Batal"}[TouchState(status)]
+            return {TouchState.PLANNED: tr("ui.cust.planned", lang), TouchState.DONE: tr("ui.done", lang),
+                    TouchState.CANCELLED: tr("ui.cancelled", lang)}[TouchState(status)]
         if kind == "booking":
             return BookingState(status).value.replace("_", " ").title()
     return status
@@ -98,9 +99,9 @@ page_no = int(st.session_state.get(page_key, 1))
 with context.read_session(viewer) as session:
     events = timeline.timeline(session, viewer, customer_id, page_no, PAGE_SIZE)
 st.dataframe(pd.DataFrame([{
-    "Waktu": fmt.datetime_id(e.at, "Asia/Jakarta"), "Jenis": KIND_LABEL.get(e.kind, e.kind), "Apa": _what(e),
-    "Status": _status(e.kind, e.status), "Catatan": e.note or ""} for e in events.events],
-    columns=["Waktu", "Jenis", "Apa", "Status", "Catatan"]), hide_index=True, width="stretch")
+    tr("ui.time", lang): fmt.datetime_id(e.at, "Asia/Jakarta"), tr("ui.kind", lang): KIND_LABEL.get(e.kind, e.kind), tr("ui.cust.what", lang): _what(e),
+    tr("ui.status", lang): _status(e.kind, e.status), tr("ui.col.note", lang): e.note or ""} for e in events.events],
+    columns=[tr("ui.time", lang), tr("ui.kind", lang), tr("ui.cust.what", lang), tr("ui.status", lang), tr("ui.col.note", lang)]), hide_index=True, width="stretch")
 if events.pages > 1:
     prev, info, nxt = st.columns([1, 2, 1])
     if prev.button(tr("ui.prev", lang), key="customer_prev", disabled=page_no <= 1):

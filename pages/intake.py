@@ -16,6 +16,10 @@ from core.intake import jobs as intake_jobs, upload_limits
 from core.leads import lookups
 from core.platform import DomainError
 from ui import context, dgi_pulls_box, fmt
+from ui.words import tr
+
+viewer = context.require(Perm.CUSTOMER_CHANGE)
+lang = viewer.lang
 
 NONE = "(tidak ada)"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,18 +28,18 @@ STORED_KEY = "intake_stored"  # a large upload's copy under data/imports/, impor
 RESULT_KEY = "intake_result"
 JOB_KEY = "intake_job"
 INLINE_XLSX_KEY = "intake_xlsx_inline"  # the rejections xlsx of the last import run on this page
-DATE_ORDERS = {False: "hari/bulan/tahun (31/12/2020)", True: "bulan/hari/tahun (12/31/2020)"}
+DATE_ORDERS = {False: tr("ui.in.dmy", lang), True: tr("ui.in.mdy", lang)}
 
-viewer = context.require(Perm.CUSTOMER_CHANGE)
-st.title("Import Data")
+st.title(tr("ui.in.title", lang))
 
 
 
 dgi_pulls_box.render(viewer)
 
-kind = st.radio("Jenis data", list(intake.KINDS), format_func=intake.KINDS.__getitem__, horizontal=True,
+kind = st.radio(tr("ui.in.kind", lang), list(intake.KINDS), horizontal=True,
+                format_func=lambda k: tr({"sales": "ui.in.kind_sales"}.get(k, "ui.in.kind_wo"), lang),
                 key="intake_kind")
-upload = st.file_uploader("File CSV atau Excel (.xlsx)", type=["csv", "xlsx"], key="intake_upload")
+upload = st.file_uploader(tr("ui.in.file", lang), type=["csv", "xlsx"], key="intake_upload")
 if upload is not None and st.session_state.get("intake_upload_id") != upload.file_id:
     try:
         with context.read_session(viewer) as session:
@@ -57,8 +61,7 @@ if upload is not None and st.session_state.get("intake_upload_id") != upload.fil
     st.session_state.pop(JOB_KEY, None)
 loaded = st.session_state.get(FILE_KEY)
 if loaded is None:
-    st.info("Unggah file ekspor dari sistem dealer (CSV dengan pemisah , atau ;, atau Excel .xlsx). "
-            "Baris pertama berisi judul kolom.")
+    st.info(tr("ui.in.upload_help", lang))
     st.stop()
 name, frame = loaded
 assert isinstance(frame, pd.DataFrame)
@@ -72,14 +75,14 @@ else:
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
-default_branch = st.selectbox("Cabang untuk baris tanpa kode cabang", [None, *label_of],
+default_branch = st.selectbox(tr("ui.in.default_branch", lang), [None, *label_of],
                               format_func=lambda b: "-" if b is None else label_of[b], key="intake_branch")
-month_first = st.radio("Urutan tanggal di file", list(DATE_ORDERS), format_func=DATE_ORDERS.__getitem__,
+month_first = st.radio(tr("ui.in.date_order", lang), list(DATE_ORDERS), format_func=DATE_ORDERS.__getitem__,
                        horizontal=True, key="intake_month_first",
-                       help="Tanggal yang tidak mungkin dalam urutan ini ditolak, tidak ditebak.")
+                       help=tr("ui.in.date_order_help", lang))
 
-st.subheader("Kolom")
-st.caption("Kolom file untuk setiap data; tebakan otomatis bisa diubah. Tanda * wajib diisi.")
+st.subheader(tr("ui.in.columns", lang))
+st.caption(tr("ui.in.columns_help", lang))
 guessed = {fld: header for header, fld in intake.guess_mapping(frame.columns).items()}
 headers = [NONE, *map(str, frame.columns)]
 mapping: dict[str, str] = {}
@@ -92,7 +95,7 @@ for i, fld in enumerate(intake.KIND_FIELDS[kind]):
     if choice != NONE:
         mapping[choice] = fld
 
-st.subheader("Pratinjau (10 baris pertama)")
+st.subheader(tr("ui.in.preview", lang))
 with context.read_session(viewer) as session:
     shown = intake.preview(session, viewer, kind, frame, mapping, branch_id=default_branch, month_first=month_first)
 st.dataframe(shown, hide_index=True)
@@ -100,15 +103,15 @@ st.dataframe(shown, hide_index=True)
 def show_result(result: intake.ImportResult, rejected_rows: int, rejections: list[intake.Rejection],
                 rows_of: pd.DataFrame | Path, download_key: str) -> None:
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Baru", f"{result.created:,}")
-    c2.metric("Diperbarui", f"{result.updated:,}")
-    c3.metric("Tidak berubah", f"{result.unchanged:,}")
-    c4.metric("Ditolak (baris)", f"{rejected_rows:,}")
+    c1.metric(tr("ui.in.created", lang), f"{result.created:,}")
+    c2.metric(tr("ui.in.updated", lang), f"{result.updated:,}")
+    c3.metric(tr("ui.in.unchanged", lang), f"{result.unchanged:,}")
+    c4.metric(tr("ui.in.rejected", lang), f"{rejected_rows:,}")
     if not rejections:
-        st.success("Semua baris berhasil diimpor.")
+        st.success(tr("ui.in.all_ok", lang))
         return
-    st.subheader("Baris yang ditolak")
-    table = pd.DataFrame([{"Baris": r.row, "Kolom": r.column, "Nilai": r.value, "Alasan": r.reason}
+    st.subheader(tr("ui.in.rejected_head", lang))
+    table = pd.DataFrame([{"Baris": r.row, tr("ui.in.columns", lang): r.column, "Nilai": r.value, "Alasan": r.reason}
                           for r in rejections[:5000]])
     st.dataframe(table, hide_index=True)
     if download_key not in st.session_state:  # built once: a large file is read again to write it
@@ -118,7 +121,7 @@ def show_result(result: intake.ImportResult, rejected_rows: int, rejections: lis
         else:
             intake.rejections_xlsx(rejections, buffer, rows_of)
         st.session_state[download_key] = buffer.getvalue()
-    st.download_button("Unduh baris yang ditolak (.xlsx)", st.session_state[download_key], file_name="ditolak.xlsx",
+    st.download_button(tr("ui.in.download", lang), st.session_state[download_key], file_name="ditolak.xlsx",
                        mime=XLSX, key="intake_download")
 
 
@@ -130,7 +133,7 @@ def follow_job(job_id: int) -> None:
         st.rerun()
     waiting = status.state == intake_jobs.ImportState.QUEUED
     total = f" / {status.total_rows:,}" if status.total_rows else ""
-    st.progress(status.fraction, text="Menunggu worker..." if waiting
+    st.progress(status.fraction, text=tr("ui.in.waiting", lang) if waiting
                 else f"{status.rows_done:,}{total} baris disimpan")
 
 
@@ -139,7 +142,7 @@ def job_result(status: intake_jobs.JobStatus) -> None:
     if status.state == intake_jobs.ImportState.FAILED:
         st.error(f"Import gagal setelah {status.rows_done:,} baris: {status.error}")
     else:
-        st.progress(1.0, text="Selesai")
+        st.progress(1.0, text=tr("ui.done", lang))
     rejections = intake_jobs.job_rejections(database, viewer, status.id)
     show_result(status.result, status.rejected_rows, rejections, intake_jobs.job_path(database, viewer, status.id),
                 f"intake_xlsx_job_{status.id}")
@@ -154,7 +157,7 @@ if st.button("Import", type="primary", key="intake_go"):
         except DomainError as error:
             fmt.show_error(error, viewer.lang)
     else:
-        bar = st.progress(0.0, text="Memeriksa data...")
+        bar = st.progress(0.0, text=tr("ui.in.checking", lang))
 
         def on_progress(done: int, total: int) -> None:
             bar.progress(done / total if total else 1.0, text=f"{done:,} / {total:,} baris diperiksa dan disimpan")
@@ -166,7 +169,7 @@ if st.button("Import", type="primary", key="intake_go"):
         except DomainError as error:
             fmt.show_error(error, viewer.lang)
         else:
-            bar.progress(1.0, text="Selesai")
+            bar.progress(1.0, text=tr("ui.done", lang))
             st.session_state[RESULT_KEY] = imported
             st.session_state.pop(INLINE_XLSX_KEY, None)
 
