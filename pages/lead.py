@@ -17,6 +17,7 @@ from ui import context, fmt, lead_widgets as w
 from ui.words import tr
 
 viewer = context.require(Perm.LEAD_VIEW)
+lang = viewer.lang
 can_change = viewer.can(Perm.LEAD_CHANGE)
 SOURCES = ["CRM", "Showroom", "Leads"]
 
@@ -33,27 +34,27 @@ def _cddb_expander(hit: CustomerHit, error: DomainError) -> None:
         return
     with context.read_session(viewer) as session:
         jobs = w.labels(lookups.occupations(session))
-    with st.expander("Lengkapi CDDB customer", expanded=True), st.form("cddb_form"):
-        name = st.text_input("Nama *", value=hit.name, key="cddb_name")
-        nik = st.text_input("No KTP *", value=hit.nik if viewer.can(Perm.NIK_FULL) else "", key="cddb_nik",
-                            placeholder="16 digit")
-        phone = st.text_input("No HP *", value=format_phone_local(hit.phone), key="cddb_phone")
-        address = st.text_input("Alamat *", value=hit.address or "", key="cddb_address")
-        city = st.text_input("Kode Kota/Kabupaten *", value=hit.city_code or "", key="cddb_city")
-        district = st.text_input("Kode Kecamatan", value=hit.district_code or "", key="cddb_district")
-        job = st.selectbox("Pekerjaan *", list(jobs), index=w.option_index(list(jobs), hit.occupation_id),
+    with st.expander(tr("ui.lead.cddb_complete", lang), expanded=True), st.form("cddb_form"):
+        name = st.text_input(tr("ui.lead.name_req", lang), value=hit.name, key="cddb_name")
+        nik = st.text_input(tr("ui.lead.nik_req", lang), value=hit.nik if viewer.can(Perm.NIK_FULL) else "", key="cddb_nik",
+                            placeholder=tr("ui.lead.nik_digits", lang))
+        phone = st.text_input(tr("ui.lead.phone_req", lang), value=format_phone_local(hit.phone), key="cddb_phone")
+        address = st.text_input(tr("ui.lead.address_req", lang), value=hit.address or "", key="cddb_address")
+        city = st.text_input(tr("ui.lead.city_req", lang), value=hit.city_code or "", key="cddb_city")
+        district = st.text_input(tr("ui.lead.district", lang), value=hit.district_code or "", key="cddb_district")
+        job = st.selectbox(tr("ui.lead.occupation_req", lang), list(jobs), index=w.option_index(list(jobs), hit.occupation_id),
                            format_func=jobs.__getitem__, key="cddb_occupation")
-        submitted = st.form_submit_button("Simpan CDDB", key="cddb_submit")
+        submitted = st.form_submit_button(tr("ui.lead.save_cddb", lang), key="cddb_submit")
     if submitted:
         data = customers.CustomerInput(name=name, nik=nik or None, phone=phone, address=address, city_code=city,
                                        district_code=district or None, occupation_id=job)
         if w.write(viewer, lambda s: customers.update_customer(s, viewer, hit.id, data)):
-            w.flash("CDDB customer tersimpan. Silakan simpan lead kembali.")
+            w.flash(tr("ui.lead.cddb_saved", lang))
             st.rerun()
 
 
 def _pick_customer(detail: LeadDetail | None) -> CustomerHit | None:
-    text = st.text_input("Cari customer (nama / no HP / No KTP / kode)", key="lead_cust_q")
+    text = st.text_input(tr("ui.lead.find_customer", lang), key="lead_cust_q")
     with context.read_session(viewer) as session:
         hits = {h.id: h for h in lookups.find_customers(session, viewer, text)} if text else {}
         current = st.session_state.get("lead_customer", detail.customer_id if detail else None)
@@ -61,8 +62,8 @@ def _pick_customer(detail: LeadDetail | None) -> CustomerHit | None:
             with contextlib.suppress(DomainError):  # not visible any more: pick another
                 hits[current] = lookups.customer_by_id(session, viewer, current)
     ids = list(hits)
-    chosen = st.selectbox("Customer *", ids, index=w.option_index(ids, current),
-                          format_func=lambda i: hits[i].label, placeholder="Pilih customer", key="lead_customer")
+    chosen = st.selectbox(tr("ui.lead.customer_req", lang), ids, index=w.option_index(ids, current),
+                          format_func=lambda i: hits[i].label, placeholder=tr("ui.lead.pick_customer", lang), key="lead_customer")
     return hits.get(chosen) if chosen is not None else None
 
 
@@ -72,7 +73,7 @@ def lead_form(detail: LeadDetail | None) -> None:
                          ("lead_", "cddb_"))
     hit = _pick_customer(detail)
     if hit is None:
-        st.info("Pilih customer terlebih dahulu.")
+        st.info(tr("ui.lead.pick_customer_first", lang))
         return
     # Contact fields start from the lead (or the chosen customer) and follow a change of customer.
     w.reset_when_changed("lead_fields_for", hit.id, ("lead_f_",))
@@ -87,38 +88,38 @@ def lead_form(detail: LeadDetail | None) -> None:
     with st.form("lead_form"):
         left, right = st.columns(2)
         if detail is None and len(branch_opts) > 1:
-            branch_id = left.selectbox("Branch *", list(branch_opts), format_func=branch_opts.__getitem__,
+            branch_id = left.selectbox(tr("ui.lead.branch_req", lang), list(branch_opts), format_func=branch_opts.__getitem__,
                                        index=w.option_index(list(branch_opts), hit.branch_id), key="lead_f_branch")
         else:
             branch_id = detail.branch_id if detail else hit.branch_id
-            left.text_input("Branch *", value=detail.branch_label if detail else branch_opts.get(branch_id, "-"),
+            left.text_input(tr("ui.lead.branch_req", lang), value=detail.branch_label if detail else branch_opts.get(branch_id, "-"),
                             disabled=True, key="lead_f_branch_ro")
-        vehicle_id = left.selectbox("No Mesin / No Polisi", list(vehicles), format_func=vehicles.__getitem__,
+        vehicle_id = left.selectbox(tr("ui.lead.vehicle", lang), list(vehicles), format_func=vehicles.__getitem__,
                                     index=w.option_index(list(vehicles), src.vehicle_id if src else None)
                                     if src else (0 if vehicles else None), key="lead_f_vehicle")
-        phone = left.text_input("Phone *", value=format_phone_local(src.phone if src else hit.phone),
+        phone = left.text_input(tr("ui.lead.phone_seed_req", lang), value=format_phone_local(src.phone if src else hit.phone),
                                 key="lead_f_phone")
         nik_value = (src.nik if src else hit.nik) or ""
         if viewer.can(Perm.NIK_FULL):
-            nik = left.text_input("No KTP", value=nik_value, key="lead_f_nik")
+            nik = left.text_input(tr("field.nik", lang), value=nik_value, key="lead_f_nik")
         else:
-            left.text_input("No KTP", value=nik_value, disabled=True, key="lead_f_nik_ro")
+            left.text_input(tr("field.nik", lang), value=nik_value, disabled=True, key="lead_f_nik_ro")
             nik = None
-        address = left.text_input("Address", value=(src.address if src else hit.address) or "", key="lead_f_address")
-        job = left.selectbox("Pekerjaan *", list(jobs), format_func=jobs.__getitem__, placeholder="Pilih",
+        address = left.text_input(tr("ui.lead.address", lang), value=(src.address if src else hit.address) or "", key="lead_f_address")
+        job = left.selectbox(tr("ui.lead.occupation_req", lang), list(jobs), format_func=jobs.__getitem__, placeholder=tr("ui.pick", lang),
                              index=w.option_index(list(jobs), src.occupation_id if src else hit.occupation_id),
                              key="lead_f_occupation")
-        source = right.selectbox("Sales Source", SOURCES, key="lead_f_source",
+        source = right.selectbox(tr("ui.lead.sales_source", lang), SOURCES, key="lead_f_source",
                                  index=w.option_index(SOURCES, detail.sales_source if detail else "CRM") or 0)
-        kind = right.radio("Rekomendasi Service", kinds, format_func=lambda k: "KPB" if k == ServiceKind.KPB
+        kind = right.radio(tr("ui.lead.recommended", lang), kinds, format_func=lambda k: "KPB" if k == ServiceKind.KPB
                            else "Regular", horizontal=True, key="lead_f_kind",
                            index=kinds.index(detail.service_kind) if detail else 0)
-        kpb = right.selectbox("KPB Ke", [1, 2, 3, 4], key="lead_f_kpb",
+        kpb = right.selectbox(tr("ui.kpb_number", lang), [1, 2, 3, 4], key="lead_f_kpb",
                               index=w.option_index([1, 2, 3, 4], detail.kpb_number if detail else None))
-        deadline = right.date_input("KPB Date Expired / rencana servis", value=detail.deadline if detail else None,
+        deadline = right.date_input(tr("ui.lead.deadline", lang), value=detail.deadline if detail else None,
                                     format="DD/MM/YYYY", key="lead_f_deadline")
-        note = right.text_area("Note", value=(detail.note if detail else None) or "", key="lead_f_note")
-        submitted = st.form_submit_button("Simpan", type="primary", disabled=not can_change, key="lead_save")
+        note = right.text_area(tr("field.note", lang), value=(detail.note if detail else None) or "", key="lead_f_note")
+        submitted = st.form_submit_button(tr("ui.save", lang), type="primary", disabled=not can_change, key="lead_save")
     if submitted:
         data = leads.LeadInput(branch_id=branch_id, customer_id=hit.id, vehicle_id=vehicle_id, phone=phone,
                                nik=nik, address=address, occupation_id=job, sales_source=source,
@@ -126,63 +127,63 @@ def lead_form(detail: LeadDetail | None) -> None:
         saved = w.write(viewer, lambda s: leads.save_lead(s, viewer, data, detail.id if detail else None,
                                                           expected_version=detail.version if detail else None))
         if saved is not None:
-            w.flash(f"Lead {saved.number} tersimpan.")
+            w.flash(tr("ui.lead.saved", lang, number=saved.number))
             st.query_params["id"] = str(saved.id)
             st.rerun()
-    if detail is not None and can_change and st.button("Convert to Opportunity", type="primary",
+    if detail is not None and can_change and st.button(tr("ui.lead.convert", lang), type="primary",
                                                        key="lead_convert"):
         lead = w.write(viewer, lambda s: leads.convert_to_opportunity(s, viewer, detail.id,
                                                                       expected_version=detail.version))
         if lead is not None:
-            w.flash(f"{detail.number} menjadi opportunity (New).")
+            w.flash(tr("ui.lead.converted", lang, number=detail.number))
             st.rerun()
 
 
 def lead_facts(d: LeadDetail) -> None:
     """Everything recorded before the current stage, read-only."""
     w.fields([
-        ("Branch", d.branch_label), ("Customer", d.customer_label), ("Address", d.address),
-        ("No KTP", d.nik), ("Phone", format_phone_local(d.phone)), ("Pekerjaan", d.occupation_name),
-        ("Sales Source", d.sales_source), ("Type Last Service", d.last_service_type),
-        ("Date Last Service", d.last_service_date),
-        ("Rekomendasi Service", "KPB" if d.service_kind == ServiceKind.KPB else "Regular"),
-        ("KPB Ke", d.kpb_number), ("KPB Date Expired", d.deadline), ("Sales Date", d.sales_date),
-        ("Type Unit", d.unit_type), ("Product", d.product), ("Engine No", d.vehicle_label),
-        ("Priority", "High" if d.priority.value == "high" else "Normal"), ("Source Document", d.source_document),
+        (tr("ui.col.branch", lang), d.branch_label), ("Customer", d.customer_label), (tr("ui.lead.address", lang), d.address),
+        (tr("field.nik", lang), d.nik), (tr("ui.col.phone", lang), format_phone_local(d.phone)), (tr("field.occupation", lang), d.occupation_name),
+        (tr("ui.lead.sales_source", lang), d.sales_source), (tr("ui.lead.last_type", lang), d.last_service_type),
+        (tr("ui.lead.last_date", lang), d.last_service_date),
+        (tr("ui.lead.recommended", lang), "KPB" if d.service_kind == ServiceKind.KPB else "Regular"),
+        (tr("ui.kpb_number", lang), d.kpb_number), (tr("ui.col.kpb_expiry", lang), d.deadline), (tr("ui.lead.sales_date", lang), d.sales_date),
+        (tr("ui.lead.unit_type", lang), d.unit_type), (tr("ui.lead.product", lang), d.product), (tr("ui.lead.engine_no", lang), d.vehicle_label),
+        (tr("ui.lead.priority", lang), tr("ui.lead.high", lang) if d.priority.value == "high" else tr("ui.lead.normal", lang)), ("Source Document", d.source_document),
     ])
 
 
 def opportunity_facts(d: LeadDetail) -> None:
     w.fields([
-        ("Follow Up 1", d.fu1_date), ("Next Plan Follow Up 2", d.next_plan_fu2), ("Follow Up 2", d.fu2_date),
-        ("Next Plan Follow Up 3", d.next_plan_fu3), ("Follow Up 3", d.fu3_date),
-        ("Opportunity Status", w.TEMPERATURE_LABEL.get(d.temperature) if d.temperature else None),
-        ("Status Customer", w.CONTACT_LABEL.get(d.contact_status) if d.contact_status else None),
-        ("Tanggal janji datang", d.promised_date), ("Note", d.note),
-        *([("Alasan Lost", d.lost_reason), ("Catatan Lost", d.lost_note)] if d.stage == Stage.LOST else []),
+        ("Follow Up 1", d.fu1_date), (tr("field.next_plan_fu2", lang), d.next_plan_fu2), ("Follow Up 2", d.fu2_date),
+        (tr("field.next_plan_fu3", lang), d.next_plan_fu3), ("Follow Up 3", d.fu3_date),
+        (tr("field.temperature", lang), w.TEMPERATURE_LABEL.get(d.temperature) if d.temperature else None),
+        (tr("field.contact_status", lang), w.CONTACT_LABEL.get(d.contact_status) if d.contact_status else None),
+        (tr("field.promised_date", lang), d.promised_date), (tr("field.note", lang), d.note),
+        *([(tr("field.lost_reason", lang), d.lost_reason), (tr("field.lost_note", lang), d.lost_note)] if d.stage == Stage.LOST else []),
     ], columns=3)
 
 
 def opportunity(d: LeadDetail) -> None:
     if not d.is_closed and can_change:
         won, lost, _ = st.columns([1, 1, 4])
-        if won.button("Mark as Won", key="opp_won"):
+        if won.button(tr("ui.lead.mark_won", lang), key="opp_won"):
             lead = w.write(viewer, lambda s: pipeline.mark_won(s, viewer, d.id, expected_version=d.version))
             if lead is not None:
-                w.flash(f"{d.number} ditandai Won.")
+                w.flash(tr("ui.lead.marked_won", lang, number=d.number))
                 st.rerun()
-        lost.button("Mark as Lost", key="opp_lost", on_click=w.open_dialog, args=("lost", d.id))
+        lost.button(tr("ui.lead.mark_lost", lang), key="opp_lost", on_click=w.open_dialog, args=("lost", d.id))
     if d.stage == Stage.WON and viewer.can(Perm.BOOKING_CHANGE):
-        st.button("Create Booking Service", type="primary", key="opp_booking", on_click=w.open_dialog,
+        st.button(tr("ui.lead.create_booking", lang), type="primary", key="opp_booking", on_click=w.open_dialog,
                   args=("booking", d.id))
-    w.stage_bar(d.stage)
+    w.stage_bar(d.stage, lang)
     opportunity_facts(d)
     if not d.is_closed and can_change:
         w.reset_when_changed("fu_form_for", (d.id, d.version), ("fu_", "fucur_"))
         w.current_followup_form(viewer, d)
         w.next_followup_form(viewer, d)
-    w.history(d)
-    with st.expander("Data lead", expanded=d.is_closed):
+    w.history(d, lang)
+    with st.expander(tr("ui.lead.data", lang), expanded=d.is_closed):
         lead_facts(d)
     if w.dialog_open("lost", d.id) and not d.is_closed:
         w.lost_dialog(viewer, d)
@@ -194,15 +195,15 @@ def main(v: Viewer) -> None:
     lead_id = _lead_id()
     w.show_flash()
     if lead_id is None:
-        st.title("Form Lead")
-        st.caption("Lead baru. Field bertanda * wajib diisi.")
+        st.title(tr("ui.lead.title", lang))
+        st.caption(tr("ui.lead.new_caption", lang))
         lead_form(None)
         return
     try:
         with context.read_session(v) as session:
             detail = lead_detail(session, v, lead_id)
     except DomainError as e:
-        st.title("Form Lead")
+        st.title(tr("ui.lead.title", lang))
         fmt.show_error(e, v.lang)
         return
     if detail.nik and v.can(Perm.NIK_FULL) and st.session_state.get("lead_nik_logged") != lead_id:
@@ -211,13 +212,13 @@ def main(v: Viewer) -> None:
         st.session_state["lead_nik_logged"] = lead_id
     st.title(detail.number)
     detail = w.as_first_seen(detail)
-    st.caption(f"{detail.branch_label} · {detail.contact_name or '-'} · dibuat "
-               f"{fmt.datetime_id(detail.created_at, detail.branch_timezone)}")
+    st.caption(tr("ui.lead.created_caption", lang, branch=detail.branch_label, name=detail.contact_name or "-",
+                  at=fmt.datetime_id(detail.created_at, detail.branch_timezone)))
     if detail.customer_id is not None and v.can(Perm.CUSTOMER_VIEW):
         w.link("pages/customer.py", tr("ui.customer.open", v.lang), icon=":material/person:",
                query_params={"id": str(detail.customer_id)})
     if detail.stage == Stage.LEAD:
-        w.stage_bar(detail.stage)
+        w.stage_bar(detail.stage, lang)
         lead_form(detail)
         lead_facts(detail)
     else:

@@ -17,6 +17,7 @@ from core.accounts import Viewer
 from core.leads import LeadDetail, Option, lookups
 from core.platform import DomainError, clock
 from db.enums import Channel, ContactStatus, StaffKind, Stage, Temperature
+from ui.words import tr
 from ui import context, fmt
 
 T = TypeVar("T")
@@ -24,8 +25,6 @@ T = TypeVar("T")
 STAGE_LABEL: dict[Stage, str] = {s: pipeline.STAGE_LABEL[s] for s in Stage}
 TEMPERATURE_LABEL = pipeline.TEMPERATURE_LABEL
 CONTACT_LABEL = pipeline.CONTACT_LABEL
-CHANNEL_LABEL = {Channel.CALL: "Telepon", Channel.WHATSAPP: "WhatsApp", Channel.SMS: "SMS",
-                 Channel.VISIT: "Kunjungan"}
 REASONS_TO_COME = ["Telp Reminder", "WA Reminder", "Inisiatif Sendiri", "Lainnya"]
 RELATIONS = ["Sendiri", "Keluarga", "Teman", "Lainnya"]
 _BAR = [Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3]
@@ -107,28 +106,33 @@ def fields(pairs: list[tuple[str, object]], columns: int = 2) -> None:
 # --- Stage bar ----------------------------------------------------------------------------------
 
 
-def stage_bar(stage: Stage) -> None:
+def stage_bar(stage: Stage, lang: str = "id") -> None:
     """New → Follow Up 1 → 2 → 3 → Won/Lost, the current stage in bold."""
     if stage == Stage.LEAD:
-        st.markdown("**Lead** · belum dikonversi menjadi opportunity")
+        st.markdown(tr("ui.lead.not_converted", lang))
         return
     steps = [f"**{STAGE_LABEL[s]}**" if s == stage else STAGE_LABEL[s] for s in _BAR]
     end = {Stage.WON: "**:green[Won]**", Stage.LOST: "**:red[Lost]**"}.get(stage, "Won / Lost")
     st.markdown(" → ".join([*steps, end]))
     done = 4 if stage in (Stage.WON, Stage.LOST) else _BAR.index(stage)
-    st.progress(done / 4, text=f"Tahap: {STAGE_LABEL[stage]}")
+    st.progress(done / 4, text=tr("ui.lead.stage_is", lang, stage=STAGE_LABEL[stage]))
 
 
-def history(detail: LeadDetail) -> None:
+def history(detail: LeadDetail, lang: str = "id") -> None:
     if not detail.followups:
         return
-    st.markdown("##### Riwayat follow up")
+    st.markdown(tr("ui.lead.history", lang))
     st.dataframe([{
-        "Follow Up": f.stage_number, "Tanggal": fmt.date_id(f.done_on),
-        "Media": CHANNEL_LABEL.get(Channel(f.channel), f.channel), "Status Customer": CONTACT_LABEL[f.contact_status],
-        "Opportunity Status": TEMPERATURE_LABEL.get(f.temperature, "-") if f.temperature else "-",
-        "Janji Datang": fmt.date_id(f.promised_date), "Catatan": f.note or "",
+        "Follow Up": f.stage_number, tr("field.date", lang): fmt.date_id(f.done_on),
+        tr("ui.lead.channel", lang): channel_label(Channel(f.channel), lang),
+        tr("field.contact_status", lang): CONTACT_LABEL[f.contact_status],
+        tr("field.temperature", lang): TEMPERATURE_LABEL.get(f.temperature, "-") if f.temperature else "-",
+        tr("ui.lead.promised", lang): fmt.date_id(f.promised_date), tr("ui.col.note", lang): f.note or "",
     } for f in detail.followups], hide_index=True, key="lead_history")
+
+
+def channel_label(channel: Channel, lang: str) -> str:
+    return tr(f"ui.channel.{channel.value}", lang)
 
 
 # --- Follow-up forms ----------------------------------------------------------------------------
@@ -136,20 +140,20 @@ def history(detail: LeadDetail) -> None:
 
 def _followup_inputs(prefix: str, done_on: dt.date | None, status: ContactStatus | None,
                      temperature: Temperature | None, promised: dt.date | None, note: str | None,
-                     n: int) -> dict[str, Any]:
+                     n: int, lang: str = "id") -> dict[str, Any]:
     statuses, temps = list(ContactStatus), list(Temperature)
     return {
-        "done_on": st.date_input(f"Tanggal Follow Up {n} *", value=done_on, format="DD/MM/YYYY",
+        "done_on": st.date_input(tr(f"field.fu{n}_date", lang) + " *", value=done_on, format="DD/MM/YYYY",
                                  key=f"{prefix}_date"),
-        "contact_status": st.radio("Status Customer *", statuses, index=option_index(statuses, status),
-                                   format_func=CONTACT_LABEL.__getitem__, horizontal=True, key=f"{prefix}_status"),
-        "temperature": st.selectbox("Opportunity Status", temps, index=option_index(temps, temperature),
-                                    format_func=TEMPERATURE_LABEL.__getitem__, placeholder="Pilih",
-                                    key=f"{prefix}_temp",
-                                    help="Terisi otomatis dari tanggal janji datang bila diisi."),
-        "promised_date": st.date_input("Tanggal janji datang", value=promised, format="DD/MM/YYYY",
+        "contact_status": st.radio(tr("field.contact_status", lang) + " *", statuses,
+                                   index=option_index(statuses, status), format_func=CONTACT_LABEL.__getitem__,
+                                   horizontal=True, key=f"{prefix}_status"),
+        "temperature": st.selectbox(tr("field.temperature", lang), temps, index=option_index(temps, temperature),
+                                    format_func=TEMPERATURE_LABEL.__getitem__, placeholder=tr("ui.pick", lang),
+                                    key=f"{prefix}_temp", help=tr("ui.lead.temp_help", lang)),
+        "promised_date": st.date_input(tr("field.promised_date", lang), value=promised, format="DD/MM/YYYY",
                                        key=f"{prefix}_promised"),
-        "note": st.text_area("Note", value=note or "", key=f"{prefix}_note"),
+        "note": st.text_area(tr("field.note", lang), value=note or "", key=f"{prefix}_note"),
     }
 
 
@@ -160,15 +164,16 @@ def next_followup_form(viewer: Viewer, detail: LeadDetail) -> None:
         return
     with st.form("fu_enter_form"):
         st.markdown(f"##### Follow Up {n}")
-        values = _followup_inputs("fu", None, None, None, None, None, n)
+        values = _followup_inputs("fu", None, None, None, None, None, n, viewer.lang)
         channels = list(Channel)
-        channel = st.selectbox("Media", channels, index=0, format_func=CHANNEL_LABEL.__getitem__, key="fu_channel")
-        submitted = st.form_submit_button(f"Simpan Follow Up {n}", type="primary", key="fu_submit")
+        channel = st.selectbox(tr("ui.lead.channel", viewer.lang), channels, index=0,
+                               format_func=lambda c: channel_label(c, viewer.lang), key="fu_channel")
+        submitted = st.form_submit_button(tr("ui.lead.save_fu", viewer.lang, n=n), type="primary", key="fu_submit")
     if submitted:
         data = pipeline.FollowUpInput(channel=channel, **{**values, "note": values["note"] or None})
         if write(viewer, lambda s: pipeline.enter_followup(s, viewer, detail.id, n, data,
                                                            expected_version=detail.version)):
-            flash(f"Follow Up {n} tersimpan.")
+            flash(tr("ui.lead.fu_saved", viewer.lang, n=n))
             st.rerun()
 
 
@@ -177,19 +182,19 @@ def current_followup_form(viewer: Viewer, detail: LeadDetail) -> None:
     n = {Stage.FU1: 1, Stage.FU2: 2, Stage.FU3: 3}.get(detail.stage)
     if n is None:
         return
-    with st.expander(f"Ubah Follow Up {n}"), st.form("fu_edit_form"):
+    with st.expander(tr("ui.lead.edit_fu", viewer.lang, n=n)), st.form("fu_edit_form"):
         values = _followup_inputs("fucur", getattr(detail, f"fu{n}_date"), detail.contact_status,
-                                  detail.temperature, detail.promised_date, detail.note, n)
+                                  detail.temperature, detail.promised_date, detail.note, n, viewer.lang)
         plan = None
         if n < 3:
-            plan = st.date_input(f"Next Plan Follow Up {n + 1}", value=getattr(detail, f"next_plan_fu{n + 1}"),
-                                 format="DD/MM/YYYY", key="fucur_plan")
-        submitted = st.form_submit_button("Simpan perubahan", key="fucur_submit")
+            plan = st.date_input(tr(f"field.next_plan_fu{n + 1}", viewer.lang),
+                                 value=getattr(detail, f"next_plan_fu{n + 1}"), format="DD/MM/YYYY", key="fucur_plan")
+        submitted = st.form_submit_button(tr("ui.save_changes", viewer.lang), key="fucur_submit")
     if submitted:
         data = pipeline.FollowUpInput(**values)
         if write(viewer, lambda s: pipeline.edit_current_followup(s, viewer, detail.id, data, next_plan=plan,
                                                                   expected_version=detail.version)):
-            flash(f"Follow Up {n} diperbarui.")
+            flash(tr("ui.lead.fu_updated", viewer.lang, n=n))
             st.rerun()
 
 
@@ -213,16 +218,17 @@ def lost_dialog(viewer: Viewer, detail: LeadDetail) -> None:
     with context.read_session(viewer) as session:
         reasons = lookups.lost_reasons(session, viewer.lang)
     names = labels(reasons)
-    reason_id = st.selectbox("Alasan Lost *", list(names), index=None, format_func=names.__getitem__,
-                             placeholder="Pilih alasan", key="lost_reason")
-    note = st.text_area("Catatan", key="lost_note")
-    if not st.button("Simpan Lost", type="primary", key="lost_submit"):
+    reason_id = st.selectbox(tr("field.lost_reason", viewer.lang) + " *", list(names), index=None,
+                             format_func=names.__getitem__, placeholder=tr("ui.lead.pick_reason", viewer.lang),
+                             key="lost_reason")
+    note = st.text_area(tr("ui.col.note", viewer.lang), key="lost_note")
+    if not st.button(tr("ui.lead.save_lost", viewer.lang), type="primary", key="lost_submit"):
         return
     lead = write(viewer, lambda s: pipeline.mark_lost(s, viewer, detail.id, reason_id, note or None,
                                                       expected_version=detail.version))
     if lead is not None:
         _close_dialog()
-        flash(f"{detail.number} ditandai Lost.")
+        flash(tr("ui.lead.marked_lost", viewer.lang, number=detail.number))
         st.rerun()
 
 

@@ -33,7 +33,7 @@ DEALER_TERMS = sorted({
     "Kepala Cabang", "PIC CRM", "CRM", "PICA", "H-7", "H-3", "H+3", "WhatsApp", "wa.me", "SMS", "NIK", "KTP",
     "DGI", "AHM", "WIB", "WITA", "WIT", "xlsx", "CSV", "csv", "JSON", "SOP", "Pit", "SA", "ID", "Rp", "UU PDP",
     "Source Document", "Booking Service", "Service Advisor", "Admin", "Customer", "Email", "E-mail", "Stage",
-    "HOT", "MEDIUM", "COLD", "utility", "marketing",  # WhatsApp's own template categories
+    "HOT", "MEDIUM", "COLD", "Regular", "utility", "marketing",  # WhatsApp's own template categories
 }, key=len, reverse=True)
 
 # Text fields of the element protos that users read (a widget's value is the user's data, not a label).
