@@ -81,7 +81,7 @@ def _status(kind: str, status: str | None) -> str:
 def _what(e: timeline.Event) -> str:
     if e.kind == "touch":
         with contextlib.suppress(ValueError):
-            return tw.KIND_LABEL[TouchKind(e.ref or "")]
+            return tw.kind_label(TouchKind(e.ref or ""), lang)
     if e.kind == "followup":
         return f"Follow Up {e.n} · {e.ref}"
     if e.kind == "lead" and e.n:

@@ -59,7 +59,7 @@ else:
 
 if consent[2] is None:
     with st.form("pv_consent", clear_on_submit=True):
-        st.markdown("**Catat persetujuan / penarikan**")
+        st.markdown(tr("ui.pv.record", lang))
         f1, f2 = st.columns(2)
         kind = f1.radio(tr("ui.kind", lang), ["grant", "withdraw"], horizontal=True,
                         format_func=lambda v: tr("ui.pv.grant", lang) if v == "grant" else tr("ui.pv.withdraw", lang))
@@ -101,7 +101,7 @@ if consent[2] is not None:
     st.caption(tr("ui.pv.already", lang))
 else:
     st.warning(tr("ui.pv.anonymise_warning", lang))
-    confirm = st.text_input(tr("ui.pv.confirm", lang, code=hit.code), key="pv_confirm")
+    confirm = st.text_input(tr("ui.pv.confirm", lang, customer_code=hit.code), key="pv_confirm")
     if st.button(tr("ui.pv.anonymise", lang), type="primary", key="pv_anonymise", disabled=not confirm):
         context.save_and_rerun(
             viewer, lambda s: privacy_rights.anonymise_customer(s, viewer, hit.id, confirm_code=confirm or ""),

@@ -42,7 +42,7 @@ with context.read_session(viewer) as session:
     busy = [k for k in KIND_ORDER if due.get(k)]  # only kinds with work: five cards fill a phone screen
     # One kind's rows at a time (a tab per kind would draw every kind's rows on each run).
     kind = st.segmented_control(tr("ui.today.kind", lang), KIND_ORDER, key="today_kind", default=busy[0] if busy else None,
-                                format_func=lambda k: f"{tw.KIND_LABEL[k]} ({due.get(k, 0)})",
+                                format_func=lambda k: f"{tw.kind_label(k, lang)} ({due.get(k, 0)})",
                                 label_visibility="collapsed") or (busy[0] if busy else KIND_ORDER[0])
     page_no = st.session_state.get(f"today_page_{kind.value}", 0)
     page = worklist(session, viewer, branch.today, branch_ids=[branch.id], kinds=[kind], page=page_no,
@@ -53,7 +53,7 @@ if not busy:
     st.success(tr("ui.today.nothing", lang))
 for col, k in zip(st.columns(max(len(busy), 1)), busy, strict=False):
     late = overdue.get(k, 0)
-    col.metric(tw.KIND_LABEL[k], due.get(k, 0) - late,
+    col.metric(tw.kind_label(k, lang), due.get(k, 0) - late,
                delta=tr("ui.today.late", lang, n=late) if late else None,
                delta_color="inverse", delta_arrow="off", border=True, help=tr("ui.today.due_help", lang))
 st.button(tr("ui.today.reload", lang), icon=":material/refresh:", key="today_reload")

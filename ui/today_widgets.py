@@ -13,6 +13,7 @@ from core.pipeline import FOLLOWUP_KINDS, OutcomeInput, OutcomeResult, followup_
 from core.platform import DomainError
 from db.enums import ContactStatus, Temperature, TouchKind
 from ui import context, fmt, lead_widgets as w
+from ui.words import tr
 
 KIND_LABEL = {TouchKind.MESSAGE_H7: "WhatsApp H-7", TouchKind.CALL_H3: "Telepon H-3",
               TouchKind.BOOKING_CONFIRM: "Konfirmasi booking", TouchKind.FEEDBACK_H3: "Feedback H+3",
@@ -21,26 +22,30 @@ TEMPERATURE_SHORT = {Temperature.HOT: "HOT", Temperature.MEDIUM: "MEDIUM", Tempe
 DONE_KEY = "today_done_{}"
 
 
-def done_message(result: OutcomeResult) -> str:
+def kind_label(kind: TouchKind, lang: str) -> str:
+    return tr(f"ui.kind.{kind.value}", lang)
+
+
+def done_message(result: OutcomeResult, lang: str = "id") -> str:
     if result.followup_number is None:
-        return "Tercatat: selesai"
-    text = f"Tercatat: Follow Up {result.followup_number}"
+        return tr("ui.today.done_plain", lang)
+    text = tr("ui.today.done_fu", lang, n=result.followup_number)
     return text + (" · Lost" if result.lost else "")
 
 
-def _header(item: WorkItem) -> None:
+def _header(item: WorkItem, lang: str) -> None:
     title = f"**{item.customer_name or '-'}**"
     if item.overdue:
-        title += f" :red-badge[Terlambat · {fmt.date_id(item.due_on)}]"
+        title += " :red-badge[" + tr("ui.today.late_since", lang, day=fmt.date_id(item.due_on)) + "]"
     st.markdown(title)
     parts = [item.unit_name, item.plate, f"KPB {item.kpb_number}" if item.kpb_number else None,
-             f"Deadline {fmt.date_id(item.deadline)}" if item.deadline else None]
+             tr("ui.today.deadline", lang, day=fmt.date_id(item.deadline)) if item.deadline else None]
     st.caption(" · ".join(p for p in parts if p) or "-")
     st.caption(" · ".join(p for p in (format_phone_local(item.phone), item.lead_number) if p))
     if item.auto_message:
         st.caption(f":material/send: {item.auto_message}")
     if item.last_reply:
-        st.caption(f":material/reply: Balasan customer: “{item.last_reply}”")
+        st.caption(":material/reply: " + tr("ui.today.reply", lang, text=item.last_reply))
 
 
 @st.cache_data(ttl=60, max_entries=200, show_spinner=False)
@@ -50,9 +55,9 @@ def _branch_texts(branch_code: str) -> templates.BranchTexts | None:
         return templates.branch_texts(session, branch_code)
 
 
-def _contact_button(item: WorkItem, branch_name: str) -> None:
+def _contact_button(item: WorkItem, branch_name: str, lang: str) -> None:
     if not item.phone:
-        st.caption("Nomor telepon belum ada.")
+        st.caption(tr("ui.today.no_phone", lang))
     elif item.kind == TouchKind.MESSAGE_H7:
         texts = _branch_texts(item.branch_code)
         text = followup_log.message_text(item.kind, item, branch_name, texts.bodies.get(item.kind) if texts else None,
@@ -61,32 +66,33 @@ def _contact_button(item: WorkItem, branch_name: str) -> None:
         st.link_button("WhatsApp", followup_log.wa_link(item.phone, text), icon=":material/chat:",
                        type="primary", key=f"today_wa_{item.touch_id}")
     else:
-        st.link_button("Telepon", followup_log.tel_link(item.phone), icon=":material/call:", type="primary",
+        st.link_button(tr("ui.channel.call", lang), followup_log.tel_link(item.phone), icon=":material/call:", type="primary",
                        key=f"today_tel_{item.touch_id}")
 
 
-def _outcome(item: WorkItem, reasons: list[Option]) -> OutcomeInput:
+def _outcome(item: WorkItem, reasons: list[Option], lang: str) -> OutcomeInput:
     k = item.touch_id
     if item.lead_id is None or item.kind not in FOLLOWUP_KINDS:
-        return OutcomeInput(note=st.text_input("Catatan", key=f"today_note_{k}") or None)
-    status = st.segmented_control("Status customer", list(ContactStatus), format_func=w.CONTACT_LABEL.__getitem__,
-                                  key=f"today_status_{k}")
+        return OutcomeInput(note=st.text_input(tr("ui.col.note", lang), key=f"today_note_{k}") or None)
+    status = st.segmented_control(tr("field.contact_status", lang), list(ContactStatus),
+                                  format_func=w.CONTACT_LABEL.__getitem__, key=f"today_status_{k}")
     data = OutcomeInput(contact_status=status)
     # The details are drawn only when asked for: a list of rows each with five idle widgets is slow.
-    if not st.toggle("Detail (opsional)", key=f"today_more_{k}"):
+    if not st.toggle(tr("ui.today.details", lang), key=f"today_more_{k}"):
         return data
     with st.container():
         temps = list(Temperature)
-        data.temperature = st.segmented_control("Opportunity status", temps, key=f"today_temp_{k}",
+        data.temperature = st.segmented_control(tr("field.temperature", lang), temps, key=f"today_temp_{k}",
                                                 format_func=TEMPERATURE_SHORT.__getitem__)
-        data.promised_date = st.date_input("Janji datang", value=None, format="DD/MM/YYYY", key=f"today_promise_{k}")
-        data.will_not_come = st.checkbox("Tidak akan datang", key=f"today_nocome_{k}")
+        data.promised_date = st.date_input(tr("ui.lead.promised", lang), value=None, format="DD/MM/YYYY", key=f"today_promise_{k}")
+        data.will_not_come = st.checkbox(tr("ui.today.will_not_come", lang), key=f"today_nocome_{k}")
         if data.will_not_come:
             names = w.labels(reasons)
-            data.lost_reason_id = st.selectbox("Alasan tidak datang *", list(names), index=None,
-                                               format_func=names.__getitem__, placeholder="Pilih alasan",
+            data.lost_reason_id = st.selectbox(tr("ui.today.why_not", lang) + " *", list(names), index=None,
+                                               format_func=names.__getitem__,
+                                               placeholder=tr("ui.lead.pick_reason", lang),
                                                key=f"today_reason_{k}")
-        data.note = st.text_input("Catatan", key=f"today_note_{k}") or None
+        data.note = st.text_input(tr("ui.col.note", lang), key=f"today_note_{k}") or None
     return data
 
 
@@ -95,17 +101,17 @@ def touch_row(viewer: Viewer, item: WorkItem, branch_name: str, reasons: list[Op
     """One touch: details, the tap to contact, then the outcome in at most two more taps."""
     done_key = DONE_KEY.format(item.touch_id)
     with st.container(border=True):
-        _header(item)
+        _header(item, viewer.lang)
         if done_key in st.session_state:
             st.success(st.session_state[done_key], icon=":material/check_circle:")
             return
-        _contact_button(item, branch_name)
+        _contact_button(item, branch_name, viewer.lang)
         if not viewer.can(Perm.LEAD_CHANGE):
             return
         slot = st.empty()  # the form, replaced by "Tercatat" once saved (no rerun needed)
         with slot.container():
-            data = _outcome(item, reasons)
-            if not st.button("Simpan", key=f"today_save_{item.touch_id}"):
+            data = _outcome(item, reasons, viewer.lang)
+            if not st.button(tr("ui.save", viewer.lang), key=f"today_save_{item.touch_id}"):
                 return
             try:
                 with context.write_session(viewer) as session:
@@ -113,8 +119,8 @@ def touch_row(viewer: Viewer, item: WorkItem, branch_name: str, reasons: list[Op
             except DomainError as e:
                 fmt.show_error(e, viewer.lang)
                 if e.code == "customer.no_cddb" and item.lead_id is not None:
-                    w.link("pages/lead.py", "Lengkapi CDDB di Form Lead", icon=":material/edit_note:",
+                    w.link("pages/lead.py", tr("ui.today.complete_cddb", viewer.lang), icon=":material/edit_note:",
                            query_params={"id": str(item.lead_id)})
                 return
-        st.session_state[done_key] = done_message(result)
+        st.session_state[done_key] = done_message(result, viewer.lang)
         slot.success(st.session_state[done_key], icon=":material/check_circle:")

@@ -6,7 +6,7 @@ metric labels, tab and expander labels, table column labels) is read from AppTes
 text are removed, in this order: the data the page shows (every text held in the test database: names,
 numbers, branch and master-data names), the dealer's own terms (core.pipeline's seed labels, KPB, AHASS...),
 and every catalogue template of the page's language; environment variable names (H23_...) and time zone
-names are left to other checks (its placeholders match anything). What is left must
+names are left to other checks, and a message template's {variables} are its own syntax (its placeholders match anything). What is left must
 hold no word. So a hard-coded label is left over in both languages, and a label shown in the other
 language is left over in this one."""
 
@@ -38,7 +38,7 @@ DEALER_TERMS = sorted({
 
 # Text fields of the element protos that users read (a widget's value is the user's data, not a label).
 _LABEL_FIELDS = {"label", "body", "placeholder", "help", "options", "text", "display_text", "delta", "title"}
-_MARKUP = re.compile(r"\bH23_[A-Z_]+\b|\b(?:Asia|UTC)/\w+|:material/[a-z_]+:|:[a-z]+-badge\[|:[a-z]+\[|\*\*|__|[#*`>|\[\]()_~]")
+_MARKUP = re.compile(r"\{[a-z_]+\}|\bH23_[A-Z_]+\b|\b(?:Asia|UTC)/\w+|:material/[a-z_]+:|:[a-z]+-badge\[|:[a-z]+\[|\*\*|__|[#*`>|\[\]()_~]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
