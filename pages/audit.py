@@ -44,7 +44,9 @@ with context.read_session(viewer) as session:
 st.caption(tr("ui.audit.rows", lang, n=f"{result.total:,}".replace(",", "."), page=result.page, pages=result.pages))
 if result.rows:
     st.dataframe(pd.DataFrame([{
-        tr("ui.audit.col_at", lang): fmt.datetime_id(r.at, "Asia/Jakarta"), "User": r.username, tr("ui.audit.col_action", lang): r.action,
+        tr("ui.audit.col_at", lang): fmt.datetime_id(r.at,
+                                                     "Asia/Jakarta"), "User": r.username, tr("ui.audit.col_action",
+                                                                                             lang): r.action,
         tr("ui.audit.col_type", lang): r.object_type, "ID": r.object_id, tr("ui.branch", lang): r.branch_code or "",
         tr("ui.audit.col_changes", lang): json.dumps(r.changes, ensure_ascii=False) if r.changes else "",
         tr("ui.col.note", lang): r.note or "",

@@ -43,7 +43,8 @@ by_id = {b[0]: b for b in branches}
 left, right = st.columns([3, 1])
 _, sidebar_branches = context.branch_choice(viewer)  # head office: the branch picked in the sidebar first
 first = list(by_id).index(sidebar_branches[0]) if sidebar_branches and sidebar_branches[0] in by_id else 0
-branch_id = left.selectbox(tr("ui.branch", lang), list(by_id), index=first, format_func=lambda i: by_id[i][1], key="bk_branch")
+branch_id = left.selectbox(tr("ui.branch", lang), list(by_id), index=first, format_func=lambda i: by_id[i][1],
+                           key="bk_branch")
 tz = by_id[branch_id][2]
 day = right.date_input(tr("field.date", lang), value=clock.today_in(tz), key=f"bk_day_{branch_id}", format="DD/MM/YYYY")
 
@@ -65,9 +66,11 @@ class Row:
 with context.read_session(viewer) as s:
     rows = [Row(b.id, b.version, b.state, b.number, b.customer.name if b.customer else "-", {
         tr("ui.bk.hour", lang): clock.local(b.booking_at, tz).strftime("%H:%M"), tr("ui.bk.number", lang): b.number,
-        "Customer": b.customer.name if b.customer else "-", tr("field.plate", lang): (b.vehicle.plate or "-") if b.vehicle else "-",
+        "Customer": b.customer.name if b.customer else "-", tr("field.plate",
+                                                               lang): (b.vehicle.plate or "-") if b.vehicle else "-",
         tr("ui.bk.service", lang): _service(b.service_kind, b.kpb_number), "Pit": b.pit.name if b.pit else "-",
-        tr("field.mechanic", lang): b.mechanic.name if b.mechanic else "-", "SA": b.service_advisor.name if b.service_advisor else "-",
+        tr("field.mechanic",
+           lang): b.mechanic.name if b.mechanic else "-", "SA": b.service_advisor.name if b.service_advisor else "-",
         tr("ui.status", lang): STATE_LABELS[b.state],
     }) for b in bookings.bookings_of_day(s, viewer, branch_id, day)]
 
@@ -122,16 +125,20 @@ if viewer.can(Perm.BOOKING_CHANGE):
         with st.form(f"bk_new_{branch_id}_{customer_id}"):
             vehicles = dict(hit.vehicles)
             a, b, c = st.columns(3)
-            vehicle_id = a.selectbox(tr("ui.bk.motorcycle", lang), [None, *vehicles], format_func=lambda i: vehicles.get(i, "-"))
-            kind = b.selectbox(tr("ui.bk.kind", lang), list(ServiceKind), format_func=lambda k: k.value) or ServiceKind.REG
+            vehicle_id = a.selectbox(tr("ui.bk.motorcycle", lang), [None, *vehicles],
+                                     format_func=lambda i: vehicles.get(i, "-"))
+            kind = b.selectbox(tr("ui.bk.kind", lang), list(ServiceKind),
+                               format_func=lambda k: k.value) or ServiceKind.REG
             kpb = c.selectbox(tr("ui.kpb_number", lang), [1, 2, 3, 4], help=tr("ui.bk.kpb_help", lang))
             a, b, c = st.columns(3)
             on = a.date_input(tr("ui.bk.date", lang), value=max(day, clock.today_in(tz)), format="DD/MM/YYYY")
-            hour = b.selectbox(tr("ui.bk.hour", lang), list(range(open_hour, close_hour)), format_func=lambda h: f"{h:02d}")
+            hour = b.selectbox(tr("ui.bk.hour", lang), list(range(open_hour, close_hour)),
+                               format_func=lambda h: f"{h:02d}")
             minute = c.selectbox(tr("ui.bk.minute", lang), [0, 15, 30, 45], format_func=lambda m: f"{m:02d}")
             a, b, c = st.columns(3)
             pit_id = a.selectbox("Pit", list(pits), format_func=lambda i: pits[i])
-            mechanic_id = b.selectbox(tr("field.mechanic", lang), [None, *mechs], format_func=lambda i: mechs.get(i, "-"))
+            mechanic_id = b.selectbox(tr("field.mechanic", lang), [None, *mechs],
+                                      format_func=lambda i: mechs.get(i, "-"))
             sa_id = c.selectbox("Service Advisor", [None, *sas], format_func=lambda i: sas.get(i, "-"))
             a, b = st.columns(2)
             reason_to_come = a.selectbox(tr("ui.bk.reason", lang), REASONS,  # stored as the seed's Indonesian value

@@ -106,13 +106,16 @@ with context.read_session(viewer) as session:
         bars(df, tr("ui.branch", lang))
     elif chart == "weekly":
         df = pivot(report_charts.by_week(session, viewer, q, "activity"), tr("ui.recap.week", lang),
-                   {"reminded": tr("ui.recap.reminded", lang), "contacted": "Terhubung", "booked": "Booking", "came": tr("ui.ch.came", lang),
+                   {"reminded": tr("ui.recap.reminded", lang), "contacted": "Terhubung", "booked": "Booking",
+                    "came": tr("ui.ch.came", lang),
                     "lost": "Lost"})
         bars(df, tr("ui.recap.week", lang), kind="line")
     elif chart == "funnel":
-        df = pd.DataFrame(report_charts.funnel(session, viewer, q), columns=[tr("ui.ch.stage", lang), tr("ui.count", lang)])
+        df = pd.DataFrame(report_charts.funnel(session, viewer, q),
+                          columns=[tr("ui.ch.stage", lang), tr("ui.count", lang)])
         if df[tr("ui.count", lang)].sum():
-            fig = go.Figure(go.Funnel(y=df[tr("ui.ch.stage", lang)], x=df[tr("ui.count", lang)], textinfo="value+percent initial"))
+            fig = go.Figure(go.Funnel(y=df[tr("ui.ch.stage", lang)], x=df[tr("ui.count", lang)],
+                                      textinfo="value+percent initial"))
             fig.update_layout(**LAYOUT)
             st.plotly_chart(fig, key="ch_plot", width="stretch", config={"displaylogo": False})
         else:
@@ -122,24 +125,32 @@ with context.read_session(viewer) as session:
         pairs = sorted({k.rsplit(":", 1)[0] for k in totals})
         df = pd.DataFrame([(p.replace(":", " / "), totals.get(f"{p}:done", 0), totals.get(f"{p}:won", 0))
                            for p in pairs], columns=[tr("ui.ch.kind_channel", lang), tr("ui.ch.done", lang), "Won"])
-        df[tr("ui.ch.conversion", lang)] = (100 * df["Won"] / df[tr("ui.ch.done", lang)].where(df[tr("ui.ch.done", lang)] > 0)).round(1).fillna(0)
+        df[tr("ui.ch.conversion",
+              lang)] = (100 * df["Won"] / df[tr("ui.ch.done",
+                                                lang)].where(df[tr("ui.ch.done", lang)] > 0)).round(1).fillna(0)
         bars(df[[tr("ui.ch.kind_channel", lang), tr("ui.ch.done", lang), "Won"]], tr("ui.ch.kind_channel", lang))
     elif chart == "sla":
         df = pivot(report_charts.by_week(session, viewer, q, "sla"), tr("ui.recap.week", lang),
-                   {"on_time": tr("ui.ch.on_time", lang), "late": tr("ui.ch.late", lang), "open": tr("ui.ch.not_done", lang)})
+                   {"on_time": tr("ui.ch.on_time", lang), "late": tr("ui.ch.late", lang),
+                    "open": tr("ui.ch.not_done", lang)})
         if len(df):
             done = df[tr("ui.ch.on_time", lang)] + df[tr("ui.ch.late", lang)] + df[tr("ui.ch.not_done", lang)]
-            df[tr("ui.ch.on_time_pct", lang)] = (100 * df[tr("ui.ch.on_time", lang)] / done.where(done > 0)).round(1).fillna(0)
+            df[tr("ui.ch.on_time_pct",
+                  lang)] = (100 * df[tr("ui.ch.on_time", lang)] / done.where(done > 0)).round(1).fillna(0)
         bars(df.drop(columns=[tr("ui.ch.on_time_pct", lang)], errors="ignore"), tr("ui.recap.week", lang), "stack")
     elif chart == "retention":
         rows = report_charts.by_month(session, viewer, q, "retention")
-        df = pivot(rows, tr("ui.ch.cohort", lang), {"sold": tr("ui.ch.sold", lang), "kpb1": "KPB 1", "kpb2": "KPB 2", "kpb3": "KPB 3",
+        df = pivot(rows, tr("ui.ch.cohort", lang),
+                   {"sold": tr("ui.ch.sold", lang), "kpb1": "KPB 1", "kpb2": "KPB 2", "kpb3": "KPB 3",
                                     "kpb4": "KPB 4"})
         if len(df):
             for n in range(1, 5):
-                df[f"% KPB {n}"] = (100 * df[f"KPB {n}"] / df[tr("ui.ch.sold", lang)].where(df[tr("ui.ch.sold", lang)] > 0)).round(1).fillna(0)
+                df[f"% KPB {n}"] = (100 * df[f"KPB {n}"] / df[tr("ui.ch.sold",
+                                                                 lang)].where(df[tr("ui.ch.sold",
+                                                                                    lang)] > 0)).round(1).fillna(0)
             df[tr("ui.ch.cohort", lang)] = [d.strftime("%m/%Y") for d in df[tr("ui.ch.cohort", lang)]]
-        bars(df[[tr("ui.ch.cohort", lang), *[f"% KPB {n}" for n in range(1, 5)]]] if len(df) else df, tr("ui.ch.cohort", lang), kind="line")
+        bars(df[[tr("ui.ch.cohort", lang), *[f"% KPB {n}" for n in range(1, 5)]]] if len(df) else df,
+             tr("ui.ch.cohort", lang), kind="line")
     elif chart == "entry":
         rows = report_charts.by_week(session, viewer, q, "entry")
         keys = sorted({k for _, k, _ in rows})
@@ -149,7 +160,8 @@ with context.read_session(viewer) as session:
         df = pd.DataFrame(report_charts.admin_productivity(session, viewer, q),
                           columns=[tr("ui.branch", lang), "Admin", "Follow up"])
         if len(df):
-            fig = go.Figure(go.Bar(x=df["Follow up"], y=df["Admin"] + " (" + df[tr("ui.branch", lang)] + ")", orientation="h"))
+            fig = go.Figure(go.Bar(x=df["Follow up"], y=df["Admin"] + " (" + df[tr("ui.branch", lang)] + ")",
+                                   orientation="h"))
             fig.update_layout(**LAYOUT)
             st.plotly_chart(fig, key="ch_plot", width="stretch", config={"displaylogo": False})
         else:

@@ -21,7 +21,8 @@ lang = viewer.lang
 
 PAGE_SIZE = 25
 KIND_LABEL = {"lead": "Lead", "followup": "Follow Up", "touch": tr("ui.cust.kind_touch", lang), "booking": "Booking",
-              "work_order": tr("ui.cust.kind_wo", lang), "message": tr("ui.cust.kind_message", lang), "reply": tr("ui.cust.kind_reply", lang)}
+              "work_order": tr("ui.cust.kind_wo", lang), "message": tr("ui.cust.kind_message",
+                                                                       lang), "reply": tr("ui.cust.kind_reply", lang)}
 
 st.title(tr("ui.customer.title", lang))
 
@@ -57,8 +58,10 @@ w.fields([
 
 st.subheader(tr("ui.customer.vehicles", lang))
 st.dataframe(pd.DataFrame([{
-    t("field.plate", lang): v.plate or "-", t("field.engine_no", lang): v.engine_no, tr("ui.cust.unit", lang): v.unit_name or "-",
-    tr("ui.cust.colour", lang): v.colour or "-", tr("ui.cust.bought", lang): fmt.date_id(v.purchase_date)} for v in profile.vehicles]),
+    t("field.plate", lang): v.plate or "-", t("field.engine_no", lang): v.engine_no, tr("ui.cust.unit",
+                                                                                        lang): v.unit_name or "-",
+    tr("ui.cust.colour", lang): v.colour or "-", tr("ui.cust.bought",
+                                                    lang): fmt.date_id(v.purchase_date)} for v in profile.vehicles]),
     hide_index=True, width="stretch")
 
 
@@ -99,9 +102,11 @@ page_no = int(st.session_state.get(page_key, 1))
 with context.read_session(viewer) as session:
     events = timeline.timeline(session, viewer, customer_id, page_no, PAGE_SIZE)
 st.dataframe(pd.DataFrame([{
-    tr("ui.time", lang): fmt.datetime_id(e.at, "Asia/Jakarta"), tr("ui.kind", lang): KIND_LABEL.get(e.kind, e.kind), tr("ui.cust.what", lang): _what(e),
+    tr("ui.time", lang): fmt.datetime_id(e.at, "Asia/Jakarta"), tr("ui.kind", lang): KIND_LABEL.get(e.kind, e.kind),
+    tr("ui.cust.what", lang): _what(e),
     tr("ui.status", lang): _status(e.kind, e.status), tr("ui.col.note", lang): e.note or ""} for e in events.events],
-    columns=[tr("ui.time", lang), tr("ui.kind", lang), tr("ui.cust.what", lang), tr("ui.status", lang), tr("ui.col.note", lang)]), hide_index=True, width="stretch")
+    columns=[tr("ui.time", lang), tr("ui.kind", lang), tr("ui.cust.what", lang), tr("ui.status", lang),
+             tr("ui.col.note", lang)]), hide_index=True, width="stretch")
 if events.pages > 1:
     prev, info, nxt = st.columns([1, 2, 1])
     if prev.button(tr("ui.prev", lang), key="customer_prev", disabled=page_no <= 1):

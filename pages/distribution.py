@@ -35,9 +35,12 @@ names = {a.id: a.name for a in admins}
 
 st.subheader(tr("ui.dist.progress", lang))
 st.dataframe(pd.DataFrame([{
-    "Admin": p.admin.name, tr("ui.dist.col_open", lang): p.open_leads, tr("ui.dist.col_due", lang): p.due, tr("ui.dist.col_done", lang): p.done,
+    "Admin": p.admin.name, tr("ui.dist.col_open", lang): p.open_leads, tr("ui.dist.col_due",
+                                                                          lang): p.due, tr("ui.dist.col_done",
+                                                                                           lang): p.done,
     "Terhubung": p.connected, "Tidak Terhubung": p.not_connected, "Rejected": p.rejected} for p in progress],
-    columns=["Admin", tr("ui.dist.col_open", lang), tr("ui.dist.col_due", lang), tr("ui.dist.col_done", lang), "Terhubung", "Tidak Terhubung",
+    columns=["Admin", tr("ui.dist.col_open", lang), tr("ui.dist.col_due", lang), tr("ui.dist.col_done", lang),
+             "Terhubung", "Tidak Terhubung",
              "Rejected"]), hide_index=True, width="stretch")
 
 st.subheader(tr("ui.dist.round_robin", lang))
@@ -60,9 +63,12 @@ lead_filter = LeadFilter(branch_ids=(branch_id,), open_only=True, unassigned=who
 with context.read_session(viewer) as session:
     rows = queries.list_leads(session, viewer, lead_filter, 1, PAGE_SIZE)
 st.caption(tr("ui.dist.select_hint", lang) + f" ({rows.total:,})".replace(",", "."))
-table = pd.DataFrame([{tr("ui.col.subject", lang): r.number, tr("ui.col.contact", lang): r.contact_name or "", "Stage": w.STAGE_LABEL[r.stage],
-                       tr("ui.col.deadline", lang): fmt.date_id(r.deadline), "Admin": r.assigned_to or ""} for r in rows.rows],
-                     columns=[tr("ui.col.subject", lang), tr("ui.col.contact", lang), "Stage", tr("ui.col.deadline", lang), "Admin"])
+table = pd.DataFrame([{tr("ui.col.subject", lang): r.number, tr("ui.col.contact", lang): r.contact_name or "",
+                       "Stage": w.STAGE_LABEL[r.stage],
+                       tr("ui.col.deadline",
+                          lang): fmt.date_id(r.deadline), "Admin": r.assigned_to or ""} for r in rows.rows],
+                     columns=[tr("ui.col.subject", lang), tr("ui.col.contact", lang), "Stage",
+                              tr("ui.col.deadline", lang), "Admin"])
 event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="multi-row", key="dist_table",
                      width="stretch")
 selected = [rows.rows[i].id for i in (event.selection.rows if event is not None else []) if i < len(rows.rows)]

@@ -36,13 +36,15 @@ def _cddb_expander(hit: CustomerHit, error: DomainError) -> None:
         jobs = w.labels(lookups.occupations(session))
     with st.expander(tr("ui.lead.cddb_complete", lang), expanded=True), st.form("cddb_form"):
         name = st.text_input(tr("ui.lead.name_req", lang), value=hit.name, key="cddb_name")
-        nik = st.text_input(tr("ui.lead.nik_req", lang), value=hit.nik if viewer.can(Perm.NIK_FULL) else "", key="cddb_nik",
+        nik = st.text_input(tr("ui.lead.nik_req", lang), value=hit.nik if viewer.can(Perm.NIK_FULL) else "",
+                            key="cddb_nik",
                             placeholder=tr("ui.lead.nik_digits", lang))
         phone = st.text_input(tr("ui.lead.phone_req", lang), value=format_phone_local(hit.phone), key="cddb_phone")
         address = st.text_input(tr("ui.lead.address_req", lang), value=hit.address or "", key="cddb_address")
         city = st.text_input(tr("ui.lead.city_req", lang), value=hit.city_code or "", key="cddb_city")
         district = st.text_input(tr("ui.lead.district", lang), value=hit.district_code or "", key="cddb_district")
-        job = st.selectbox(tr("ui.lead.occupation_req", lang), list(jobs), index=w.option_index(list(jobs), hit.occupation_id),
+        job = st.selectbox(tr("ui.lead.occupation_req", lang), list(jobs),
+                           index=w.option_index(list(jobs), hit.occupation_id),
                            format_func=jobs.__getitem__, key="cddb_occupation")
         submitted = st.form_submit_button(tr("ui.lead.save_cddb", lang), key="cddb_submit")
     if submitted:
@@ -63,7 +65,8 @@ def _pick_customer(detail: LeadDetail | None) -> CustomerHit | None:
                 hits[current] = lookups.customer_by_id(session, viewer, current)
     ids = list(hits)
     chosen = st.selectbox(tr("ui.lead.customer_req", lang), ids, index=w.option_index(ids, current),
-                          format_func=lambda i: hits[i].label, placeholder=tr("ui.lead.pick_customer", lang), key="lead_customer")
+                          format_func=lambda i: hits[i].label, placeholder=tr("ui.lead.pick_customer",
+                                                                              lang), key="lead_customer")
     return hits.get(chosen) if chosen is not None else None
 
 
@@ -88,16 +91,19 @@ def lead_form(detail: LeadDetail | None) -> None:
     with st.form("lead_form"):
         left, right = st.columns(2)
         if detail is None and len(branch_opts) > 1:
-            branch_id = left.selectbox(tr("ui.lead.branch_req", lang), list(branch_opts), format_func=branch_opts.__getitem__,
+            branch_id = left.selectbox(tr("ui.lead.branch_req", lang), list(branch_opts),
+                                       format_func=branch_opts.__getitem__,
                                        index=w.option_index(list(branch_opts), hit.branch_id), key="lead_f_branch")
         else:
             branch_id = detail.branch_id if detail else hit.branch_id
-            left.text_input(tr("ui.lead.branch_req", lang), value=detail.branch_label if detail else branch_opts.get(branch_id, "-"),
+            left.text_input(tr("ui.lead.branch_req", lang),
+                            value=detail.branch_label if detail else branch_opts.get(branch_id, "-"),
                             disabled=True, key="lead_f_branch_ro")
         vehicle_id = left.selectbox(tr("ui.lead.vehicle", lang), list(vehicles), format_func=vehicles.__getitem__,
                                     index=w.option_index(list(vehicles), src.vehicle_id if src else None)
                                     if src else (0 if vehicles else None), key="lead_f_vehicle")
-        phone = left.text_input(tr("ui.lead.phone_seed_req", lang), value=format_phone_local(src.phone if src else hit.phone),
+        phone = left.text_input(tr("ui.lead.phone_seed_req", lang),
+                                value=format_phone_local(src.phone if src else hit.phone),
                                 key="lead_f_phone")
         nik_value = (src.nik if src else hit.nik) or ""
         if viewer.can(Perm.NIK_FULL):
@@ -105,8 +111,10 @@ def lead_form(detail: LeadDetail | None) -> None:
         else:
             left.text_input(tr("field.nik", lang), value=nik_value, disabled=True, key="lead_f_nik_ro")
             nik = None
-        address = left.text_input(tr("ui.lead.address", lang), value=(src.address if src else hit.address) or "", key="lead_f_address")
-        job = left.selectbox(tr("ui.lead.occupation_req", lang), list(jobs), format_func=jobs.__getitem__, placeholder=tr("ui.pick", lang),
+        address = left.text_input(tr("ui.lead.address", lang), value=(src.address if src else hit.address) or "",
+                                  key="lead_f_address")
+        job = left.selectbox(tr("ui.lead.occupation_req", lang), list(jobs), format_func=jobs.__getitem__,
+                             placeholder=tr("ui.pick", lang),
                              index=w.option_index(list(jobs), src.occupation_id if src else hit.occupation_id),
                              key="lead_f_occupation")
         source = right.selectbox(tr("ui.lead.sales_source", lang), SOURCES, key="lead_f_source",
@@ -142,14 +150,21 @@ def lead_form(detail: LeadDetail | None) -> None:
 def lead_facts(d: LeadDetail) -> None:
     """Everything recorded before the current stage, read-only."""
     w.fields([
-        (tr("ui.col.branch", lang), d.branch_label), ("Customer", d.customer_label), (tr("ui.lead.address", lang), d.address),
-        (tr("field.nik", lang), d.nik), (tr("ui.col.phone", lang), format_phone_local(d.phone)), (tr("field.occupation", lang), d.occupation_name),
+        (tr("ui.col.branch", lang), d.branch_label), ("Customer", d.customer_label), (tr("ui.lead.address", lang),
+                                                                                      d.address),
+        (tr("field.nik", lang), d.nik), (tr("ui.col.phone", lang),
+                                         format_phone_local(d.phone)), (tr("field.occupation", lang),
+                                                                        d.occupation_name),
         (tr("ui.lead.sales_source", lang), d.sales_source), (tr("ui.lead.last_type", lang), d.last_service_type),
         (tr("ui.lead.last_date", lang), d.last_service_date),
         (tr("ui.lead.recommended", lang), "KPB" if d.service_kind == ServiceKind.KPB else "Regular"),
-        (tr("ui.kpb_number", lang), d.kpb_number), (tr("ui.col.kpb_expiry", lang), d.deadline), (tr("ui.lead.sales_date", lang), d.sales_date),
-        (tr("ui.lead.unit_type", lang), d.unit_type), (tr("ui.lead.product", lang), d.product), (tr("ui.lead.engine_no", lang), d.vehicle_label),
-        (tr("ui.lead.priority", lang), tr("ui.lead.high", lang) if d.priority.value == "high" else tr("ui.lead.normal", lang)), ("Source Document", d.source_document),
+        (tr("ui.kpb_number", lang), d.kpb_number), (tr("ui.col.kpb_expiry", lang),
+                                                    d.deadline), (tr("ui.lead.sales_date", lang), d.sales_date),
+        (tr("ui.lead.unit_type", lang), d.unit_type), (tr("ui.lead.product", lang),
+                                                       d.product), (tr("ui.lead.engine_no", lang), d.vehicle_label),
+        (tr("ui.lead.priority", lang),
+         tr("ui.lead.high", lang) if d.priority.value == "high" else tr("ui.lead.normal", lang)), ("Source Document",
+                                                                                                   d.source_document),
     ])
 
 
@@ -160,7 +175,8 @@ def opportunity_facts(d: LeadDetail) -> None:
         (tr("field.temperature", lang), w.TEMPERATURE_LABEL.get(d.temperature) if d.temperature else None),
         (tr("field.contact_status", lang), w.CONTACT_LABEL.get(d.contact_status) if d.contact_status else None),
         (tr("field.promised_date", lang), d.promised_date), (tr("field.note", lang), d.note),
-        *([(tr("field.lost_reason", lang), d.lost_reason), (tr("field.lost_note", lang), d.lost_note)] if d.stage == Stage.LOST else []),
+        *([(tr("field.lost_reason", lang), d.lost_reason),
+           (tr("field.lost_note", lang), d.lost_note)] if d.stage == Stage.LOST else []),
     ], columns=3)
 
 

@@ -20,7 +20,8 @@ PAGE_SIZES = [25, 50, 100]
 viewer = context.require(Perm.LEAD_VIEW)
 lang = viewer.lang
 SORT_LABEL: dict[Sort, str] = {
-    "created_desc": tr("ui.leads.sort_created", lang), "deadline_asc": tr("ui.leads.sort_deadline", lang), "number_asc": tr("ui.leads.sort_number", lang)}
+    "created_desc": tr("ui.leads.sort_created", lang), "deadline_asc": tr("ui.leads.sort_deadline", lang),
+    "number_asc": tr("ui.leads.sort_number", lang)}
 st.title(tr("ui.leads.title", lang))
 
 branch_rows, sidebar_branches = context.branch_choice(viewer)
@@ -30,16 +31,22 @@ code_label = {o.code: o.label for o in branch_rows}
 # Filters are bound to the URL's query parameters (key = parameter name).
 text = st.text_input(tr("ui.leads.search", lang), key="q", bind="query-params")
 c1, c2, c3, c4 = st.columns(4)
-stages = c1.multiselect(tr("ui.col.stage", lang), [s.value for s in Stage], format_func=lambda v: w.STAGE_LABEL[Stage(v)],
+stages = c1.multiselect(tr("ui.col.stage", lang), [s.value for s in Stage],
+                        format_func=lambda v: w.STAGE_LABEL[Stage(v)],
                         placeholder=tr("ui.all", lang), key="stage", bind="query-params")
-kpb = c2.selectbox(tr("ui.kpb_number", lang), ["1", "2", "3", "4"], index=None, placeholder=tr("ui.all", lang), key="kpb", bind="query-params")
-temp = c3.selectbox(tr("field.temperature", lang), [t.value for t in Temperature], index=None, placeholder=tr("ui.all", lang),
+kpb = c2.selectbox(tr("ui.kpb_number", lang), ["1", "2", "3", "4"], index=None, placeholder=tr("ui.all", lang),
+                   key="kpb", bind="query-params")
+temp = c3.selectbox(tr("field.temperature", lang), [t.value for t in Temperature], index=None,
+                    placeholder=tr("ui.all", lang),
                     format_func=lambda v: w.TEMPERATURE_LABEL[Temperature(v)], key="temp", bind="query-params")
-status = c4.selectbox(tr("field.contact_status", lang), [c.value for c in ContactStatus], index=None, placeholder=tr("ui.all", lang),
+status = c4.selectbox(tr("field.contact_status", lang), [c.value for c in ContactStatus], index=None,
+                      placeholder=tr("ui.all", lang),
                       format_func=lambda v: w.CONTACT_LABEL[ContactStatus(v)], key="status", bind="query-params")
 c1, c2, c3, c4 = st.columns(4)
-created_from = c1.date_input(tr("ui.leads.created_from", lang), value=None, format="DD/MM/YYYY", key="from", bind="query-params")
-created_to = c2.date_input(tr("ui.leads.created_to", lang), value=None, format="DD/MM/YYYY", key="to", bind="query-params")
+created_from = c1.date_input(tr("ui.leads.created_from", lang), value=None, format="DD/MM/YYYY", key="from",
+                             bind="query-params")
+created_to = c2.date_input(tr("ui.leads.created_to", lang), value=None, format="DD/MM/YYYY", key="to",
+                           bind="query-params")
 sort = c3.selectbox(tr("ui.leads.sort", lang), list(SORT_LABEL), format_func=SORT_LABEL.__getitem__, key="sort",
                     bind="query-params")
 page_size = c3.selectbox(tr("ui.leads.page_size", lang), PAGE_SIZES, index=1, key="n", bind="query-params")
@@ -84,14 +91,18 @@ table = pd.DataFrame([{
     "customer": f"customer?id={r.customer_id}" if r.customer_id else None,
 } for r in result.rows], columns=["created", "branch", "number", "name", "phone", "stage", "source", "deadline",
                                   "kpb", "plate", "temp", "status", "admin", "customer"])
-headers = {"created": tr("ui.col.created", lang), "branch": tr("ui.col.branch", lang), "number": tr("ui.col.subject", lang), "name": tr("ui.col.contact", lang),
-           "phone": tr("ui.col.phone", lang), "stage": tr("ui.col.stage", lang), "source": "Source Document", "deadline": tr("ui.col.kpb_expiry", lang),
-           "kpb": tr("ui.kpb_number", lang), "plate": tr("field.plate", lang), "temp": tr("field.temperature", lang), "status": tr("field.contact_status", lang)}
+headers = {"created": tr("ui.col.created", lang), "branch": tr("ui.col.branch", lang),
+           "number": tr("ui.col.subject", lang), "name": tr("ui.col.contact", lang),
+           "phone": tr("ui.col.phone", lang), "stage": tr("ui.col.stage", lang), "source": "Source Document",
+           "deadline": tr("ui.col.kpb_expiry", lang), "kpb": tr("ui.kpb_number", lang),
+           "plate": tr("field.plate", lang), "temp": tr("field.temperature", lang),
+           "status": tr("field.contact_status", lang)}
 headers["admin"] = "Admin"
 st.caption(tr("ui.leads.rows", lang, n=f"{result.total:,}".replace(",", ".")))
 event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="leads_table",
                      column_config={**{k: st.column_config.TextColumn(v) for k, v in headers.items()},
-                                    "customer": st.column_config.LinkColumn("Customer", display_text=tr("ui.view", lang))})
+                                    "customer": st.column_config.LinkColumn("Customer",
+                                                                            display_text=tr("ui.view", lang))})
 
 prev, info, nxt = st.columns([1, 2, 1])
 if prev.button(tr("ui.prev_arrow", lang), key="leads_prev", disabled=page_no <= 1):

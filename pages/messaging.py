@@ -40,8 +40,9 @@ with context.read_session(viewer) as session:
     figures = stats.branch_stats(session, viewer, since, until, chosen)
 if figures:
     st.dataframe(pd.DataFrame([{
-        tr("ui.branch", lang): f"[{f.code}] {f.name}", tr("ui.msg.queued", lang): f.queued, tr("ui.msg.sent", lang): f.sent, tr("ui.msg.delivered", lang): f.delivered,
-        tr("ui.msg.read", lang): f.read, tr("ui.msg.failed", lang): f.failed, tr("ui.msg.cost", lang): fmt.rupiah(f.cost)} for f in figures]),
+        tr("ui.branch", lang): f"[{f.code}] {f.name}", tr("ui.msg.queued", lang): f.queued,
+        tr("ui.msg.sent", lang): f.sent, tr("ui.msg.delivered", lang): f.delivered, tr("ui.msg.read", lang): f.read,
+        tr("ui.msg.failed", lang): f.failed, tr("ui.msg.cost", lang): fmt.rupiah(f.cost)} for f in figures]),
         hide_index=True, width="stretch")
 else:
     st.caption(tr("ui.msg.none", lang, since=fmt.date_id(since), until=fmt.date_id(until)))
@@ -79,11 +80,13 @@ with st.form(f"msg_settings_{branch_id}"):
     cap_days = c4.number_input(tr("ui.msg.cap_days", lang), 1, 60, current.cap_days, key=f"msg_capdays_{branch_id}")
     c5, c6, c7, c8 = st.columns(4)
     pnid = c5.text_input(tr("ui.msg.pnid", lang), current.wa_phone_number_id or "", key=f"msg_pnid_{branch_id}")
-    booking = c6.text_input(tr("ui.msg.booking", lang), current.booking_link or "", help=tr("ui.msg.booking_help", lang),
+    booking = c6.text_input(tr("ui.msg.booking", lang), current.booking_link or "",
+                            help=tr("ui.msg.booking_help", lang),
                         key=f"msg_booking_{branch_id}")
     cost_wa = c7.number_input(tr("ui.msg.cost_wa", lang), 0, 100_000, current.cost_whatsapp,
                               key=f"msg_costwa_{branch_id}")
-    cost_sms = c8.number_input(tr("ui.msg.cost_sms", lang), 0, 100_000, current.cost_sms, key=f"msg_costsms_{branch_id}")
+    cost_sms = c8.number_input(tr("ui.msg.cost_sms", lang), 0, 100_000, current.cost_sms,
+                               key=f"msg_costsms_{branch_id}")
     if st.form_submit_button(tr("ui.msg.save_settings", lang), type="primary"):
         context.save_and_rerun(viewer, lambda s: mcfg.save_branch_messaging(
             s, viewer, branch_id, channels=channels, send_start=start.strip(), send_end=end.strip(),
@@ -101,7 +104,8 @@ body = st.text_area(tr("ui.msg.body", lang), t.body, height=140, key=f"msg_body_
 c1, c2 = st.columns(2)
 wa_name = c1.text_input(tr("ui.msg.wa_name", lang), t.wa_template or "",
                         key=f"msg_wa_{branch_id}_{kind.value}")
-category = c2.selectbox(tr("ui.msg.category", lang), ["utility", "marketing"], index=0 if t.wa_category == "utility" else 1,
+category = c2.selectbox(tr("ui.msg.category", lang), ["utility", "marketing"],
+                        index=0 if t.wa_category == "utility" else 1,
                         key=f"msg_cat_{branch_id}_{kind.value}")
 try:
     preview = templates.render(templates.validate(body), templates.SAMPLE)
@@ -112,4 +116,5 @@ else:
     st.caption(tr("ui.msg.wa_params", lang, n=len(templates.variables_in(body))) + " ({{1}}..)")
 if st.button(tr("ui.msg.save_template", lang), key=f"msg_tpl_save_{branch_id}_{kind.value}"):
     context.save_and_rerun(viewer, lambda s: templates.save_template(s, viewer, branch_id, kind, body, wa_name,
-                                                                     category), FLASH, tr("ui.msg.template_saved", lang))
+                                                                     category), FLASH, tr("ui.msg.template_saved",
+                                                                                          lang))

@@ -51,8 +51,10 @@ c3.metric(tr("ui.pv.anonymised", lang), fmt.date_id(consent[2]) if consent[2] el
 st.subheader(tr("ui.pv.history", lang))
 if history:
     st.dataframe(pd.DataFrame([{
-        tr("ui.time", lang): fmt.datetime_id(e.at, "Asia/Jakarta"), tr("ui.pv.purpose", lang): PURPOSE_LABEL.get(e.purpose, e.purpose),
-        tr("ui.status", lang): tr("ui.pv.granted", lang) if e.granted else tr("ui.pv.withdrawn", lang), tr("ui.pv.how", lang): e.channel, tr("ui.pv.proof", lang): e.proof, tr("ui.pv.by", lang): e.by,
+        tr("ui.time", lang): fmt.datetime_id(e.at, "Asia/Jakarta"), tr("ui.pv.purpose",
+                                                                       lang): PURPOSE_LABEL.get(e.purpose, e.purpose),
+        tr("ui.status", lang): tr("ui.pv.granted", lang) if e.granted else tr("ui.pv.withdrawn", lang),
+        tr("ui.pv.how", lang): e.channel, tr("ui.pv.proof", lang): e.proof, tr("ui.pv.by", lang): e.by,
     } for e in history]), hide_index=True, width="stretch")
 else:
     st.caption(tr("ui.pv.no_history", lang))

@@ -33,7 +33,8 @@ today = clock.today_in("Asia/Jakarta")
 monday = today - dt.timedelta(days=today.weekday())
 
 c1, c2, c3 = st.columns(3)
-start = c1.date_input(tr("ui.recap.week_from", lang), value=monday - dt.timedelta(weeks=3), format="DD/MM/YYYY", key="rc_from")
+start = c1.date_input(tr("ui.recap.week_from", lang), value=monday - dt.timedelta(weeks=3), format="DD/MM/YYYY",
+                      key="rc_from")
 end = c2.date_input(tr("ui.to", lang), value=today, format="DD/MM/YYYY", key="rc_to")
 branch_ids = c3.multiselect(tr("ui.branch", lang), list(label_of), format_func=label_of.__getitem__,
                             placeholder=tr("ui.all_branches", lang), key="rc_branches")
@@ -59,11 +60,14 @@ def _download(df: pd.DataFrame, name: str, key: str) -> None:
 st.subheader(tr("ui.recap.monitoring", lang))
 recap_df = pd.DataFrame(
     [(r.branch, r.week.strftime("%d/%m/%Y"), r.reminded, r.came_kpb, r.came_reg, r.not_came) for r in weeks],
-    columns=[tr("ui.branch", lang), tr("ui.recap.week", lang), tr("ui.recap.reminded", lang), tr("ui.recap.came_kpb", lang), tr("ui.recap.came_reg", lang), tr("ui.recap.not_came", lang)])
+    columns=[tr("ui.branch", lang), tr("ui.recap.week", lang), tr("ui.recap.reminded", lang),
+             tr("ui.recap.came_kpb", lang), tr("ui.recap.came_reg", lang), tr("ui.recap.not_came", lang)])
 if recap_df.empty:
     st.caption(tr("ui.recap.none", lang))
 else:
-    by_week = recap_df.groupby(tr("ui.recap.week", lang), sort=False)[[tr("ui.recap.reminded", lang), tr("ui.recap.came_kpb", lang), tr("ui.recap.came_reg", lang),
+    by_week = recap_df.groupby(tr("ui.recap.week", lang),
+                               sort=False)[[tr("ui.recap.reminded", lang), tr("ui.recap.came_kpb", lang),
+                                            tr("ui.recap.came_reg", lang),
                                                       tr("ui.recap.not_came", lang)]].sum().reset_index()  # a few rows
     fig = go.Figure([go.Bar(name=c, x=by_week[tr("ui.recap.week", lang)], y=by_week[c]) for c in by_week.columns[1:]])
     fig.update_layout(barmode="group", height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10},
@@ -75,7 +79,8 @@ if not recap_df.empty:
 
 st.markdown(tr("ui.recap.reasons_head", lang))
 reasons_df = pd.DataFrame([(b, w.strftime("%d/%m/%Y"), why, n) for b, w, why, n in reasons],
-                          columns=[tr("ui.branch", lang), tr("ui.recap.week", lang), tr("ui.recap.reason", lang), tr("ui.count", lang)])
+                          columns=[tr("ui.branch", lang), tr("ui.recap.week", lang), tr("ui.recap.reason", lang),
+                                   tr("ui.count", lang)])
 st.dataframe(reasons_df, hide_index=True, key="rc_reasons", width="stretch")
 
 st.subheader(tr("ui.recap.pica_head", lang))
@@ -99,7 +104,8 @@ if pica:
     st.caption(tr("ui.recap.items", lang, n=total, page=page, pages=pages))
     st.dataframe(pd.DataFrame([(i.day.strftime("%d/%m/%Y"), i.lead_number, i.customer, i.phone, i.channel, i.note)
                                for i in items],
-                              columns=[tr("field.date", lang), tr("ui.leads.sort_number", lang), "Customer", tr("ui.phone", lang), tr("ui.channel", lang), tr("ui.col.note", lang)]),
+                              columns=[tr("field.date", lang), tr("ui.leads.sort_number", lang), "Customer",
+                                       tr("ui.phone", lang), tr("ui.channel", lang), tr("ui.col.note", lang)]),
                  hide_index=True, key="rc_items", width="stretch")
 
 if viewer.can(Perm.REPORT_EXPORT):
@@ -107,7 +113,8 @@ if viewer.can(Perm.REPORT_EXPORT):
     if st.button(tr("ui.recap.prepare_xlsx", lang), key="rc_xlsx"):
         with context.read_session(viewer) as session:
             data = recap.recap_xlsx(session, viewer, period)
-        st.download_button(tr("ui.recap.download_xlsx", lang), data, file_name=f"rekap-mingguan-{period.start:%Y%m%d}.xlsx",
+        st.download_button(tr("ui.recap.download_xlsx", lang), data,
+                           file_name=f"rekap-mingguan-{period.start:%Y%m%d}.xlsx",
                            mime=XLSX, key="rc_xlsx_download", on_click="ignore")
 
 if viewer.can(Perm.REPORT_EXPORT):  # branch heads and head office: the weekly e-mail's state

@@ -28,7 +28,8 @@ viewer = context.require(Perm.REPORT_VIEW)
 lang = viewer.lang
 
 KIND_LABEL: dict[reports.Kind, str] = {"all": tr("ui.rep.all", lang), "leads": "Leads", "opportunity": "Opportunity"}
-STAGE_CHOICES: dict[str, Stage | None] = {tr("ui.rep.all", lang): None, "Follow Up 1": Stage.FU1, "Follow Up 2": Stage.FU2,
+STAGE_CHOICES: dict[str, Stage | None] = {tr("ui.rep.all", lang): None, "Follow Up 1": Stage.FU1,
+                                          "Follow Up 2": Stage.FU2,
                                           "Follow Up 3": Stage.FU3, "Won": Stage.WON, "Lost": Stage.LOST}
 MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
 
@@ -77,7 +78,8 @@ def _export(fmt: str) -> None:
         bar = st.progress(0.0, text=tr("ui.rep.preparing", lang))
 
         def progress(n: int) -> None:
-            bar.progress(min(1.0, n / total) if total else 1.0, text=tr("ui.rep.rows", lang, n=f"{n:,}".replace(",", ".")))
+            bar.progress(min(1.0, n / total) if total else 1.0,
+                         text=tr("ui.rep.rows", lang, n=f"{n:,}".replace(",", ".")))
 
         viewer.require(Perm.REPORT_EXPORT)
         with context.read_session(viewer) as session:  # the rows stream; the audit gets its own short write
@@ -94,7 +96,8 @@ def _export(fmt: str) -> None:
         os.unlink(path)
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     st.success(tr("ui.rep.ready", lang, n=f"{n:,}".replace(",", ".")))
-    st.download_button(tr("ui.rep.download", lang, fmt=fmt.upper()), data, file_name=f"laporan-crm-{stamp}.{fmt}", mime=MIME[fmt],
+    st.download_button(tr("ui.rep.download", lang, fmt=fmt.upper()), data, file_name=f"laporan-crm-{stamp}.{fmt}",
+                       mime=MIME[fmt],
                        key=f"rep_download_{fmt}", on_click="ignore")
 
 
@@ -121,7 +124,8 @@ def _background_exports() -> None:
         head = f"{label} · {job.fmt.upper()} · {job.description}"
         if job.state in ("queued", "running"):
             share = min(1.0, job.done_rows / job.total) if job.total else 0.0
-            st.progress(share, text=tr("ui.rep.job_progress", lang, head=head, done=f"{job.done_rows:,}".replace(",", "."),
+            st.progress(share,
+                        text=tr("ui.rep.job_progress", lang, head=head, done=f"{job.done_rows:,}".replace(",", "."),
                                                   total=f"{job.total:,}".replace(",", ".")))
         elif job.state == "done" and job.path:
             st.download_button(tr("ui.rep.download_rows", lang, fmt=job.fmt.upper(),

@@ -41,7 +41,8 @@ with context.read_session(viewer) as session:
     due, overdue = counts.due_by_kind, counts.overdue_by_kind
     busy = [k for k in KIND_ORDER if due.get(k)]  # only kinds with work: five cards fill a phone screen
     # One kind's rows at a time (a tab per kind would draw every kind's rows on each run).
-    kind = st.segmented_control(tr("ui.today.kind", lang), KIND_ORDER, key="today_kind", default=busy[0] if busy else None,
+    kind = st.segmented_control(tr("ui.today.kind", lang), KIND_ORDER, key="today_kind",
+                                default=busy[0] if busy else None,
                                 format_func=lambda k: f"{tw.kind_label(k, lang)} ({due.get(k, 0)})",
                                 label_visibility="collapsed") or (busy[0] if busy else KIND_ORDER[0])
     page_no = st.session_state.get(f"today_page_{kind.value}", 0)

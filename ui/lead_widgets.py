@@ -17,8 +17,8 @@ from core.accounts import Viewer
 from core.leads import LeadDetail, Option, lookups
 from core.platform import DomainError, clock
 from db.enums import Channel, ContactStatus, StaffKind, Stage, Temperature
-from ui.words import tr
 from ui import context, fmt
+from ui.words import tr
 
 T = TypeVar("T")
 

@@ -66,7 +66,8 @@ def _contact_button(item: WorkItem, branch_name: str, lang: str) -> None:
         st.link_button("WhatsApp", followup_log.wa_link(item.phone, text), icon=":material/chat:",
                        type="primary", key=f"today_wa_{item.touch_id}")
     else:
-        st.link_button(tr("ui.channel.call", lang), followup_log.tel_link(item.phone), icon=":material/call:", type="primary",
+        st.link_button(tr("ui.channel.call", lang), followup_log.tel_link(item.phone), icon=":material/call:",
+                       type="primary",
                        key=f"today_tel_{item.touch_id}")
 
 
@@ -84,7 +85,8 @@ def _outcome(item: WorkItem, reasons: list[Option], lang: str) -> OutcomeInput:
         temps = list(Temperature)
         data.temperature = st.segmented_control(tr("field.temperature", lang), temps, key=f"today_temp_{k}",
                                                 format_func=TEMPERATURE_SHORT.__getitem__)
-        data.promised_date = st.date_input(tr("ui.lead.promised", lang), value=None, format="DD/MM/YYYY", key=f"today_promise_{k}")
+        data.promised_date = st.date_input(tr("ui.lead.promised", lang), value=None, format="DD/MM/YYYY",
+                                           key=f"today_promise_{k}")
         data.will_not_come = st.checkbox(tr("ui.today.will_not_come", lang), key=f"today_nocome_{k}")
         if data.will_not_come:
             names = w.labels(reasons)

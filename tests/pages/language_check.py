@@ -2,12 +2,12 @@
 tests/pages/test_pages_language.py.
 
 Every text the page drew (titles, markdown, captions, alerts, widget labels, options, placeholders, help,
-metric labels, tab and expander labels, table column labels) is read from AppTest's element tree. From each
-text are removed, in this order: the data the page shows (every text held in the test database: names,
-numbers, branch and master-data names), the dealer's own terms (core.pipeline's seed labels, KPB, AHASS...),
-and every catalogue template of the page's language; environment variable names (H23_...) and time zone
-names are left to other checks, and a message template's {variables} are its own syntax (its placeholders match anything). What is left must
-hold no word. So a hard-coded label is left over in both languages, and a label shown in the other
+metric labels, tab and expander labels, table column names and labels) is read from AppTest's element tree.
+From each text are taken out: the data the page shows (every text held in the test database: names, numbers,
+branch and master-data names), every catalogue template of the page's language (its placeholders match
+anything), the dealer's own terms (core.pipeline's seed labels, KPB, AHASS...), markup, environment variable
+names (H23_..., another check's business), time zone names and a message template's {variables}. What is
+left must hold no word. So a hard-coded label is left over in both languages, and a label shown in the other
 language is left over in this one."""
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any
 from google.protobuf.descriptor import FieldDescriptor
 from sqlalchemy import String, select
 
+import db.models  # noqa: F401  (every table on Base.metadata)
 from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.platform.i18n import LANGS, MESSAGES
-import db.models  # noqa: F401  (every table on Base.metadata)
 from db.base import Base
 
 # The dealer's own names, kept in both languages (the seed's labels, its proper names and units).
@@ -38,7 +38,8 @@ DEALER_TERMS = sorted({
 
 # Text fields of the element protos that users read (a widget's value is the user's data, not a label).
 _LABEL_FIELDS = {"label", "body", "placeholder", "help", "options", "text", "display_text", "delta", "title"}
-_MARKUP = re.compile(r"\{[a-z_]+\}|\bH23_[A-Z_]+\b|\b(?:Asia|UTC)/\w+|:material/[a-z_]+:|:[a-z]+-badge\[|:[a-z]+\[|\*\*|__|[#*`>|\[\]()_~]")
+_MARKUP = re.compile(r"\{[a-z_]+\}|\bH23_[A-Z_]+\b|\b(?:Asia|UTC)/\w+|:material/[a-z_]+:|:[a-z]+-badge\[|:[a-z]+\["
+                     r"|\*\*|__|[#*`>|\[\]()_~]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
