@@ -64,4 +64,4 @@ register({
 def tr(code: str, lang: str, **params: Any) -> str:
     return t(code, lang, **params)
 
-from ui import words_pages as words_pages  # noqa: E402  (the pages' labels, registered with these)
+from ui import words_office as words_office, words_pages as words_pages  # noqa: E402  (registered with these)
