@@ -20,7 +20,7 @@ from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.platform import clock
 from core.platform.errors import ValidationError
 from core.platform.sqlfilters import in_branches, visible_branch_ids
-from core.reports.laporan_sql import LAST_CONTACT, report_joins
+from core.reports.laporan_sql import LAST_CONTACT_DAY, LAST_CONTACT_STATUS, report_joins
 from core.reports.sql import count_when
 from db.enums import ServiceKind, Stage, Temperature
 from db.models import Branch, Lead, LostReason, Occupation, User
@@ -137,7 +137,7 @@ def laporan_rows(session: Session, viewer: Viewer, f: ReportFilter, batch: int =
                _text(Lead.deadline), _text(Lead.sales_date), Lead.unit_type_code, Lead.unit_name, Lead.engine_no,
                Lead.plate, _text(Lead.fu1_date), _text(Lead.next_plan_fu2), _text(Lead.fu2_date),
                _text(Lead.next_plan_fu3), _text(Lead.fu3_date), _text(Lead.temperature), _text(Lead.contact_status),
-               _text(LAST_CONTACT.done_on).label("last_day"), _text(LAST_CONTACT.contact_status).label("last_status"),
+               _text(LAST_CONTACT_DAY).label("last_day"), _text(LAST_CONTACT_STATUS).label("last_status"),
                _text(Lead.promised_date),
                LostReason.name_id, Lead.lost_note, Lead.note)
         .select_from(report_joins())

@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import IO, Any, NamedTuple
 
 from sqlalchemy import String, case, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
 from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
@@ -28,18 +28,26 @@ from db.enums import ServiceKind
 from db.models import Branch, FollowUp, Lead, LostReason, Occupation, User
 
 _STARS = "*" * 16
-# The lead's latest contact (its last follow-up row): one index probe per lead (ix on followup.lead_id).
-LAST_CONTACT = aliased(FollowUp, name="last_contact")
+
+
+def _latest(column: Any) -> Any:
+    """A column of the lead's latest contact (its last follow-up row), one index probe per lead
+    (ix_followup_lead_id). A scalar subquery, not a join on max(id): PostgreSQL can only filter such a join
+    pair by pair (a nested loop of leads x follow-ups)."""
+    return (select(column).where(FollowUp.lead_id == Lead.id).order_by(FollowUp.id.desc()).limit(1)
+            .correlate(Lead).scalar_subquery())
+
+
+LAST_CONTACT_DAY = _latest(FollowUp.done_on)
+LAST_CONTACT_STATUS = _latest(FollowUp.contact_status)
 
 
 def report_joins() -> Any:
-    """The report's FROM: the lead with its branch, occupation, lost reason, assigned admin and latest contact."""
-    latest = select(func.max(FollowUp.id)).where(FollowUp.lead_id == Lead.id).scalar_subquery()
+    """The report's FROM: the lead with its branch, occupation, lost reason and assigned admin."""
     return (Lead.__table__.join(Branch, Branch.id == Lead.branch_id)
             .outerjoin(Occupation, Occupation.id == Lead.occupation_id)
             .outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
-            .outerjoin(User, User.id == Lead.assigned_user_id)
-            .outerjoin(LAST_CONTACT, LAST_CONTACT.id == latest))
+            .outerjoin(User, User.id == Lead.assigned_user_id))
 
 
 def _label(column: Any, labels: dict[Any, str]) -> Any:
@@ -87,8 +95,8 @@ def _columns(session: Session, viewer: Viewer, *, for_csv: bool = False) -> list
             Lead.kpb_number, day(Lead.deadline), day(Lead.sales_date), user(unit), user(Lead.engine_no),
             user(Lead.plate), day(Lead.fu1_date), day(Lead.next_plan_fu2), day(Lead.fu2_date),
             day(Lead.next_plan_fu3), day(Lead.fu3_date), _label(Lead.temperature, TEMPERATURE_LABEL),
-            _label(Lead.contact_status, CONTACT_LABEL), day(LAST_CONTACT.done_on),
-            _label(LAST_CONTACT.contact_status, CONTACT_LABEL), day(Lead.promised_date),
+            _label(Lead.contact_status, CONTACT_LABEL), day(LAST_CONTACT_DAY),
+            _label(LAST_CONTACT_STATUS, CONTACT_LABEL), day(Lead.promised_date),
             user(_or_null(LostReason.name_id)), user(_or_null(Lead.lost_note)), user(_or_null(Lead.note))]
 
 
