@@ -39,7 +39,8 @@ from sqlalchemy.orm import Session
 from core.leads.closing import close_leads_served, expire_kpb_leads
 from core.leads.lead import priority_sql
 from core.leads.touches import plan_feedback_calls, plan_lead_touches, plan_monthly_visits
-from core.masterdata.reference import DEFAULT_ENGINE_CODE, DEFAULT_KPB
+from core.masterdata.lead_rules import kpb_period_sql, kpb_periods
+from core.masterdata.reference import DEFAULT_ENGINE_CODE
 from core.platform import clock, numbering, settings
 from core.platform.sqlfuncs import add_days, date_iso, text_concat, zero_pad
 from db.base import UTCDateTime
@@ -48,8 +49,6 @@ from db.models import Branch, Customer, KpbRule, Lead, Sale, Vehicle, WorkOrder
 
 # How late a work order may arrive (through an import) and still close its lead in the daily run.
 CLOSE_LOOKBACK_DAYS = 45
-# A regular lead is not opened while the vehicle can still claim a KPB (default KPB 4 day).
-KPB_PERIOD_DAYS = DEFAULT_KPB[-1][1]
 
 
 @dataclass
@@ -153,6 +152,9 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
     branch_col = func.coalesce(Vehicle.last_service_branch_id, Vehicle.branch_id) if by_last_service \
         else Vehicle.branch_id
     kpb_job = Vehicle.last_job_type.like("ASS%")
+    # A regular lead is not opened while the vehicle can still claim a KPB: its engine code's last KPB day.
+    period = kpb_period_sql(session, Vehicle.engine_no)
+    periods = list(kpb_periods(session).values()) or [0]
     selects = []
     for after_kpb, interval_key, category in (
         (True, "leads.regular_interval_days", LeadCategory.H1_H2),
@@ -164,7 +166,7 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
         had_lead = exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)
         # Not while a KPB can still be claimed (unless KPB 4 is the job that was done).
         kpb_over = or_(Vehicle.last_job_type == "ASS4", Vehicle.purchase_date.is_(None),
-                       Vehicle.purchase_date < add_days(Vehicle.last_service_date, interval - KPB_PERIOD_DAYS))
+                       Vehicle.purchase_date < add_days(Vehicle.last_service_date, interval - period))
         selects.append(select(
             Vehicle.id.label("vehicle_id"), branch_col.label("branch_id"),
             Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
@@ -178,7 +180,7 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
     # Sold by us, KPB period over with no service at all: one regular lead after the period.
     interval = settings.get(session, "leads.regular_interval_days")
     sold = exists().where(Sale.vehicle_id == Vehicle.id)
-    due = add_days(Vehicle.purchase_date, KPB_PERIOD_DAYS + interval)
+    due = add_days(Vehicle.purchase_date, period + interval)
     due_key = text_concat("REG:", date_iso(due))
     selects.append(select(
         Vehicle.id.label("vehicle_id"), Vehicle.branch_id.label("branch_id"),
@@ -186,9 +188,11 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
         null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
         literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
     ).where(
-        Vehicle.purchase_date.between(today - dt.timedelta(days=KPB_PERIOD_DAYS + interval),
-                                      today + dt.timedelta(days=open_days - KPB_PERIOD_DAYS - interval)),
-        Vehicle.branch_id.in_(branch_ids), Vehicle.last_service_date.is_(None), sold,
+        # The widest window over every engine code's period (the indexed range), then each vehicle's own.
+        Vehicle.purchase_date.between(today - dt.timedelta(days=max(periods) + interval),
+                                      today + dt.timedelta(days=open_days - min(periods) - interval)),
+        due.between(today, today + dt.timedelta(days=open_days)), Vehicle.branch_id.in_(branch_ids),
+        Vehicle.last_service_date.is_(None), sold,
         ~exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)))
     return selects
 

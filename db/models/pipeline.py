@@ -101,6 +101,9 @@ class Lead(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
     lost_note: Mapped[str | None] = mapped_column(Text)
     won_work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"))
     won_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))  # where the unit came
+    # The last touch done before that service: it gets the credit. No foreign key: touch already points at
+    # lead, and a cycle would order neither table first.
+    won_touch_id: Mapped[int | None] = mapped_column(Integer)
 
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
