@@ -16,5 +16,6 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
         free_pits as free_pits,
         post_booking as post_booking,
     )
+    from core.bookings.lead_bookings import reschedule_booking as reschedule_booking
 
 __all__, __getattr__ = lazy_exports(__file__, __name__)
