@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from core.bookings.workorders import record_work_order, refresh_last_service
-from core.intake import dgi_jobs
-from core.intake import importer as intake
+from core.intake import dgi_jobs, importer as intake
 from core.intake.dgi import DgiDealer
 from core.leads import leadgen
 from core.leads.lead import LeadInput, save_lead
