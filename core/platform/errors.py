@@ -13,6 +13,14 @@ from typing import Any
 from core.platform.i18n import DEFAULT_LANG, t
 
 
+class FieldList(list[str]):
+    """Field names as a message parameter: written with the field labels of the language the message is
+    read in (not the one it was raised in), e.g. 'No KTP, Alamat' or 'KTP number, Address'."""
+
+    def labels(self, lang: str) -> str:
+        return ", ".join(t(f"field.{name}", lang) for name in self)
+
+
 class DomainError(Exception):
     """A business rule refused an operation."""
 
@@ -22,7 +30,8 @@ class DomainError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.code, lang, **self.params)
+        return t(self.code, lang, **{k: v.labels(lang) if isinstance(v, FieldList) else v
+                                     for k, v in self.params.items()})
 
 
 class ValidationError(DomainError):
