@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from core.accounts import Perm
+from core.leads import lookups
+from core.platform import clock
 from core.privacy import AuditFilter, search_audit
 from ui import context, fmt
 
@@ -36,13 +38,14 @@ if st.session_state.get("au_filter") != audit_filter:  # a new search starts at 
     st.session_state["au_page"] = 1
 
 with context.read_session(viewer) as session:
+    tz = lookups.timezone(session, viewer)
     result = search_audit(session, viewer, audit_filter, page=st.session_state.get("au_page", 1),
                           page_size=PAGE_SIZE)
 
 st.caption(f"{result.total:,} baris · halaman {result.page} dari {result.pages}".replace(",", "."))
 if result.rows:
     st.dataframe(pd.DataFrame([{
-        "Waktu (WIB)": fmt.datetime_id(r.at, "Asia/Jakarta"), "User": r.username, "Aksi": r.action,
+        f"Waktu ({clock.zone_label(tz)})": fmt.datetime_id(r.at, tz), "User": r.username, "Aksi": r.action,
         "Data": r.object_type, "ID": r.object_id, "Cabang": r.branch_code or "",
         "Perubahan (lama → baru)": json.dumps(r.changes, ensure_ascii=False) if r.changes else "",
         "Catatan": r.note or "",

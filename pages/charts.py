@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -40,8 +39,9 @@ st.title("Grafik")
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
     fresh = report_charts.freshness(session)
+    tz = lookups.timezone(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
-today = clock.today_in("Asia/Jakarta")
+today = clock.today_in(tz)
 
 chart = st.selectbox("Grafik", list(CHARTS), format_func=CHARTS.__getitem__, key="ch_chart")
 c1, c2, c3 = st.columns(3)
@@ -61,8 +61,7 @@ if chart == "retention":  # cohorts are purchase months: look back over the KPB 
 if fresh is None:
     st.caption("Data belum dihitung: worker menghitungnya tiap 10 menit.")
 else:
-    local = fresh.astimezone(ZoneInfo("Asia/Jakarta"))
-    st.caption(f"Data per {local:%d/%m/%Y %H:%M} WIB (dihitung ulang tiap 10 menit)")
+    st.caption(f"Data per {clock.stamp(fresh, tz)} (dihitung ulang tiap 10 menit)")
 
 
 def pivot(rows: list[tuple], index: str, keys: dict[str, str]) -> pd.DataFrame:

@@ -98,7 +98,7 @@ page_no = int(st.session_state.get(page_key, 1))
 with context.read_session(viewer) as session:
     events = timeline.timeline(session, viewer, customer_id, page_no, PAGE_SIZE)
 st.dataframe(pd.DataFrame([{
-    "Waktu": fmt.datetime_id(e.at, "Asia/Jakarta"), "Jenis": KIND_LABEL.get(e.kind, e.kind), "Apa": _what(e),
+    "Waktu": fmt.datetime_id(e.at, profile.timezone), "Jenis": KIND_LABEL.get(e.kind, e.kind), "Apa": _what(e),
     "Status": _status(e.kind, e.status), "Catatan": e.note or ""} for e in events.events],
     columns=["Waktu", "Jenis", "Apa", "Status", "Catatan"]), hide_index=True, width="stretch")
 if events.pages > 1:

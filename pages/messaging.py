@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.accounts import Perm
+from core.leads import lookups
 from core.messaging import config as mcfg, stats, templates
 from core.platform import DomainError, clock
 from db.enums import TouchKind
@@ -30,7 +31,8 @@ if not options:
 
 # --- Figures per branch ------------------------------------------------------------------------------
 st.subheader("Ringkasan per cabang")
-today = clock.today_in("Asia/Jakarta")
+with context.read_session(viewer) as session:
+    today = clock.today_in(lookups.timezone(session, viewer, chosen or ()))
 period = st.date_input("Periode", value=(today - dt.timedelta(days=29), today), format="DD/MM/YYYY",
                        key="msg_period")
 since, until = (period[0], period[-1]) if isinstance(period, tuple) and period else (today, today)

@@ -37,6 +37,7 @@ with context.write_session(viewer) as s:  # opening a customer's personal data i
     assert customer is not None
     privacy.record_personal_view(s, viewer, "customer.view", customer, note="privacy page")
     consent = (customer.consent_contact, customer.consent_message, customer.anonymised_at)
+    tz = lookups.timezone(s, viewer, [customer.branch_id])
 with context.read_session(viewer) as session:
     history = privacy.consent_history(session, viewer, hit.id)
 
@@ -48,7 +49,7 @@ c3.metric("Dianonimkan", fmt.date_id(consent[2]) if consent[2] else "Belum")
 st.subheader("Riwayat persetujuan")
 if history:
     st.dataframe(pd.DataFrame([{
-        "Waktu": fmt.datetime_id(e.at, "Asia/Jakarta"), "Tujuan": PURPOSE_LABEL.get(e.purpose, e.purpose),
+        "Waktu": fmt.datetime_id(e.at, tz), "Tujuan": PURPOSE_LABEL.get(e.purpose, e.purpose),
         "Status": "Setuju" if e.granted else "Ditarik", "Cara": e.channel, "Bukti": e.proof, "Oleh": e.by,
     } for e in history]), hide_index=True, width="stretch")
 else:

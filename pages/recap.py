@@ -25,8 +25,9 @@ st.title("Rekap Mingguan & PICA")
 
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
+    tz = lookups.timezone(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
-today = clock.today_in("Asia/Jakarta")
+today = clock.today_in(tz)
 monday = today - dt.timedelta(days=today.weekday())
 
 c1, c2, c3 = st.columns(3)

@@ -8,7 +8,6 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,8 +32,9 @@ st.title("Laporan CRM")
 
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
+    tz = lookups.timezone(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
-today = clock.today_in("Asia/Jakarta")
+today = clock.today_in(tz)
 
 c1, c2, c3 = st.columns(3)
 c1.selectbox("Tipe Prospect", ["H23"], disabled=True, key="rep_prospect")
@@ -114,7 +114,7 @@ def _background_exports() -> None:
         return
     st.markdown("**Ekspor latar belakang**")
     for job in jobs:
-        label = f"{job.created_at.astimezone(ZoneInfo('Asia/Jakarta')):%d/%m/%Y %H:%M}"
+        label = clock.stamp(job.created_at, tz)
         head = f"{label} · {job.fmt.upper()} · {job.description}"
         if job.state in ("queued", "running"):
             share = min(1.0, job.done_rows / job.total) if job.total else 0.0

@@ -49,7 +49,7 @@ class LeadFilter:
     created_from: dt.date | None = None
     created_to: dt.date | None = None  # inclusive
     sort: Sort = "created_desc"
-    tz: str = "Asia/Jakarta"  # the day boundaries of created_from/created_to
+    tz: str = clock.HEAD_OFFICE  # the day boundaries of created_from/created_to (pages pass the branch's)
     assigned_user_id: int | None = None  # the admin the lead is shared out to
     unassigned: bool = False  # only leads no admin has yet
     open_only: bool = False  # only leads not closed (distribution works on these)
