@@ -3,8 +3,9 @@ stage, temperature and contact status, the customer and unit texts. Both exports
 the values to the writer (PostgreSQL formats them in its own process, on the other core), CSV gets
 whole lines (SQLite joins each row's fields, csv_blocks adds csv.writer's quoting; PostgreSQL's COPY
 writes the file).
-Same columns and texts as core.reports.laporan.laporan_rows (tests check they agree), except that the CSV's user
-texts follow core.platform.cell_safety's rule in SQL (a formula-like text gets a quote in front)."""
+Same columns and texts as the plain Python reference in tests/reports/laporan_reference.py (tests check they
+agree), except that the CSV's user texts follow core.platform.cell_safety's rule in SQL (a formula-like text
+gets a quote in front)."""
 
 from __future__ import annotations
 
