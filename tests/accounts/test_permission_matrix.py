@@ -276,7 +276,9 @@ def test_route_matrix(client, key, caller):
 
 
 def test_zz_report_the_matrix_size(world):
-    """Printed for the closing note (run with -s): pages x roles, routes x callers, core calls x roles."""
+    """Printed for the closing note (run with -s): pages x roles, routes x callers, core calls x roles. The
+    counts depend on which tests ran before (random order); the matrix's own size does not."""
+    assert PAGES and ROUTE_CALLS and CORE_CALLS and READS
     print(f"\npermission matrix: {CHECKED['pages']} page x role, {CHECKED['routes']} route x caller, "
           f"{CHECKED['core']} core call x role checks ({len(PAGES)} pages, {len(ROUTE_CALLS)} routes, "
           f"{len(CORE_CALLS)} core calls) at {dt.datetime.now(dt.UTC):%H:%M} UTC")
