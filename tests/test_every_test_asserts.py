@@ -5,7 +5,6 @@ that asserts, directly or through another helper, or Playwright's expect)."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from tests.conftest import ROOT
 
