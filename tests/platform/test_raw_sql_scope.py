@@ -20,7 +20,7 @@ HELPER = ROOT / "core" / "platform" / "scoped_sql.py"
 # Writes by the driver (bulk INSERT / COPY FROM and the sales' hash stamp): set-based writes whose branch check
 # is explicit where they are; the ORM's before_flush net never saw them either. Reads have no exception.
 DRIVER_WRITES = {("core/intake/store.py", "_insert_many"), ("core/intake/store.py", "_insert_rows"),
-                 ("core/intake/hashing.py", "stamp_sales")}
+                 ("core/intake/hashing.py", "stamp_sales"), ("core/migration/writer.py", "_insert")}
 RAW_CALLS = {"driver_rows", "for_driver", "exec_driver_sql"}
 
 

@@ -4,8 +4,8 @@ A lead closed by its vehicle's arrival records the work order and branch (0001) 
 touch done before that service (core.leads.closing.close_leads_served), so "which touch brought them in"
 is a fact written once, not a guess made by every report.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03 15:40:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
-down_revision = '0014'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
