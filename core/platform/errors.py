@@ -49,7 +49,9 @@ class ValidationError(DomainError):
         field_label = t(f"field.{self.field}", lang)
         if field_label == f"field.{self.field}":
             field_label = self.field
-        return f"{where}{field_label}: {base} ({_shown(self.value)})"
+        shown = _shown(self.value)
+        # A missing value has nothing to show: "(None)" or "('')" after the message reads as a fault.
+        return f"{where}{field_label}: {base}" + (f" ({shown})" if shown else "")
 
 
 class PermissionDenied(DomainError):
@@ -72,7 +74,10 @@ class MultipleErrors(DomainError):
 
 
 def _shown(value: Any) -> str:
-    """The offending value as a user reads it: dates dd/mm/yyyy (as typed), anything else quoted."""
+    """The offending value as a user reads it: dates dd/mm/yyyy (as typed), anything else quoted;
+    nothing for a value that is not there (None, an empty or blank text)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
     if isinstance(value, dt.date):
         try:
             return value.strftime("%d/%m/%Y")
