@@ -17,7 +17,7 @@ from core.accounts import Viewer
 from core.leads import LeadDetail, Option, lookups
 from core.platform import DomainError, clock
 from db.enums import Channel, ContactStatus, StaffKind, Stage, Temperature
-from ui import context, fmt
+from ui import context, facts, fmt
 
 T = TypeVar("T")
 
@@ -96,12 +96,8 @@ def labels(options: list[Option]) -> dict[int, str]:
 
 
 def fields(pairs: list[tuple[str, object]], columns: int = 2) -> None:
-    """Read-only fields as label: value, in columns."""
-    cols = st.columns(columns)
-    for i, (label, value) in enumerate(pairs):
-        if isinstance(value, dt.date):
-            value = fmt.date_id(value)
-        cols[i % columns].markdown(f"**{label}**  \n{value if value not in (None, '') else '-'}")
+    """Read-only fields as label: value, in columns (escaped, never Markdown: ui.facts)."""
+    facts.facts(pairs, columns)
 
 
 # --- Stage bar ----------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ PAGES = ["pages/home.py", "pages/leads.py", "pages/lead.py"]
 
 def _texts(at) -> str:
     """Everything a user can read on the page, as one string."""
-    parts = [e.value for kind in ("markdown", "caption", "title", "error", "warning", "info", "success")
+    parts = [e.value if kind != "html" else e.proto.body
+             for kind in ("markdown", "caption", "title", "error", "warning", "info", "success", "html")
              for e in getattr(at, kind)]
     parts += [str(t.value) for t in at.text_input]
     parts += [df.value.to_string() for df in at.dataframe]
