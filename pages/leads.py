@@ -4,6 +4,7 @@ page of rows from SQL, and a click on a row opens the lead."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -13,12 +14,10 @@ from core.accounts import Perm
 from core.customers import format_phone_local
 from core.leads import LeadFilter, Sort, queries
 from db.enums import ContactStatus, Stage, Temperature
-from ui import context, fmt, lead_widgets as w
+from ui import context, fmt, lead_list, lead_widgets as w
 from ui.words import tr
 
 PAGE_SIZES = [25, 50, 100]
-SORT_LABEL: dict[Sort, str] = {
-    "created_desc": "Terbaru dibuat", "deadline_asc": "Deadline terdekat", "number_asc": "Nomor"}
 
 viewer = context.require(Perm.LEAD_VIEW)
 lang = viewer.lang
@@ -41,8 +40,8 @@ status = c4.selectbox("Status Customer", [c.value for c in ContactStatus], index
 c1, c2, c3, c4 = st.columns(4)
 created_from = c1.date_input("Dibuat dari", value=None, format="DD/MM/YYYY", key="from", bind="query-params")
 created_to = c2.date_input("Dibuat sampai", value=None, format="DD/MM/YYYY", key="to", bind="query-params")
-sort = c3.selectbox("Urutkan", list(SORT_LABEL), format_func=SORT_LABEL.__getitem__, key="sort",
-                    bind="query-params")
+sort = c3.selectbox(tr("ui.leads.sort", lang), lead_list.sort_keys(),
+                    format_func=lambda k: lead_list.sort_label(k, lang), key="sort", bind="query-params")
 page_size = c3.selectbox("Baris per halaman", PAGE_SIZES, index=1, key="n", bind="query-params")
 chosen_codes: list[str] = []
 if sidebar_branches is None:  # all branches in the sidebar: narrow here if wanted
@@ -61,7 +60,7 @@ lead_filter = LeadFilter(
     contact_status=ContactStatus(status) if status else None,
     created_from=created_from if isinstance(created_from, dt.date) else None,
     created_to=created_to if isinstance(created_to, dt.date) else None,
-    sort=sort if sort in SORT_LABEL else "created_desc")
+    sort=cast(Sort, sort) if sort in lead_list.sort_keys() else "created_desc")
 
 # A new filter starts again at page 1.
 if st.session_state.get("leads_filter") != lead_filter:
@@ -80,19 +79,20 @@ table = pd.DataFrame([{
     "name": r.contact_name or "", "phone": format_phone_local(r.phone), "stage": w.STAGE_LABEL[r.stage],
     "source": r.source_document or "", "deadline": fmt.date_id(r.deadline) if r.deadline else "",
     "kpb": str(r.kpb_number or ""), "plate": r.plate or "",
+    "unit": " · ".join(p for p in (r.unit_name, r.plate) if p),
     "temp": w.TEMPERATURE_LABEL[r.temperature] if r.temperature else "",
     "status": w.CONTACT_LABEL[r.contact_status] if r.contact_status else "", "admin": r.assigned_to or "",
     "customer": f"customer?id={r.customer_id}" if r.customer_id else None,
 } for r in result.rows], columns=["created", "branch", "number", "name", "phone", "stage", "source", "deadline",
-                                  "kpb", "plate", "temp", "status", "admin", "customer"])
+                                  "kpb", "plate", "temp", "status", "admin", "customer", "unit"])
 headers = {"created": "Creation Date", "branch": "Branch", "number": "Subject", "name": "Contact Name",
            "phone": "Phone", "stage": "Stage", "source": "Source Document", "deadline": "KPB Date Expired",
            "kpb": "KPB Ke", "plate": "No Polisi", "temp": "Opportunity Status", "status": "Status Customer"}
 headers["admin"] = "Admin"
+headers["unit"] = tr("ui.leads.unit", lang)
 st.caption(tr("ui.leads.rows", lang, n=f"{result.total:,}".replace(",", ".")))
-event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="leads_table",
-                     column_config={**{k: st.column_config.TextColumn(v) for k, v in headers.items()},
-                                    "customer": st.column_config.LinkColumn("Customer", display_text="Lihat")})
+selected = lead_list.grid(table, {**{k: st.column_config.TextColumn(v) for k, v in headers.items()},
+                                  "customer": st.column_config.LinkColumn("Customer", display_text="Lihat")})
 
 prev, info, nxt = st.columns([1, 2, 1])
 if prev.button("‹ Sebelumnya", key="leads_prev", disabled=page_no <= 1):
@@ -103,9 +103,8 @@ if nxt.button("Berikutnya ›", key="leads_next", disabled=page_no >= result.pag
     st.session_state["leads_page"] = page_no + 1
     st.rerun()
 
-selected = event.selection.rows if event is not None else []
-if selected and selected[0] < len(result.rows):
-    row = result.rows[selected[0]]
+if selected is not None and selected < len(result.rows):
+    row = result.rows[selected]
     try:
         st.switch_page("pages/lead.py", query_params={"id": str(row.id)})
     except StreamlitAPIException:  # the page run on its own (AppTest): no menu to switch within

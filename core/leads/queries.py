@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
@@ -28,8 +28,10 @@ from core.platform.sqlfuncs import sorted_after, stage_scanned, unindexed
 from db.enums import ContactStatus, Stage, Temperature
 from db.models import Branch, Lead, User
 
-Sort = Literal["created_desc", "deadline_asc", "number_asc"]
-SORTS: tuple[Sort, ...] = ("created_desc", "deadline_asc", "number_asc")
+Sort = Literal["created_desc", "created_asc", "deadline_asc", "deadline_desc", "number_asc", "number_desc",
+               "name_asc", "name_desc", "stage_asc"]
+SORTS: tuple[Sort, ...] = ("created_desc", "created_asc", "deadline_asc", "deadline_desc", "number_asc",
+                           "number_desc", "name_asc", "name_desc", "stage_asc")
 OPPORTUNITY_STAGES = (Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3, Stage.WON, Stage.LOST)
 FEW_TO_SORT = 5_000  # search matches fetched and sorted rather than found by walking the newest first
 
@@ -77,6 +79,7 @@ class LeadRow:
     customer_id: int | None
     assigned_to: str | None  # the admin's name
     nik: str  # masked unless the viewer may see it whole
+    unit_name: str | None = None  # the motorcycle's model (a phone's list shows it with the plate)
 
     @property
     def branch_label(self) -> str:
@@ -138,10 +141,21 @@ def _lead_conditions(viewer: Viewer, f: LeadFilter) -> list[ColumnElement[bool]]
     return conditions
 
 
+# The pipeline's order (Lead, New, Follow Up 1..3, Won, Lost), not the codes' alphabetical one.
+_STAGE_RANK = case({stage: rank for rank, stage in enumerate(
+    (Stage.LEAD, Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3, Stage.WON, Stage.LOST))}, value=Lead.stage, else_=9)
+
 _ORDER: dict[str, tuple[ColumnElement[Any], ...]] = {
     "created_desc": (Lead.created_at.desc(), Lead.id.desc()),
     "deadline_asc": (Lead.deadline.asc().nulls_last(), Lead.id.asc()),
     "number_asc": (Lead.number.asc(),),
+    # The list's columns sort in SQL (the list is paged: sorting one page in the browser would mislead).
+    "created_asc": (Lead.created_at.asc(), Lead.id.asc()),
+    "deadline_desc": (Lead.deadline.desc().nulls_last(), Lead.id.desc()),
+    "number_desc": (Lead.number.desc(),),
+    "name_asc": (Lead.contact_name.asc().nulls_last(), Lead.id.asc()),
+    "name_desc": (Lead.contact_name.desc().nulls_last(), Lead.id.desc()),
+    "stage_asc": (_STAGE_RANK.asc(), Lead.deadline.asc().nulls_last(), Lead.id.asc()),
 }
 
 
@@ -174,13 +188,14 @@ def list_leads(session: Session, viewer: Viewer, f: LeadFilter, page: int = 1, p
         select(Lead.id, Lead.created_at, Branch.code, Branch.name, Lead.number, Lead.contact_name, Lead.phone,
                Lead.stage, Lead.source_document, Lead.sales_source, Lead.deadline, Lead.kpb_number,
                Lead.plate, Lead.engine_no, Lead.temperature, Lead.contact_status, Branch.timezone,
-               Lead.customer_id, User.full_name, Lead.nik)
+               Lead.customer_id, User.full_name, Lead.nik, Lead.unit_name)
         .join(page_ids, page_ids.c.id == Lead.id)
         .join(Branch, Branch.id == Lead.branch_id)
         .outerjoin(User, User.id == Lead.assigned_user_id)
         .order_by(*_ORDER.get(f.sort, _ORDER["created_desc"]))
     ).all()
-    return LeadPage([LeadRow(*tuple(r)[:-1], nik=show_nik(viewer, r[-1])) for r in rows],  # type: ignore[misc]
+    return LeadPage([LeadRow(*tuple(r)[:-2], nik=show_nik(viewer, r[-2]), unit_name=r[-1])  # type: ignore[misc]
+                     for r in rows],
                     total, page, page_size)
 
 

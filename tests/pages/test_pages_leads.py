@@ -113,7 +113,7 @@ def test_the_list_pages_through_the_rows(world, run_page):
     with world.db.transaction(None, system=True) as s:
         s.add_all([Lead(branch_id=world.sam.id, number=f"LDS/SAM01/2007/{i:05d}", category=LeadCategory.H1_H2,
                         stage=Stage.LEAD, contact_name=f"CUSTOMER {i}") for i in range(1, 52)])
-    at = run_page("pages/leads.py", world.admin_sam, query={"sort": "Nomor"})
+    at = run_page("pages/leads.py", world.admin_sam, query={"sort": "Nomor lead: naik"})
     assert len(at.dataframe(key="leads_table").value) == 50
     assert "Halaman 1 dari 2" in _texts(at) and "51 data" in _texts(at)
     at.button(key="leads_next").click().run()
