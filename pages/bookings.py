@@ -14,9 +14,10 @@ import streamlit as st
 from core import bookings
 from core.accounts import Perm
 from core.bookings import queries as booking_queries
-from core.platform import clock, settings
+from core.platform import DomainError, clock
 from db.enums import BookingState, ServiceKind
 from ui import context, fmt
+from ui.booking_words import bw
 
 STATE_LABELS = {BookingState.DRAFT: "Draft", BookingState.POSTED: "Posted",
                 BookingState.WORK_ORDER: "Work Order", BookingState.CANCELLED: "Batal"}
@@ -93,9 +94,16 @@ if live and viewer.can(Perm.BOOKING_POST):
     if row.state == BookingState.POSTED:
         km = c2.number_input("Km saat ini", min_value=0, max_value=500_000, step=100, value=None, key="bk_km")
         if c2.button("Buat work order", key="bk_wo", type="primary"):
-            _act(f"Work order untuk {row.number} dibuat.",
-                 lambda s: bookings.create_work_order(s, viewer, row.id, km=int(km) if km is not None else None,
-                                                      expected_version=row.version))
+            try:  # the flash names the work order made (its number is what the mechanic asks for)
+                with context.write_session(viewer) as s:
+                    wo = bookings.create_work_order(s, viewer, row.id, km=int(km) if km is not None else None,
+                                                    expected_version=row.version)
+                    made = bw("work_order_made", viewer.lang, wo=wo.number, booking=row.number, job=wo.job_type)
+            except DomainError as e:
+                fmt.show_error(e, viewer.lang)
+            else:
+                st.session_state["bk_flash"] = made
+                st.rerun()
     reason = c3.text_input("Alasan batal", key="bk_cancel_reason")
     if c3.button("Batalkan", key="bk_cancel"):
         _act(f"Booking {row.number} dibatalkan.",
@@ -108,7 +116,7 @@ if viewer.can(Perm.BOOKING_CHANGE):
     with context.read_session(viewer) as s:
         hits = booking_queries.find_customers_for_booking(s, viewer, branch_id, text) if text else []
         res = booking_queries.branch_resources(s, viewer, branch_id)
-        open_hour, close_hour = settings.get(s, "booking.open_hour"), settings.get(s, "booking.close_hour")
+        plan = bookings.next_free_slot(s, viewer, branch_id, after=max(clock.now(), clock.at_local(day, 0, 0, tz)))
     if text and not hits:
         st.caption("Customer tidak ditemukan di cabang ini.")
     if hits:
@@ -123,9 +131,11 @@ if viewer.can(Perm.BOOKING_CHANGE):
             kind = b.selectbox("Jenis servis", list(ServiceKind), format_func=lambda k: k.value) or ServiceKind.REG
             kpb = c.selectbox("KPB ke", [1, 2, 3, 4], help="Hanya untuk servis KPB")
             a, b, c = st.columns(3)
-            on = a.date_input("Tanggal booking", value=max(day, clock.today_in(tz)), format="DD/MM/YYYY")
-            hour = b.selectbox("Jam", list(range(open_hour, close_hour)), format_func=lambda h: f"{h:02d}")
-            minute = c.selectbox("Menit", [0, 15, 30, 45], format_func=lambda m: f"{m:02d}")
+            on = a.date_input("Tanggal booking", value=plan.day, format="DD/MM/YYYY")  # the next free slot
+            hour = b.selectbox("Jam", plan.hours, format_func=lambda h: f"{h:02d}",
+                               index=plan.hours.index(plan.hour) if plan.hour in plan.hours else 0)
+            minute = c.selectbox("Menit", bookings.MINUTES, format_func=lambda m: f"{m:02d}",
+                                 index=bookings.MINUTES.index(plan.minute) if plan.minute in bookings.MINUTES else 0)
             a, b, c = st.columns(3)
             pit_id = a.selectbox("Pit", list(pits), format_func=lambda i: pits[i])
             mechanic_id = b.selectbox("Mekanik", [None, *mechs], format_func=lambda i: mechs.get(i, "-"))

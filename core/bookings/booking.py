@@ -13,6 +13,7 @@ from core.accounts.access import Perm, Viewer
 from core.bookings.lead_bookings import check_lead_bookable
 from core.bookings.slots import check_slot
 from core.bookings.workorders import record_work_order
+from core.customers.phone import normalize_phone
 from core.leads.touches import cancel_booking_touches, plan_booking_confirmation
 from core.platform import clock, numbering, settings
 from core.platform.concurrency import check_version
@@ -47,7 +48,7 @@ class BookingInput:
     day: dt.date | None
     hour: int | None
     minute: int | None
-    service_kind: ServiceKind = ServiceKind.REG
+    service_kind: ServiceKind | None = None  # from the lead when not chosen, else regular
     kpb_number: int | None = None
     lead_id: int | None = None
     customer_id: int | None = None
@@ -103,8 +104,12 @@ def create_booking(session: Session, viewer: Viewer, data: BookingInput) -> Book
         data.customer_id = data.customer_id or lead.customer_id
         data.vehicle_id = data.vehicle_id or lead.vehicle_id
         data.mobile = data.mobile or lead.phone
-        data.service_kind = lead.service_kind
-        data.kpb_number = lead.kpb_number
+        # The lead's service is the memo's default; the customer may ask for another on the phone.
+        if data.service_kind is None:
+            data.service_kind, data.kpb_number = lead.service_kind, data.kpb_number or lead.kpb_number
+    data.service_kind = data.service_kind or ServiceKind.REG
+    if data.mobile:
+        data.mobile = normalize_phone(data.mobile)
     for value, field in ((data.branch_id, "branch"), (data.day, "booking_at"), (data.hour, "booking_at"),
                          (data.minute, "booking_at"), (data.customer_id, "customer"), (data.pit_id, "pit")):
         _require(value, field)

@@ -3,6 +3,7 @@ no user value is read as Markdown or HTML."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -43,3 +44,19 @@ def test_a_note_is_shown_as_typed_never_as_markdown(world, run_page):
     assert html.escape(TRICKY_NOTE) in _facts(at)  # every character as typed, escaped
     assert "<b>x</b>" not in _facts(at)
     assert not [m.value for m in at.markdown if "BESAR" in m.value]
+
+
+def test_the_booking_dialog_has_the_memos_fields_and_the_next_free_slot(world, run_page):
+    """Issue 19.8: service type, KPB number and mobile on the dialog, the slot in the future."""
+    from core.pipeline.stages import mark_won
+
+    opp = opportunity_at(world, 1)
+    with clock.frozen(FIXED_NOW), world.db.transaction(world.admin_sam.scope) as s:  # 11:00 WITA
+        mark_won(s, world.admin_sam, opp.id)
+    with clock.frozen(FIXED_NOW):
+        at = run_page("pages/lead.py", world.admin_sam, query={"id": str(opp.id)})
+        at.button(key="opp_booking").click().run()
+    assert at.selectbox(key="bk_kind").value.value == "KPB" and at.selectbox(key="bk_kpb").value == 3
+    assert at.text_input(key="bk_mobile").value == "0858-4516-4510"
+    assert (at.date_input(key="bk_day").value, at.selectbox(key="bk_hour").value,
+            at.selectbox(key="bk_minute").value) == (dt.date(2020, 7, 10), 11, 15)
