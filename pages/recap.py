@@ -16,6 +16,7 @@ from core.leads import lookups
 from core.platform import DomainError, ValidationError, cell_safety, clock
 from core.reports import CAUSE_LABEL, CAUSES, Period, recap
 from ui import context, fmt, recap_mail_box
+from ui.report_words import rw
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,7 +47,6 @@ except DomainError as e:
 with context.read_session(viewer) as session:
     weeks = recap.weekly_recap(session, viewer, period)
     reasons = recap.not_came_reasons(session, viewer, period)
-    pica = recap.pica_summary(session, viewer, period)
 
 
 def _download(df: pd.DataFrame, name: str, key: str) -> None:
@@ -77,6 +77,16 @@ reasons_df = pd.DataFrame([(b, w.strftime("%d/%m/%Y"), why, n) for b, w, why, n 
 st.dataframe(reasons_df, hide_index=True, key="rc_reasons", width="stretch")
 
 st.subheader("PICA: follow up gagal per cabang dan admin")
+# PICA is read on Monday about the week that has just ended: it opens on last week, one week at a time.
+WHOLE = -1  # the PICA picker's "whole period above"; otherwise how many weeks back from this one
+back = st.selectbox(rw("recap.pica_week", viewer.lang), [WHOLE, *range(13)], index=2, key="rc_pica_week",
+                    format_func=lambda n: rw("recap.whole_period", viewer.lang) if n == WHOLE else rw(
+                        "recap.week_of", viewer.lang, start=fmt.date_id(monday - dt.timedelta(weeks=n)),
+                        end=fmt.date_id(monday - dt.timedelta(weeks=n) + dt.timedelta(days=6))))
+pica_start = monday - dt.timedelta(weeks=max(back, 0))
+pica_period = period if back == WHOLE else Period(pica_start, pica_start + dt.timedelta(days=6), tuple(branch_ids))
+with context.read_session(viewer) as session:
+    pica = recap.pica_summary(session, viewer, pica_period)
 pica_df = pd.DataFrame([(r.branch, r.admin, r.rejected, r.not_connected, r.not_followed, r.total) for r in pica],
                        columns=["Cabang", "Admin", *CAUSE_LABEL.values(), "Total"])
 st.dataframe(pica_df, hide_index=True, key="rc_pica", width="stretch")
@@ -92,7 +102,7 @@ if pica:
     pages = max(1, -(-count // PAGE_SIZE))
     page = int(c3.number_input("Hal.", min_value=1, max_value=pages, value=1, key="rc_page"))
     with context.read_session(viewer) as session:
-        items, total = recap.pica_items(session, viewer, period, cause, branch_id=chosen.branch_id,
+        items, total = recap.pica_items(session, viewer, pica_period, cause, branch_id=chosen.branch_id,
                                         user_id=chosen.user_id, page=page, page_size=PAGE_SIZE)
     st.caption(f"{total} follow up, halaman {page} dari {pages}")
     st.dataframe(pd.DataFrame([(i.day.strftime("%d/%m/%Y"), i.lead_number, i.customer, i.phone, i.channel, i.note)
