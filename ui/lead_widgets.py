@@ -158,7 +158,8 @@ def next_followup_form(viewer: Viewer, detail: LeadDetail) -> None:
         return
     with st.form("fu_enter_form"):
         st.markdown(f"##### Follow Up {n}")
-        values = _followup_inputs("fu", None, None, None, None, None, n)
+        # Most follow ups are logged the day they are made: today (branch time) unless changed.
+        values = _followup_inputs("fu", clock.today_in(detail.branch_timezone), None, None, None, None, n)
         channels = list(Channel)
         channel = st.selectbox("Media", channels, index=0, format_func=CHANNEL_LABEL.__getitem__, key="fu_channel")
         submitted = st.form_submit_button(f"Simpan Follow Up {n}", type="primary", key="fu_submit")

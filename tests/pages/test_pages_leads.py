@@ -165,6 +165,8 @@ def test_a_followup_without_its_date_is_refused_on_screen(world, run_page):
     opp = opportunity_at(world, 0)
     with clock.frozen(FIXED_NOW):
         at = run_page("pages/lead.py", world.admin_sam, query={"id": str(opp.id)})
+        assert at.date_input(key="fu_date").value == dt.date(2020, 7, 10)  # issue 19.9: today by default
+        at.date_input(key="fu_date").set_value(None)
         at.radio(key="fu_status").set_value(ContactStatus.REJECTED)
         at.button(key="fu_submit").click().run()
     assert any("tanggal follow up wajib diisi" in e.value for e in at.error) and not at.exception
@@ -259,3 +261,13 @@ def test_a_customer_without_nik_shows_the_cddb_warning_and_can_be_completed(worl
     assert not any("Customer belum memiliki CDDB" in w.value for w in at.warning)
     at.button(key="lead_save").click().run()
     assert not at.error and "tersimpan" in _texts(at)
+
+
+def test_the_follow_up_date_defaults_to_today_in_the_branchs_zone(world, run_page):
+    """Issue 19.9: a follow up is mostly logged the day it is made."""
+    opp = opportunity_at(world, 1)
+    late_evening = dt.datetime(2020, 7, 10, 16, 30, tzinfo=dt.UTC)  # 11/07/2020 00:30 in Samarinda (WITA)
+    with clock.frozen(late_evening):
+        at = run_page("pages/lead.py", world.admin_sam, query={"id": str(opp.id)})
+    assert at.date_input(key="fu_date").value == dt.date(2020, 7, 11)
+    assert "Follow Up 2" in at.date_input(key="fu_date").label
