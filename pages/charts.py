@@ -16,6 +16,7 @@ from core.leads import lookups
 from core.platform import DomainError, ValidationError, cell_safety, clock
 from core.reports import ChartQuery, charts as report_charts
 from ui import context, fmt
+from ui.chart_axes import count_axis
 
 CHARTS = {
     "status": "Opportunity Status (HOT/MEDIUM/COLD) per cabang",
@@ -76,7 +77,7 @@ def pivot(rows: list[tuple], index: str, keys: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def bars(df: pd.DataFrame, x: str, barmode: str = "group", kind: str = "bar") -> None:
+def bars(df: pd.DataFrame, x: str, barmode: str = "group", kind: str = "bar", counts: bool = True) -> None:
     if df.empty:
         st.caption("Tidak ada data pada periode ini.")
         return
@@ -86,6 +87,9 @@ def bars(df: pd.DataFrame, x: str, barmode: str = "group", kind: str = "bar") ->
     else:
         fig = go.Figure([go.Bar(name=c, x=df[x], y=df[c], marker_color=COLORS.get(c)) for c in cols])
     fig.update_layout(barmode=barmode, **LAYOUT)
+    if counts:
+        values = df[cols].apply(pd.to_numeric, errors="coerce").fillna(0)
+        count_axis(fig, float((values.sum(axis=1) if barmode == "stack" else values.max(axis=1)).max()))
     st.plotly_chart(fig, key="ch_plot", width="stretch", config={"displaylogo": False})
 
 
@@ -135,7 +139,8 @@ with context.read_session(viewer) as session:
             for n in range(1, 5):
                 df[f"% KPB {n}"] = (100 * df[f"KPB {n}"] / df["Terjual"].where(df["Terjual"] > 0)).round(1).fillna(0)
             df["Kohort"] = [d.strftime("%m/%Y") for d in df["Kohort"]]
-        bars(df[["Kohort", *[f"% KPB {n}" for n in range(1, 5)]]] if len(df) else df, "Kohort", kind="line")
+        bars(df[["Kohort", *[f"% KPB {n}" for n in range(1, 5)]]] if len(df) else df, "Kohort", kind="line",
+             counts=False)
     elif chart == "entry":
         rows = report_charts.by_week(session, viewer, q, "entry")
         keys = sorted({k for _, k, _ in rows})
@@ -147,6 +152,7 @@ with context.read_session(viewer) as session:
         if len(df):
             fig = go.Figure(go.Bar(x=df["Follow up"], y=df["Admin"] + " (" + df["Cabang"] + ")", orientation="h"))
             fig.update_layout(**LAYOUT)
+            count_axis(fig, float(df["Follow up"].max()), axis="x")
             st.plotly_chart(fig, key="ch_plot", width="stretch", config={"displaylogo": False})
         else:
             st.caption("Tidak ada data pada periode ini.")

@@ -16,6 +16,7 @@ from core.leads import lookups
 from core.platform import DomainError, ValidationError, cell_safety, clock
 from core.reports import CAUSE_LABEL, CAUSES, Period, recap
 from ui import context, fmt, recap_mail_box
+from ui.chart_axes import count_axis
 from ui.report_words import rw
 
 PAGE_SIZE = 50
@@ -66,6 +67,7 @@ else:
     fig = go.Figure([go.Bar(name=c, x=by_week["Minggu"], y=by_week[c]) for c in by_week.columns[1:]])
     fig.update_layout(barmode="group", height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10},
                       legend={"orientation": "h", "y": -0.2})
+    count_axis(fig, float(by_week[by_week.columns[1:]].max(axis=1).max()))
     st.plotly_chart(fig, key="rc_chart", width="stretch", config={"displaylogo": False})
 st.dataframe(recap_df, hide_index=True, key="rc_table", width="stretch")
 if not recap_df.empty:
