@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.accounts import Perm
 from core.leads import lookups
-from core.messaging import config as mcfg, stats, templates
+from core.messaging import config as mcfg, preview_vars, stats, templates
 from core.platform import DomainError, clock
 from db.enums import TouchKind
 from ui import context, fmt
@@ -61,6 +61,7 @@ branch_id = st.selectbox("Cabang", list(by_id), format_func=lambda i: by_id[i].l
 with context.read_session(viewer) as session:
     current = mcfg.branch_messaging(session, branch_id)
     tpl = templates.branch_templates(session, branch_id)
+    sample = preview_vars(session, viewer, branch_id)  # this branch, one of its current customers
 
 with st.form(f"msg_settings_{branch_id}"):
     st.markdown("**Saluran per jenis kontak**")
@@ -102,7 +103,7 @@ wa_name = c1.text_input("Nama template WhatsApp (disetujui Meta)", t.wa_template
 category = c2.selectbox("Kategori template", ["utility", "marketing"], index=0 if t.wa_category == "utility" else 1,
                         key=f"msg_cat_{branch_id}_{kind.value}")
 try:
-    preview = templates.render(templates.validate(body), templates.SAMPLE)
+    preview = templates.render(templates.validate(body), sample)
 except DomainError as e:  # a typo in a variable: say which, keep the text
     fmt.show_error(e, viewer.lang)
 else:
