@@ -19,6 +19,7 @@ from core.accounts.access import Viewer, session_for
 from core.intake import upload_limits
 from core.intake.check import ImportResult
 from core.intake.importer import Batch, import_chunks
+from core.intake.new_leads import open_leads_for_import
 from core.intake.read import KIND_FIELDS, guess_mapping, iter_table, read_table, table_rows
 from core.intake.review import rejections_xlsx
 from core.intake.upload_limits import UploadRefused
@@ -72,6 +73,7 @@ def _import_audited(db: Database, viewer: Viewer, kind: str, chunks: Iterable[pd
                     mapping: dict[str, str], *, name: str, branch_id: int | None, total_rows: int | None,
                     progress: Callable[[int, int], None] | None, month_first: bool) -> ImportResult:
     rows = 0
+    started = clock.now()
 
     def count(_session: Session, batch: Batch) -> None:
         nonlocal rows
@@ -87,6 +89,7 @@ def _import_audited(db: Database, viewer: Viewer, kind: str, chunks: Iterable[pd
         except Exception:
             session.rollback()
             raise
+    open_leads_for_import(db, started)  # after the import's session: SQLite has one writer
     return result
 
 

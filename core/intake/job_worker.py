@@ -18,6 +18,7 @@ from core.accounts.auth import viewer_for_user
 from core.intake import upload_limits
 from core.intake.file_import import audit_import
 from core.intake.importer import Batch, ImportResult, import_chunks
+from core.intake.new_leads import open_leads_for_import
 from core.intake.read import iter_table
 from core.platform import clock, settings
 from core.platform.errors import DomainError
@@ -114,6 +115,7 @@ def run_job(db: Database, job_id: int, worker: str) -> ImportState:
         kind, path, mapping, branch_id = job.kind, Path(job.path), dict(job.mapping), job.branch_id
         user_id, month_first, size, first = job.user_id, job.month_first, job.batch_size, job.batches_done
         rows_before, total_rows, filename = job.rows_done, job.total_rows, job.filename
+        queued_at = job.created_at  # every batch's writes are after it, a resumed job's first ones too
         limits = upload_limits.limits(s)
     try:
         viewer = _viewer_of(db, user_id)
@@ -138,6 +140,7 @@ def run_job(db: Database, job_id: int, worker: str) -> ImportState:
             job.state, job.finished_at, job.total_rows = ImportState.DONE, clock.now(), job.rows_done
             audit_import(s, viewer, kind, changes_rows, result, name=filename, branch_id=branch_id)
         log.info("import job %s done: %s rows", job_id, changes_rows)
+        open_leads_for_import(db, queued_at)
         return ImportState.DONE
     except JobLost:
         log.warning("import job %s was taken over by another worker", job_id)

@@ -65,9 +65,12 @@ class LeadgenResult:
         return {k: v for k, v in self.__dict__.items() if k != "by_branch"}
 
 
-def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | None = None) -> LeadgenResult:
+def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | None = None,
+        touched_since: dt.datetime | None = None) -> LeadgenResult:
     """The full daily run for every branch (or those in `timezones`), each with 'today' in its own
-    time zone (or `on`)."""
+    time zone (or `on`). With touched_since, only the leads of the vehicles an import (or DGI pull)
+    wrote since then, and their touches: what the importing admin should see at once, not tomorrow;
+    the daily run's closing, visits and expiry are left to it."""
     started = time.perf_counter()
     _serialise(session)
     result = LeadgenResult()
@@ -78,6 +81,8 @@ def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | N
         if timezones is None or tz in timezones:
             groups[on or clock.today_in(tz)].append(branch_id)
     earliest = min(groups) if groups else (on or clock.now().date())
+    if touched_since is not None:
+        return _run_touched(session, groups, touched_since, result, started)
     # Work orders that came in lately (any path, imports included, up to CLOSE_LOOKBACK_DAYS late)
     # close their leads; closing cancels those leads' remaining touches.
     result.won_by_service = close_leads_served(session, since=earliest - dt.timedelta(days=CLOSE_LOOKBACK_DAYS))
@@ -90,6 +95,19 @@ def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | N
     result.touches += plan_lead_touches(session, min_lead_id=min_lead_id)
     result.touches += plan_feedback_calls(session, since=earliest - dt.timedelta(days=14))
     result.expired_lost = expire_kpb_leads(session, on or earliest)
+    session.flush()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_touched(session: Session, groups: dict[dt.date, list[int]], since: dt.datetime, result: LeadgenResult,
+                 started: float) -> LeadgenResult:
+    min_lead_id = session.scalar(select(func.coalesce(func.max(Lead.id), 0))) or 0
+    for today, branch_ids in groups.items():
+        kpb, reg = _open_leads(session, branch_ids, today, result.by_branch, since)
+        result.kpb_leads += kpb
+        result.regular_leads += reg
+    result.touches = plan_lead_touches(session, min_lead_id=min_lead_id)
     session.flush()
     result.seconds = time.perf_counter() - started
     return result
@@ -119,7 +137,18 @@ def _engine_match(rule_code: str, all_codes: list[str]) -> Any:
     return and_(prefix(rule_code), *[~prefix(c) for c in longer])
 
 
-def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int) -> list[Any]:
+def _touched(since: dt.datetime | None) -> Any:
+    """Vehicles an import wrote since `since` (the vehicle itself, or a sale or work order of it); every
+    vehicle when None. Only tested on the rows the date windows find, so it costs the run nothing."""
+    if since is None:
+        return literal(True)
+    return or_(Vehicle.updated_at >= since,
+               exists().where(Sale.vehicle_id == Vehicle.id, Sale.updated_at >= since),
+               exists().where(WorkOrder.vehicle_id == Vehicle.id, WorkOrder.updated_at >= since))
+
+
+def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int,
+                    since: dt.datetime | None = None) -> list[Any]:
     """One SELECT per KPB rule: vehicles whose KPB n deadline falls in [today, today + open_days],
     not yet serviced for KPB n (or a later one), with no lead ever for that KPB."""
     rules = _kpb_rules(session)
@@ -138,11 +167,13 @@ def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, ope
         ).where(
             Vehicle.purchase_date.between(today - dt.timedelta(days=rule.days),
                                           today + dt.timedelta(days=open_days - rule.days)),
-            Vehicle.branch_id.in_(branch_ids), _engine_match(rule.engine_code, codes), ~served, ~had_lead))
+            Vehicle.branch_id.in_(branch_ids), _engine_match(rule.engine_code, codes), ~served, ~had_lead,
+            _touched(since)))
     return selects
 
 
-def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int) -> list[Any]:
+def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int,
+                        since: dt.datetime | None = None) -> list[Any]:
     """Regular service due: the last service + interval falls in [today, today + open_days]. After a
     KPB job the interval is the regular one (H1->H2); otherwise 'not back for N days' (H2->H2).
     Driven by the vehicle's last-service columns (one indexed range), see refresh_last_service."""
@@ -176,7 +207,8 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
         ).where(
             Vehicle.last_service_date.between(today - dt.timedelta(days=interval),
                                               today + dt.timedelta(days=open_days - interval)),
-            kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), kpb_over, ~open_reg, ~had_lead))
+            kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), kpb_over, ~open_reg, ~had_lead,
+            _touched(since)))
     # Sold by us, KPB period over with no service at all: one regular lead after the period.
     interval = settings.get(session, "leads.regular_interval_days")
     sold = exists().where(Sale.vehicle_id == Vehicle.id)
@@ -193,16 +225,17 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
                                       today + dt.timedelta(days=open_days - min(periods) - interval)),
         due.between(today, today + dt.timedelta(days=open_days)), Vehicle.branch_id.in_(branch_ids),
         Vehicle.last_service_date.is_(None), sold,
-        ~exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)))
+        ~exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key), _touched(since)))
     return selects
 
 
 def _open_leads(
-    session: Session, branch_ids: list[int], today: dt.date, by_branch: dict[int, int]
+    session: Session, branch_ids: list[int], today: dt.date, by_branch: dict[int, int],
+    since: dt.datetime | None = None,
 ) -> tuple[int, int]:
     open_days = settings.get(session, "leads.open_days_before_deadline")
-    selection = union_all(*_kpb_candidates(session, branch_ids, today, open_days),
-                          *_regular_candidates(session, branch_ids, today, open_days))
+    selection = union_all(*_kpb_candidates(session, branch_ids, today, open_days, since),
+                          *_regular_candidates(session, branch_ids, today, open_days, since))
     # The selection runs once, into a temp table: its per-branch counts size the number blocks, then
     # the leads are inserted from it.
     candidates = _materialise(session, selection)
