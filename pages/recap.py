@@ -62,8 +62,10 @@ recap_df = pd.DataFrame(
 if recap_df.empty:
     st.caption("Belum ada follow up pada periode ini.")
 else:
-    by_week = recap_df.groupby("Minggu", sort=False)[["Diingatkan", "Datang KPB", "Datang Reguler",
-                                                      "Tidak datang"]].sum().reset_index()  # a few rows
+    # Weeks in calendar order on the chart (grouped by the date, then written dd/mm/yyyy), a few rows.
+    by_week = recap_df.assign(Minggu=[r.week for r in weeks]).groupby("Minggu")[
+        ["Diingatkan", "Datang KPB", "Datang Reguler", "Tidak datang"]].sum().reset_index()
+    by_week["Minggu"] = [fmt.date_id(w) for w in by_week["Minggu"]]
     fig = go.Figure([go.Bar(name=c, x=by_week["Minggu"], y=by_week[c]) for c in by_week.columns[1:]])
     fig.update_layout(barmode="group", height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10},
                       legend={"orientation": "h", "y": -0.2})

@@ -70,3 +70,12 @@ def test_pica_opens_on_last_week(world, leads, run_page):
     whole = _open(run_page, world.ho).dataframe[2].value
     last_week = at.dataframe[2].value
     assert last_week["Total"].sum() < whole["Total"].sum()
+
+
+def test_the_recap_chart_shows_the_weeks_in_calendar_order(world, leads, run_page):
+    import json
+
+    at = _open(run_page, world.ho)
+    weeks = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["x"]
+    as_dates = [tuple(reversed(w.split("/"))) for w in weeks]
+    assert as_dates == sorted(as_dates) and len(weeks) >= 2
