@@ -13,7 +13,7 @@ from ui import fmt
 
 EMPTY = "—"  # em dash: an empty fact, never a blank that shifts the rows beside it
 _STYLE = """<style>
-.h23-facts{display:grid;grid-template-columns:repeat(var(--h23-cols),minmax(0,1fr));gap:.55rem 1.5rem;
+.h23-facts{display:grid;grid-template-columns:repeat(var(--h23-cols),minmax(0,1fr));gap:.55rem 1.5rem;padding:0;
  margin:.25rem 0 1rem}
 .h23-facts dt{font-size:.8rem;opacity:.65;margin:0}
 .h23-facts dd{margin:0;overflow-wrap:anywhere;white-space:pre-line}
