@@ -190,12 +190,25 @@ def _menu_paths(page) -> list[str]:
     return [h.rstrip("/").rsplit("/", 1)[-1] if h.rstrip("/").count("/") > 2 else "" for h in hrefs]
 
 
+def _settle(page, seconds: float = 10) -> None:
+    """The run drawn: no running indicator, no placeholder. A page with a self-refreshing fragment
+    (Laporan CRM's export progress, every 3 s) may never be quite still on a busy machine: after a while
+    it is drawn as it is, its text still checked."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=seconds * 1000)
+        page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=seconds * 1000)
+    except PlaywrightTimeout:
+        pass
+
+
 def _draw(page, base: str, path: str) -> None:
     page.goto(f"{base}/{path}")
     page.wait_for_selector('[data-testid="stMain"] h1', state="attached")
-    _idle(page)
+    _settle(page)
     page.wait_for_timeout(250)  # a rerun that has just started (a bound URL parameter) would redraw the page
-    _idle(page)
+    _settle(page)
 
 
 def _problems(page, where: str, prefixes: set[str]) -> list[str]:
