@@ -80,14 +80,20 @@ class Person:
     async def run(self) -> None:
         async with httpx.AsyncClient(timeout=60) as http:
             c = StreamlitClient(self.base, http)
+            started = False
             try:
-                await self._start(c)
                 while not self.stop.is_set():
                     try:
+                        if not started:
+                            await self._start(c)
+                            started = True
                         await self._cycle(c)
                     except (Disconnected, OSError, httpx.HTTPError):
-                        await self._come_back(c)
-                    except Exception:
+                        if started:
+                            await self._come_back(c)
+                        else:  # cut off while logging in (its process died): open the page again
+                            await self._think(1.0)
+                    except Exception:  # recorded by _timed; carry on like a person would
                         await self._think(1.0)
             finally:
                 await c.close()
@@ -170,26 +176,31 @@ class Person:
         await self._timed("hari_ini", c.rerun(page_hash=c.pages[""], query=""))
 
     async def _come_back(self, c: StreamlitClient) -> None:
-        """The browser's reconnect after its app process died: retry until a live process answers."""
+        """The browser's reconnect after its app process died: retry until a live process answers; the
+        re-login cookie must let the user in (a login form instead is a lost session, logged in again)."""
         self.reconnects += 1
         started = time.perf_counter()
         deadline = time.monotonic() + 90
         while not self.stop.is_set():
             try:
                 await c.connect(query=f"cabang={self.branch}&rows=30" if self.floor else "")
-                break
-            except Exception:
+            except Exception:  # refused while the proxy still routes to the dead process
                 if time.monotonic() > deadline:
                     self._fail("reconnect", "no live app process within 90 s")
                     return
                 await self._think(1.0)
+                continue
+            if self.floor:
+                break
+            try:
+                c.widget(label="Username")
+            except LookupError:
+                break  # back in Hari ini: the re-login cookie let this user in
+            self.lost_sessions += 1
+            self._fail("relogin", "the reconnected page asked for the password again (session lost)")
+            try:
+                await self._login(c)
+                break
+            except Exception:  # cut off again: retry
+                await self._think(1.0)
         self.records.append(Record("reconnect", time.perf_counter() - started, time.monotonic(), True))
-        if self.floor or self.stop.is_set():
-            return
-        try:
-            c.widget(label="Username")
-        except LookupError:
-            return  # back in Hari ini: the re-login cookie let this user in
-        self.lost_sessions += 1
-        self._fail("relogin", "the reconnected page asked for the password again (session lost)")
-        await self._login(c)
