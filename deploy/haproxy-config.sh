@@ -13,7 +13,7 @@ cat <<CFG
 # Sticky sessions: the proxy sets the cookie h23_srv on the first response (the page), and every later
 # request of that browser (the websocket /_stcore/stream, file uploads, POST /auth/cookie) goes to
 # the same app process, which holds the Streamlit session. A process that fails its health check
-# (GET /healthz every 2 s, 2 failures) is taken out; its browsers are sent to another one (redispatch),
+# (GET /healthz every 2 s, 3 failures) is taken out; its browsers are sent to another one (redispatch),
 # where they reconnect and are logged back in by the re-login cookie.
 global
     maxconn 4000
@@ -59,7 +59,11 @@ backend app
     cookie h23_srv insert indirect nocache httponly attr "SameSite=Lax"
     option httpchk GET /healthz
     http-check expect status 200
-    default-server inter 2s fastinter 1s fall 2 rise 2 maxconn 1000
+    # A busy process answers /healthz late, not never: 5 s to answer and 3 failures in a row before it is
+    # taken out (at 2 s and 2, a CPU-starved machine took both processes out: 503 for everyone). A process
+    # that died refuses the connection at once, and its browsers are redispatched without waiting.
+    timeout check 5s
+    default-server inter 2s fastinter 1s downinter 1s fall 3 rise 2 maxconn 1000
 CFG
 for i in $(seq 1 "$apps"); do
     echo "    server app$i $host:$((first + i - 1)) check cookie app$i"
