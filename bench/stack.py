@@ -40,7 +40,8 @@ class Stack:
             head = next(rows)
             at = {k: i for i, k in enumerate(head)}
             return {row[at["svname"]]: row[at["status"]] for row in rows
-                    if row and row[at["pxname"]] == "app" and row[at["svname"]].startswith("app")}
+                    if row and row[at["pxname"]] == "app" and row[at["svname"]].startswith("app")
+                    and not row[at["svname"]].endswith("-open")}  # the fail-open backups have no check
 
     def wait_all_up(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout

@@ -68,6 +68,12 @@ CFG
 for i in $(seq 1 "$apps"); do
     echo "    server app$i $host:$((first + i - 1)) check cookie app$i"
 done
+echo "    # Fail open: when every process fails its check (an overloaded machine answers /healthz late), send the"
+echo "    # browsers to them anyway instead of a 503 for everyone; a dead process refuses the connection and the"
+echo "    # request is redispatched. Each backup line is the same process as the line above it, same cookie."
+for i in $(seq 1 "$apps"); do
+    echo "    server app$i-open $host:$((first + i - 1)) backup cookie app$i"
+done
 cat <<CFG
 
 # Who is up, sessions per process, health check results: http://${stats}/
