@@ -5,7 +5,7 @@ noticed when imports stop moving; each process now writes its row every few seco
 health page lists them (core.platform.heartbeat).
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-03 15:40:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import db.base
 
 revision = '0018'
-down_revision = '0014'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
