@@ -64,17 +64,20 @@ class Beating:
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{kind}", daemon=True)
 
     def start(self) -> Beating:
+        self._beat()  # listed from the moment it starts, before it does any work
         self._thread.start()
         atexit.register(self.stop)
         return self
 
+    def _beat(self) -> None:
+        try:
+            beat(self.db, self.kind, self.detail, name=self.name)
+        except Exception:  # the database is away for a moment: the next beat says so by being late
+            log.warning("heartbeat of %s failed", self.name, exc_info=True)
+
     def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                beat(self.db, self.kind, self.detail, name=self.name)
-            except Exception:  # the database is away for a moment: the next beat says so by being late
-                log.warning("heartbeat of %s failed", self.name, exc_info=True)
-            self._stop.wait(self.every)
+        while not self._stop.wait(self.every):
+            self._beat()
 
     def stop(self) -> None:
         if self._stop.is_set():
