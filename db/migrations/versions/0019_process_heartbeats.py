@@ -4,8 +4,8 @@ With several app processes and workers on more than one machine, a worker that d
 noticed when imports stop moving; each process now writes its row every few seconds and head office's
 health page lists them (core.platform.heartbeat).
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-03 15:40:00
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import db.base
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
