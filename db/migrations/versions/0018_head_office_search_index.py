@@ -1,0 +1,56 @@
+"""Head office search: a substring index over every branch's leads, kept off the lead engine's inserts
+
+A search over every branch (5,000,000 leads) scanned every lead's index entry: 2.4 s on SQLite, 4.9 s on
+PostgreSQL. A trigram index answers it in milliseconds, but maintaining one row by row costs the lead
+engine's bulk insert 5-10 s (151,000 leads: 1.3 s -> 5.5 s for two columns, 16 s for all five, PostgreSQL).
+So a lead starts with search_indexed false and joins the trigram index later, in the worker
+(core.leads.search_index); until then the search finds it through the small partial index of the leads not
+yet indexed. PostgreSQL: a partial GIN (pg_trgm) index on the lead itself, WHERE search_indexed. SQLite: an
+FTS5 trigram table with the searched columns (rowid = lead id), and a trigger that sends a lead whose searched
+columns change back to 'not yet indexed'. Existing leads start not indexed; the worker catches up.
+
+Revision ID: 0018
+Revises: 0014
+Create Date: 2026-12-03 15:20:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import db.base  # noqa: F401
+
+revision = '0018'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+SEARCHED = ['number', 'contact_name', 'phone', 'plate', 'engine_no']
+
+
+def upgrade() -> None:
+    op.add_column('lead', sa.Column('search_indexed', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index('ix_lead_search_pending', 'lead', ['id'], unique=False,
+                    sqlite_where=sa.text('search_indexed = 0'), postgresql_where=sa.text('NOT search_indexed'))
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        columns = ', '.join(f'{c} gin_trgm_ops' for c in SEARCHED)
+        op.execute(f'CREATE INDEX ix_lead_search_trgm ON lead USING gin ({columns}) WHERE search_indexed')
+    else:
+        op.execute(f"CREATE VIRTUAL TABLE lead_search USING fts5({', '.join(SEARCHED)}, tokenize='trigram')")
+        changed = ' OR '.join(f'NEW.{c} IS NOT OLD.{c}' for c in SEARCHED)
+        op.execute(f"CREATE TRIGGER lead_search_stale AFTER UPDATE OF {', '.join(SEARCHED)} ON lead "
+                   f"WHEN NEW.search_indexed AND ({changed}) "
+                   "BEGIN UPDATE lead SET search_indexed = 0 WHERE id = NEW.id; END")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP INDEX ix_lead_search_trgm')
+    else:
+        op.execute('DROP TRIGGER lead_search_stale')
+        op.execute('DROP TABLE lead_search')
+    op.drop_index('ix_lead_search_pending', table_name='lead')
+    with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.drop_column('search_indexed')
