@@ -251,10 +251,20 @@ _CANDIDATE_COLS = [("vehicle_id", Integer), ("branch_id", Integer), ("customer_i
                    ("category", String), ("sales_source", String)]
 
 
+# PostgreSQL's memory per sort/hash of the candidate selection: with the server's default 4 MB its hash joins
+# over the work orders spilled to temp files at 1,000,000 vehicles (transaction-local, see deploy/postgresql.md).
+CANDIDATE_WORK_MEM = "64MB"
+
+
 def _materialise(session: Session, selection: Any) -> Any:
     sql = selection.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    pg = session.get_bind().dialect.name == "postgresql"
     session.execute(text(f"DROP TABLE IF EXISTS {CANDIDATES}"))
+    if pg:
+        session.execute(text(f"SET LOCAL work_mem = '{CANDIDATE_WORK_MEM}'"))
     session.execute(text(f"CREATE TEMPORARY TABLE {CANDIDATES} AS {sql}"))
+    if pg:  # autovacuum never analyzes a temp table: without this the insert's joins are planned blind
+        session.execute(text(f"ANALYZE {CANDIDATES}"))
     return table(CANDIDATES, *[column(name, type_) for name, type_ in _CANDIDATE_COLS])
 
 

@@ -7,7 +7,7 @@ So a lead starts with search_indexed false and joins the trigram index later, in
 (core.leads.search_index); until then the search finds it through the small partial index of the leads not
 yet indexed. PostgreSQL: a partial GIN (pg_trgm) index on the lead itself, WHERE search_indexed. SQLite: an
 FTS5 trigram table with the searched columns (rowid = lead id), and a trigger that sends a lead whose searched
-columns change back to 'not yet indexed'. Existing leads start not indexed; the worker catches up.
+columns change back to 'not yet indexed'. The leads there at the upgrade are indexed by it.
 
 Revision ID: 0018
 Revises: 0014
@@ -30,19 +30,28 @@ SEARCHED = ['number', 'contact_name', 'phone', 'plate', 'engine_no']
 
 
 def upgrade() -> None:
-    op.add_column('lead', sa.Column('search_indexed', sa.Boolean(), server_default=sa.false(), nullable=False))
-    op.create_index('ix_lead_search_pending', 'lead', ['id'], unique=False,
-                    sqlite_where=sa.text('search_indexed = 0'), postgresql_where=sa.text('NOT search_indexed'))
     if op.get_bind().dialect.name == 'postgresql':
+        # The leads there now are indexed by the index build itself (one sort: minutes at 5,000,000 leads, where
+        # setting a flag row by row would rewrite every lead): true for them, false for every lead from now on.
+        op.add_column('lead', sa.Column('search_indexed', sa.Boolean(), server_default=sa.true(), nullable=False))
+        op.alter_column('lead', 'search_indexed', server_default=sa.false())
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
         columns = ', '.join(f'{c} gin_trgm_ops' for c in SEARCHED)
         op.execute(f'CREATE INDEX ix_lead_search_trgm ON lead USING gin ({columns}) WHERE search_indexed')
     else:
-        op.execute(f"CREATE VIRTUAL TABLE lead_search USING fts5({', '.join(SEARCHED)}, tokenize='trigram')")
+        # SQLite cannot change a column's default in place: false from the start, the leads there now copied
+        # into the index and marked.
+        op.add_column('lead', sa.Column('search_indexed', sa.Boolean(), server_default=sa.false(), nullable=False))
+        searched = ', '.join(SEARCHED)
+        op.execute(f"CREATE VIRTUAL TABLE lead_search USING fts5({searched}, tokenize='trigram')")
+        op.execute(f'INSERT INTO lead_search (rowid, {searched}) SELECT id, {searched} FROM lead')
+        op.execute('UPDATE lead SET search_indexed = 1')
         changed = ' OR '.join(f'NEW.{c} IS NOT OLD.{c}' for c in SEARCHED)
-        op.execute(f"CREATE TRIGGER lead_search_stale AFTER UPDATE OF {', '.join(SEARCHED)} ON lead "
+        op.execute(f"CREATE TRIGGER lead_search_stale AFTER UPDATE OF {searched} ON lead "
                    f"WHEN NEW.search_indexed AND ({changed}) "
                    "BEGIN UPDATE lead SET search_indexed = 0 WHERE id = NEW.id; END")
+    op.create_index('ix_lead_search_pending', 'lead', ['id'], unique=False,
+                    sqlite_where=sa.text('search_indexed = 0'), postgresql_where=sa.text('NOT search_indexed'))
 
 
 def downgrade() -> None:
