@@ -36,6 +36,7 @@ def upgrade() -> None:
         op.add_column('lead', sa.Column('search_indexed', sa.Boolean(), server_default=sa.true(), nullable=False))
         op.alter_column('lead', 'search_indexed', server_default=sa.false())
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        op.execute("SET LOCAL maintenance_work_mem = '512MB'")  # the build's sort (the server default is 64 MB)
         columns = ', '.join(f'{c} gin_trgm_ops' for c in SEARCHED)
         op.execute(f'CREATE INDEX ix_lead_search_trgm ON lead USING gin ({columns}) WHERE search_indexed')
     else:
