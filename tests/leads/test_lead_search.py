@@ -287,5 +287,6 @@ def test_head_office_search_asks_the_index_not_every_lead(world):
 
 def test_the_worker_job_indexes_every_pending_lead(world):
     ids = _seed(world)
-    assert search_index.run_index(world.db, "test-worker") == [f"search_index:{2 * len(ids)}"]
-    assert _pending(world) == 0 and search_index.run_index(world.db, "test-worker") == []
+    assert _pending(world) == 2 * len(ids)
+    search_index.run_index(world.db, "test-worker")
+    assert _pending(world) == 0
