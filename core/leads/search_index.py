@@ -23,6 +23,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    false,
     func,
     literal_column,
     or_,
@@ -51,7 +52,10 @@ def narrowed(search: ColumnElement[bool], needles: list[tuple[str, str]], dialec
     if not needles or any(len(n) < TRIGRAM for _, n in needles):
         return search
     if dialect == "postgresql":
-        return or_(and_(Lead.search_indexed, search), and_(~Lead.search_indexed, search))
+        # The pending arm's copy spelled differently (coalesce): PostgreSQL would factor (indexed AND search) OR
+        # (NOT indexed AND search) back into search alone and scan every lead. As an OR the planner still
+        # chooses: the trigram index for a rare text, the covering index's scan for a common name.
+        return or_(and_(Lead.search_indexed, search), and_(~Lead.search_indexed, func.coalesce(search, false())))
     query = " OR ".join(
         f'{col} : "{text_input.strip(needle).replace(chr(34), chr(34) * 2)}"' for col, needle in needles
     )
