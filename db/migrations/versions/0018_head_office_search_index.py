@@ -10,7 +10,7 @@ FTS5 trigram table with the searched columns (rowid = lead id), and a trigger th
 columns change back to 'not yet indexed'. The leads there at the upgrade are indexed by it.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-03 15:20:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import db.base  # noqa: F401
 
 revision = '0018'
-down_revision = '0014'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
