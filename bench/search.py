@@ -2,7 +2,7 @@
 
 Figure to reach: p95 <= 300 ms on SQLite and PostgreSQL for the lead list's search over every branch (the
 count and the first page, core.leads.queries.list_leads as ho.admin). Before the head office search index
-(core.leads.search_index, migration 0018) it tested every lead's index entry: 2.4 s on SQLite, 4.9 s on
+(core.leads.search_index, migration 0020) it tested every lead's index entry: 2.4 s on SQLite, 4.9 s on
 PostgreSQL. The floor is the same statements (captured from the product run) on the raw DBAPI connection. The
 data is bench/bigdata.py's (built once and kept); the leads not yet in the index are indexed first (the worker's
 job), timed. Searched: a lead number, a lead number fragment, a mobile, a plate and an engine number of leads

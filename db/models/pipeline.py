@@ -101,7 +101,7 @@ class Lead(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
 
     # Closing.
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # In the head office search index yet (core.leads.search_index; the index itself is migration 0018's,
+    # In the head office search index yet (core.leads.search_index; the index itself is migration 0020's,
     # outside the models: db.migrate.UNMODELLED).
     search_indexed: Mapped[bool] = mapped_column(default=False, server_default=false())
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id"))

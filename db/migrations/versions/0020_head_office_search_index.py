@@ -9,8 +9,8 @@ yet indexed. PostgreSQL: a partial GIN (pg_trgm) index on the lead itself, WHERE
 FTS5 trigram table with the searched columns (rowid = lead id), and a trigger that sends a lead whose searched
 columns change back to 'not yet indexed'. The leads there at the upgrade are indexed by it.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03 15:20:00
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 
 import db.base  # noqa: F401
 
-revision = '0018'
-down_revision = '0017'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
