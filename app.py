@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from ui import auth, context
-from ui.navigation import PAGES, deep_link, pages_for, section_of, title_of, with_query
+from ui.navigation import MENU_EXPANDED, PAGES, deep_link, pages_for, section_of, title_of, with_query
 from ui.words import tr
 
 # Our pages/ folder is listed in st.navigation below, not auto-discovered: turn the legacy
@@ -42,7 +42,7 @@ with st.sidebar:
         auth.logout()
         st.rerun()
 
-current = st.navigation(sections)
+current = st.navigation(sections, expanded=MENU_EXPANDED)
 wanted = deep_link(st.session_state.pop("h23_wanted", None), pages_for(viewer))
 if wanted is not None:  # after st.navigation: switch_page only knows the pages registered there
     st.switch_page(wanted.page, query_params=wanted.query)

@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from core.accounts import Perm
+from core.leads import lookups
+from core.platform import clock
 from core.privacy import AuditFilter, search_audit
 from ui import context, fmt
 from ui.words import tr
@@ -38,15 +40,15 @@ if st.session_state.get("au_filter") != audit_filter:  # a new search starts at 
     st.session_state["au_page"] = 1
 
 with context.read_session(viewer) as session:
+    tz = lookups.timezone(session, viewer)
     result = search_audit(session, viewer, audit_filter, page=st.session_state.get("au_page", 1),
                           page_size=PAGE_SIZE)
 
 st.caption(tr("ui.audit.rows", lang, n=f"{result.total:,}".replace(",", "."), page=result.page, pages=result.pages))
 if result.rows:
     st.dataframe(pd.DataFrame([{
-        tr("ui.audit.col_at", lang): fmt.datetime_id(r.at,
-                                                     "Asia/Jakarta"), "User": r.username, tr("ui.audit.col_action",
-                                                                                             lang): r.action,
+        tr("ui.audit.col_at", lang, zone=clock.zone_label(tz)): fmt.datetime_id(r.at, tz), "User": r.username,
+        tr("ui.audit.col_action", lang): r.action,
         tr("ui.audit.col_type", lang): r.object_type, "ID": r.object_id, tr("ui.branch", lang): r.branch_code or "",
         tr("ui.audit.col_changes", lang): json.dumps(r.changes, ensure_ascii=False) if r.changes else "",
         tr("ui.col.note", lang): r.note or "",

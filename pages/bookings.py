@@ -14,9 +14,10 @@ import streamlit as st
 from core import bookings
 from core.accounts import Perm
 from core.bookings import queries as booking_queries
-from core.platform import clock, settings
+from core.platform import DomainError, clock
 from db.enums import BookingState, ServiceKind
 from ui import context, fmt
+from ui.booking_words import bw
 from ui.words import tr
 
 viewer = context.require(Perm.BOOKING_VIEW)
@@ -99,9 +100,16 @@ if live and viewer.can(Perm.BOOKING_POST):
     if row.state == BookingState.POSTED:
         km = c2.number_input(tr("ui.bk.km", lang), min_value=0, max_value=500_000, step=100, value=None, key="bk_km")
         if c2.button(tr("ui.bk.make_wo", lang), key="bk_wo", type="primary"):
-            _act(tr("ui.bk.wo_made", lang, number=row.number),
-                 lambda s: bookings.create_work_order(s, viewer, row.id, km=int(km) if km is not None else None,
-                                                      expected_version=row.version))
+            try:  # the flash names the work order made (its number is what the mechanic asks for)
+                with context.write_session(viewer) as s:
+                    wo = bookings.create_work_order(s, viewer, row.id, km=int(km) if km is not None else None,
+                                                    expected_version=row.version)
+                    made = bw("work_order_made", viewer.lang, wo=wo.number, booking=row.number, job=wo.job_type)
+            except DomainError as e:
+                fmt.show_error(e, viewer.lang)
+            else:
+                st.session_state["bk_flash"] = made
+                st.rerun()
     reason = c3.text_input(tr("ui.bk.cancel_reason", lang), key="bk_cancel_reason")
     if c3.button(tr("ui.bk.cancel", lang), key="bk_cancel"):
         _act(tr("ui.bk.cancelled", lang, number=row.number),
@@ -114,7 +122,7 @@ if viewer.can(Perm.BOOKING_CHANGE):
     with context.read_session(viewer) as s:
         hits = booking_queries.find_customers_for_booking(s, viewer, branch_id, text) if text else []
         res = booking_queries.branch_resources(s, viewer, branch_id)
-        open_hour, close_hour = settings.get(s, "booking.open_hour"), settings.get(s, "booking.close_hour")
+        plan = bookings.next_free_slot(s, viewer, branch_id, after=max(clock.now(), clock.at_local(day, 0, 0, tz)))
     if text and not hits:
         st.caption(tr("ui.bk.not_found", lang))
     if hits:
@@ -131,10 +139,11 @@ if viewer.can(Perm.BOOKING_CHANGE):
                                format_func=lambda k: k.value) or ServiceKind.REG
             kpb = c.selectbox(tr("ui.kpb_number", lang), [1, 2, 3, 4], help=tr("ui.bk.kpb_help", lang))
             a, b, c = st.columns(3)
-            on = a.date_input(tr("ui.bk.date", lang), value=max(day, clock.today_in(tz)), format="DD/MM/YYYY")
-            hour = b.selectbox(tr("ui.bk.hour", lang), list(range(open_hour, close_hour)),
-                               format_func=lambda h: f"{h:02d}")
-            minute = c.selectbox(tr("ui.bk.minute", lang), [0, 15, 30, 45], format_func=lambda m: f"{m:02d}")
+            on = a.date_input(tr("ui.bk.date", lang), value=plan.day, format="DD/MM/YYYY")  # the next free slot
+            hour = b.selectbox(tr("ui.bk.hour", lang), plan.hours, format_func=lambda h: f"{h:02d}",
+                               index=plan.hours.index(plan.hour) if plan.hour in plan.hours else 0)
+            minute = c.selectbox(tr("ui.bk.minute", lang), bookings.MINUTES, format_func=lambda m: f"{m:02d}",
+                                 index=bookings.MINUTES.index(plan.minute) if plan.minute in bookings.MINUTES else 0)
             a, b, c = st.columns(3)
             pit_id = a.selectbox("Pit", list(pits), format_func=lambda i: pits[i])
             mechanic_id = b.selectbox(tr("field.mechanic", lang), [None, *mechs],

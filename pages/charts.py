@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,6 +16,7 @@ from core.leads import lookups
 from core.platform import DomainError, ValidationError, cell_safety, clock
 from core.reports import ChartQuery, charts as report_charts
 from ui import context, fmt
+from ui.chart_axes import count_axis
 from ui.words import tr
 
 viewer = context.require(Perm.REPORT_VIEW)
@@ -43,8 +43,9 @@ st.title(tr("ui.ch.title", lang))
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
     fresh = report_charts.freshness(session)
+    tz = lookups.timezone(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
-today = clock.today_in("Asia/Jakarta")
+today = clock.today_in(tz)
 
 chart = st.selectbox(tr("ui.ch.title", lang), list(CHARTS), format_func=CHARTS.__getitem__, key="ch_chart")
 c1, c2, c3 = st.columns(3)
@@ -64,8 +65,7 @@ if chart == "retention":  # cohorts are purchase months: look back over the KPB 
 if fresh is None:
     st.caption(tr("ui.ch.not_counted", lang))
 else:
-    local = fresh.astimezone(ZoneInfo("Asia/Jakarta"))
-    st.caption(tr("ui.ch.fresh", lang, at=f"{local:%d/%m/%Y %H:%M}"))
+    st.caption(tr("ui.ch.fresh", lang, at=clock.stamp(fresh, tz)))
 
 
 def pivot(rows: list[tuple], index: str, keys: dict[str, str]) -> pd.DataFrame:
@@ -80,7 +80,7 @@ def pivot(rows: list[tuple], index: str, keys: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def bars(df: pd.DataFrame, x: str, barmode: str = "group", kind: str = "bar") -> None:
+def bars(df: pd.DataFrame, x: str, barmode: str = "group", kind: str = "bar", counts: bool = True) -> None:
     if df.empty:
         st.caption(tr("ui.ch.no_data", lang))
         return
@@ -90,6 +90,9 @@ def bars(df: pd.DataFrame, x: str, barmode: str = "group", kind: str = "bar") ->
     else:
         fig = go.Figure([go.Bar(name=c, x=df[x], y=df[c], marker_color=COLORS.get(c)) for c in cols])
     fig.update_layout(barmode=barmode, **LAYOUT)
+    if counts:
+        values = df[cols].apply(pd.to_numeric, errors="coerce").fillna(0)
+        count_axis(fig, float((values.sum(axis=1) if barmode == "stack" else values.max(axis=1)).max()))
     st.plotly_chart(fig, key="ch_plot", width="stretch", config={"displaylogo": False})
 
 
@@ -145,12 +148,11 @@ with context.read_session(viewer) as session:
                                     "kpb4": "KPB 4"})
         if len(df):
             for n in range(1, 5):
-                df[f"% KPB {n}"] = (100 * df[f"KPB {n}"] / df[tr("ui.ch.sold",
-                                                                 lang)].where(df[tr("ui.ch.sold",
-                                                                                    lang)] > 0)).round(1).fillna(0)
+                sold = df[tr("ui.ch.sold", lang)]
+                df[f"% KPB {n}"] = (100 * df[f"KPB {n}"] / sold.where(sold > 0)).round(1).fillna(0)
             df[tr("ui.ch.cohort", lang)] = [d.strftime("%m/%Y") for d in df[tr("ui.ch.cohort", lang)]]
         bars(df[[tr("ui.ch.cohort", lang), *[f"% KPB {n}" for n in range(1, 5)]]] if len(df) else df,
-             tr("ui.ch.cohort", lang), kind="line")
+             tr("ui.ch.cohort", lang), kind="line", counts=False)
     elif chart == "entry":
         rows = report_charts.by_week(session, viewer, q, "entry")
         keys = sorted({k for _, k, _ in rows})
@@ -163,6 +165,7 @@ with context.read_session(viewer) as session:
             fig = go.Figure(go.Bar(x=df["Follow up"], y=df["Admin"] + " (" + df[tr("ui.branch", lang)] + ")",
                                    orientation="h"))
             fig.update_layout(**LAYOUT)
+            count_axis(fig, float(df["Follow up"].max()), axis="x")
             st.plotly_chart(fig, key="ch_plot", width="stretch", config={"displaylogo": False})
         else:
             st.caption(tr("ui.ch.no_data", lang))

@@ -102,7 +102,7 @@ page_no = int(st.session_state.get(page_key, 1))
 with context.read_session(viewer) as session:
     events = timeline.timeline(session, viewer, customer_id, page_no, PAGE_SIZE)
 st.dataframe(pd.DataFrame([{
-    tr("ui.time", lang): fmt.datetime_id(e.at, "Asia/Jakarta"), tr("ui.kind", lang): KIND_LABEL.get(e.kind, e.kind),
+    tr("ui.time", lang): fmt.datetime_id(e.at, profile.timezone), tr("ui.kind", lang): KIND_LABEL.get(e.kind, e.kind),
     tr("ui.cust.what", lang): _what(e),
     tr("ui.status", lang): _status(e.kind, e.status), tr("ui.col.note", lang): e.note or ""} for e in events.events],
     columns=[tr("ui.time", lang), tr("ui.kind", lang), tr("ui.cust.what", lang), tr("ui.status", lang),

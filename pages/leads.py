@@ -4,6 +4,7 @@ page of rows from SQL, and a click on a row opens the lead."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -13,15 +14,13 @@ from core.accounts import Perm
 from core.customers import format_phone_local
 from core.leads import LeadFilter, Sort, queries
 from db.enums import ContactStatus, Stage, Temperature
-from ui import context, fmt, lead_widgets as w
+from ui import context, fmt, lead_list, lead_widgets as w
 from ui.words import tr
 
 PAGE_SIZES = [25, 50, 100]
+
 viewer = context.require(Perm.LEAD_VIEW)
 lang = viewer.lang
-SORT_LABEL: dict[Sort, str] = {
-    "created_desc": tr("ui.leads.sort_created", lang), "deadline_asc": tr("ui.leads.sort_deadline", lang),
-    "number_asc": tr("ui.leads.sort_number", lang)}
 st.title(tr("ui.leads.title", lang))
 
 branch_rows, sidebar_branches = context.branch_choice(viewer)
@@ -47,8 +46,8 @@ created_from = c1.date_input(tr("ui.leads.created_from", lang), value=None, form
                              bind="query-params")
 created_to = c2.date_input(tr("ui.leads.created_to", lang), value=None, format="DD/MM/YYYY", key="to",
                            bind="query-params")
-sort = c3.selectbox(tr("ui.leads.sort", lang), list(SORT_LABEL), format_func=SORT_LABEL.__getitem__, key="sort",
-                    bind="query-params")
+sort = c3.selectbox(tr("ui.leads.sort", lang), lead_list.sort_keys(),
+                    format_func=lambda k: lead_list.sort_label(k, lang), key="sort", bind="query-params")
 page_size = c3.selectbox(tr("ui.leads.page_size", lang), PAGE_SIZES, index=1, key="n", bind="query-params")
 chosen_codes: list[str] = []
 if sidebar_branches is None:  # all branches in the sidebar: narrow here if wanted
@@ -67,7 +66,7 @@ lead_filter = LeadFilter(
     contact_status=ContactStatus(status) if status else None,
     created_from=created_from if isinstance(created_from, dt.date) else None,
     created_to=created_to if isinstance(created_to, dt.date) else None,
-    sort=sort if sort in SORT_LABEL else "created_desc")
+    sort=cast(Sort, sort) if sort in lead_list.sort_keys() else "created_desc")
 
 # A new filter starts again at page 1.
 if st.session_state.get("leads_filter") != lead_filter:
@@ -86,11 +85,12 @@ table = pd.DataFrame([{
     "name": r.contact_name or "", "phone": format_phone_local(r.phone), "stage": w.STAGE_LABEL[r.stage],
     "source": r.source_document or "", "deadline": fmt.date_id(r.deadline) if r.deadline else "",
     "kpb": str(r.kpb_number or ""), "plate": r.plate or "",
+    "unit": " · ".join(p for p in (r.unit_name, r.plate) if p),
     "temp": w.TEMPERATURE_LABEL[r.temperature] if r.temperature else "",
     "status": w.CONTACT_LABEL[r.contact_status] if r.contact_status else "", "admin": r.assigned_to or "",
     "customer": f"customer?id={r.customer_id}" if r.customer_id else None,
 } for r in result.rows], columns=["created", "branch", "number", "name", "phone", "stage", "source", "deadline",
-                                  "kpb", "plate", "temp", "status", "admin", "customer"])
+                                  "kpb", "plate", "temp", "status", "admin", "customer", "unit"])
 headers = {"created": tr("ui.col.created", lang), "branch": tr("ui.col.branch", lang),
            "number": tr("ui.col.subject", lang), "name": tr("ui.col.contact", lang),
            "phone": tr("ui.col.phone", lang), "stage": tr("ui.col.stage", lang), "source": "Source Document",
@@ -98,11 +98,11 @@ headers = {"created": tr("ui.col.created", lang), "branch": tr("ui.col.branch", 
            "plate": tr("field.plate", lang), "temp": tr("field.temperature", lang),
            "status": tr("field.contact_status", lang)}
 headers["admin"] = "Admin"
+headers["unit"] = tr("ui.leads.unit", lang)
 st.caption(tr("ui.leads.rows", lang, n=f"{result.total:,}".replace(",", ".")))
-event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="leads_table",
-                     column_config={**{k: st.column_config.TextColumn(v) for k, v in headers.items()},
-                                    "customer": st.column_config.LinkColumn("Customer",
-                                                                            display_text=tr("ui.view", lang))})
+selected = lead_list.grid(table, {**{k: st.column_config.TextColumn(v) for k, v in headers.items()},
+                                  "customer": st.column_config.LinkColumn("Customer",
+                                                                          display_text=tr("ui.view", lang))})
 
 prev, info, nxt = st.columns([1, 2, 1])
 if prev.button(tr("ui.prev_arrow", lang), key="leads_prev", disabled=page_no <= 1):
@@ -113,9 +113,8 @@ if nxt.button(tr("ui.next_arrow", lang), key="leads_next", disabled=page_no >= r
     st.session_state["leads_page"] = page_no + 1
     st.rerun()
 
-selected = event.selection.rows if event is not None else []
-if selected and selected[0] < len(result.rows):
-    row = result.rows[selected[0]]
+if selected is not None and selected < len(result.rows):
+    row = result.rows[selected]
     try:
         st.switch_page("pages/lead.py", query_params={"id": str(row.id)})
     except StreamlitAPIException:  # the page run on its own (AppTest): no menu to switch within

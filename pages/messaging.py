@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from core.accounts import Perm
-from core.messaging import config as mcfg, stats, templates
+from core.leads import lookups
+from core.messaging import config as mcfg, preview_vars, stats, templates
 from core.platform import DomainError, clock
 from db.enums import TouchKind
 from ui import context, fmt
@@ -32,7 +33,8 @@ if not options:
 
 # --- Figures per branch ------------------------------------------------------------------------------
 st.subheader(tr("ui.msg.summary", lang))
-today = clock.today_in("Asia/Jakarta")
+with context.read_session(viewer) as session:
+    today = clock.today_in(lookups.timezone(session, viewer, chosen or ()))
 period = st.date_input(tr("ui.msg.period", lang), value=(today - dt.timedelta(days=29), today), format="DD/MM/YYYY",
                        key="msg_period")
 since, until = (period[0], period[-1]) if isinstance(period, tuple) and period else (today, today)
@@ -62,6 +64,7 @@ branch_id = st.selectbox(tr("ui.branch", lang), list(by_id), format_func=lambda 
 with context.read_session(viewer) as session:
     current = mcfg.branch_messaging(session, branch_id)
     tpl = templates.branch_templates(session, branch_id)
+    sample = preview_vars(session, viewer, branch_id)  # this branch, one of its current customers
 
 with st.form(f"msg_settings_{branch_id}"):
     st.markdown(tr("ui.msg.channels", lang))
@@ -108,7 +111,7 @@ category = c2.selectbox(tr("ui.msg.category", lang), ["utility", "marketing"],
                         index=0 if t.wa_category == "utility" else 1,
                         key=f"msg_cat_{branch_id}_{kind.value}")
 try:
-    preview = templates.render(templates.validate(body), templates.SAMPLE)
+    preview = templates.render(templates.validate(body), sample)
 except DomainError as e:  # a typo in a variable: say which, keep the text
     fmt.show_error(e, viewer.lang)
 else:

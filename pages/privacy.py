@@ -40,6 +40,7 @@ with context.write_session(viewer) as s:  # opening a customer's personal data i
     assert customer is not None
     privacy.record_personal_view(s, viewer, "customer.view", customer, note="privacy page")
     consent = (customer.consent_contact, customer.consent_message, customer.anonymised_at)
+    tz = lookups.timezone(s, viewer, [customer.branch_id])
 with context.read_session(viewer) as session:
     history = privacy.consent_history(session, viewer, hit.id)
 
@@ -51,8 +52,8 @@ c3.metric(tr("ui.pv.anonymised", lang), fmt.date_id(consent[2]) if consent[2] el
 st.subheader(tr("ui.pv.history", lang))
 if history:
     st.dataframe(pd.DataFrame([{
-        tr("ui.time", lang): fmt.datetime_id(e.at, "Asia/Jakarta"), tr("ui.pv.purpose",
-                                                                       lang): PURPOSE_LABEL.get(e.purpose, e.purpose),
+        tr("ui.time", lang): fmt.datetime_id(e.at, tz),
+        tr("ui.pv.purpose", lang): PURPOSE_LABEL.get(e.purpose, e.purpose),
         tr("ui.status", lang): tr("ui.pv.granted", lang) if e.granted else tr("ui.pv.withdrawn", lang),
         tr("ui.pv.how", lang): e.channel, tr("ui.pv.proof", lang): e.proof, tr("ui.pv.by", lang): e.by,
     } for e in history]), hide_index=True, width="stretch")

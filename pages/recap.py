@@ -16,6 +16,8 @@ from core.leads import lookups
 from core.platform import DomainError, ValidationError, cell_safety, clock
 from core.reports import CAUSE_LABEL, CAUSES, Period, recap
 from ui import context, fmt, recap_mail_box
+from ui.chart_axes import count_axis
+from ui.report_words import rw
 from ui.words import tr
 
 viewer = context.require(Perm.REPORT_VIEW)
@@ -28,8 +30,9 @@ st.title(tr("ui.recap.title", lang))
 
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
+    tz = lookups.timezone(session, viewer)
 label_of = {o.id: o.label for o in branch_rows}
-today = clock.today_in("Asia/Jakarta")
+today = clock.today_in(tz)
 monday = today - dt.timedelta(days=today.weekday())
 
 c1, c2, c3 = st.columns(3)
@@ -49,7 +52,6 @@ except DomainError as e:
 with context.read_session(viewer) as session:
     weeks = recap.weekly_recap(session, viewer, period)
     reasons = recap.not_came_reasons(session, viewer, period)
-    pica = recap.pica_summary(session, viewer, period)
 
 
 def _download(df: pd.DataFrame, name: str, key: str) -> None:
@@ -65,13 +67,16 @@ recap_df = pd.DataFrame(
 if recap_df.empty:
     st.caption(tr("ui.recap.none", lang))
 else:
-    by_week = recap_df.groupby(tr("ui.recap.week", lang),
-                               sort=False)[[tr("ui.recap.reminded", lang), tr("ui.recap.came_kpb", lang),
-                                            tr("ui.recap.came_reg", lang),
-                                                      tr("ui.recap.not_came", lang)]].sum().reset_index()  # a few rows
-    fig = go.Figure([go.Bar(name=c, x=by_week[tr("ui.recap.week", lang)], y=by_week[c]) for c in by_week.columns[1:]])
+    # Weeks in calendar order on the chart (grouped by the date, then written dd/mm/yyyy), a few rows.
+    week = tr("ui.recap.week", lang)
+    by_week = recap_df.assign(**{week: [r.week for r in weeks]}).groupby(week)[
+        [tr("ui.recap.reminded", lang), tr("ui.recap.came_kpb", lang), tr("ui.recap.came_reg", lang),
+         tr("ui.recap.not_came", lang)]].sum().reset_index()
+    by_week[week] = [fmt.date_id(w) for w in by_week[week]]
+    fig = go.Figure([go.Bar(name=c, x=by_week[week], y=by_week[c]) for c in by_week.columns[1:]])
     fig.update_layout(barmode="group", height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10},
                       legend={"orientation": "h", "y": -0.2})
+    count_axis(fig, float(by_week[by_week.columns[1:]].max(axis=1).max()))
     st.plotly_chart(fig, key="rc_chart", width="stretch", config={"displaylogo": False})
 st.dataframe(recap_df, hide_index=True, key="rc_table", width="stretch")
 if not recap_df.empty:
@@ -84,6 +89,16 @@ reasons_df = pd.DataFrame([(b, w.strftime("%d/%m/%Y"), why, n) for b, w, why, n 
 st.dataframe(reasons_df, hide_index=True, key="rc_reasons", width="stretch")
 
 st.subheader(tr("ui.recap.pica_head", lang))
+# PICA is read on Monday about the week that has just ended: it opens on last week, one week at a time.
+WHOLE = -1  # the PICA picker's "whole period above"; otherwise how many weeks back from this one
+back = st.selectbox(rw("recap.pica_week", viewer.lang), [WHOLE, *range(13)], index=2, key="rc_pica_week",
+                    format_func=lambda n: rw("recap.whole_period", viewer.lang) if n == WHOLE else rw(
+                        "recap.week_of", viewer.lang, start=fmt.date_id(monday - dt.timedelta(weeks=n)),
+                        end=fmt.date_id(monday - dt.timedelta(weeks=n) + dt.timedelta(days=6))))
+pica_start = monday - dt.timedelta(weeks=max(back, 0))
+pica_period = period if back == WHOLE else Period(pica_start, pica_start + dt.timedelta(days=6), tuple(branch_ids))
+with context.read_session(viewer) as session:
+    pica = recap.pica_summary(session, viewer, pica_period)
 pica_df = pd.DataFrame([(r.branch, r.admin, r.rejected, r.not_connected, r.not_followed, r.total) for r in pica],
                        columns=[tr("ui.branch", lang), "Admin", *CAUSE_LABEL.values(), "Total"])
 st.dataframe(pica_df, hide_index=True, key="rc_pica", width="stretch")
@@ -99,7 +114,7 @@ if pica:
     pages = max(1, -(-count // PAGE_SIZE))
     page = int(c3.number_input(tr("ui.recap.page", lang), min_value=1, max_value=pages, value=1, key="rc_page"))
     with context.read_session(viewer) as session:
-        items, total = recap.pica_items(session, viewer, period, cause, branch_id=chosen.branch_id,
+        items, total = recap.pica_items(session, viewer, pica_period, cause, branch_id=chosen.branch_id,
                                         user_id=chosen.user_id, page=page, page_size=PAGE_SIZE)
     st.caption(tr("ui.recap.items", lang, n=total, page=page, pages=pages))
     st.dataframe(pd.DataFrame([(i.day.strftime("%d/%m/%Y"), i.lead_number, i.customer, i.phone, i.channel, i.note)

@@ -8,7 +8,6 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -37,8 +36,10 @@ st.title(tr("ui.rep.title", lang))
 
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
+    tz = lookups.timezone(session, viewer)
+    up_to = lookups.latest_today(session, viewer)  # a lead made after midnight in Manado is in "today"
 label_of = {o.id: o.label for o in branch_rows}
-today = clock.today_in("Asia/Jakarta")
+today = clock.today_in(tz)
 
 c1, c2, c3 = st.columns(3)
 c1.selectbox(tr("ui.rep.prospect", lang), ["H23"], disabled=True, key="rep_prospect")
@@ -48,7 +49,7 @@ if kind == "opportunity":
     stage_label = c3.selectbox("Stage", list(STAGE_CHOICES), key="rep_stage")
 c1, c2, c3 = st.columns(3)
 created_from = c1.date_input(tr("ui.date_from", lang), value=today.replace(day=1), format="DD/MM/YYYY", key="rep_from")
-created_to = c2.date_input(tr("ui.date_to", lang), value=today, format="DD/MM/YYYY", key="rep_to")
+created_to = c2.date_input(tr("ui.date_to", lang), value=up_to, format="DD/MM/YYYY", key="rep_to")
 branch_ids = c3.multiselect(tr("ui.branch", lang), list(label_of), format_func=label_of.__getitem__,
                             placeholder=tr("ui.all_branches", lang), key="rep_branches")
 
@@ -120,7 +121,7 @@ def _background_exports() -> None:
         return
     st.markdown("**Ekspor latar belakang**")
     for job in jobs:
-        label = f"{job.created_at.astimezone(ZoneInfo('Asia/Jakarta')):%d/%m/%Y %H:%M}"
+        label = clock.stamp(job.created_at, tz)
         head = f"{label} · {job.fmt.upper()} · {job.description}"
         if job.state in ("queued", "running"):
             share = min(1.0, job.done_rows / job.total) if job.total else 0.0

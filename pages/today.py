@@ -9,7 +9,7 @@ from core.accounts import Perm
 from core.leads import KIND_ORDER, lookups, worklist
 from core.pipeline import followup_log
 from db.enums import Role
-from ui import context, fmt, lead_widgets as w, today_widgets as tw
+from ui import context, fmt, today_widgets as tw
 from ui.words import tr
 
 viewer = context.require(Perm.LEAD_VIEW)
@@ -17,18 +17,14 @@ lang = viewer.lang
 PAGE_SIZE = int(st.session_state.get("today_page_size", 30))  # rows per kind (the benchmark varies it)
 st.title(tr("ui.today.title", lang))
 
-options, chosen = context.branch_choice(viewer)
+# The worklist is one branch's day: the sidebar's picker offers branches only (no second picker here).
+options, chosen = context.branch_choice(viewer, allow_all=False)
 with context.read_session(viewer) as session:
     reasons = lookups.lost_reasons(session, lang)
-branches = w.labels(options)
-if not branches:
+if not options or not chosen:
     st.info(tr("ui.no_branch", lang))
     st.stop()
-if chosen:
-    branch_id = chosen[0]
-else:  # all branches in the sidebar: the worklist is one branch's day, so pick it here
-    branch_id = st.selectbox(tr("ui.branch", lang), list(branches), format_func=branches.__getitem__,
-                             key="today_branch")
+branch_id = chosen[0]
 
 # Admins work their own leads once the head has shared them out; the whole branch stays one tap away.
 mine = False

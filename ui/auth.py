@@ -122,7 +122,8 @@ def gate() -> Viewer | None:
 
 
 def _show_lock(until: dt.datetime) -> None:
-    st.error(f"Akun dikunci sampai {clock.local(until, 'Asia/Jakarta').strftime('%H:%M')} WIB "
+    # Before login the user's branch is not known yet: head office's clock, with its label.
+    st.error(f"Akun dikunci sampai {clock.local(until, clock.HEAD_OFFICE):%H:%M} {clock.zone_label(clock.HEAD_OFFICE)} "
              "karena terlalu banyak percobaan login gagal.")
 
 

@@ -87,7 +87,7 @@ def _keep_language() -> None:
             auth.set_language(session, viewer, "en" if english else "id")
 
 
-def branch_choice(viewer: Viewer) -> tuple[list[Option], list[int] | None]:
+def branch_choice(viewer: Viewer, allow_all: bool = True) -> tuple[list[Option], list[int] | None]:
     """The viewer's branches, and those the daily pages show: for head office (or anyone with more
     than one branch) a sidebar picker of one branch or all, kept in the session and in the URL
     (?cabang=SAM01). Returns (branch options, chosen ids; None = every branch the viewer may see)."""
@@ -100,11 +100,14 @@ def branch_choice(viewer: Viewer) -> tuple[list[Option], list[int] | None]:
     if wanted in by_code or wanted == ALL:
         st.session_state[BRANCH_KEY] = wanted
     current = st.session_state.get(BRANCH_KEY, ALL)
-    choices = [ALL, *by_code]
+    # A page that is one branch's day (Hari ini) offers no "all branches": the one picker is this one.
+    choices = [ALL, *by_code] if allow_all else list(by_code)
+    if not choices:
+        return options, []
     choice = st.sidebar.selectbox(
         tr("ui.branch", viewer.lang), choices, index=choices.index(current) if current in choices else 0,
         format_func=lambda c: tr("ui.all_branches", viewer.lang) if c == ALL else by_code[c].label,
-        key="h23_branch_widget")
+        key="h23_branch_widget" if allow_all else "h23_branch_widget_one")  # options differ: its own state
     st.session_state[BRANCH_KEY] = choice
     if st.query_params.get(BRANCH_PARAM) != choice:
         st.query_params[BRANCH_PARAM] = choice

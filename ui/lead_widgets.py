@@ -14,10 +14,12 @@ from streamlit.errors import StreamlitAPIException
 
 from core import bookings, pipeline
 from core.accounts import Viewer
+from core.customers import format_phone_local
 from core.leads import LeadDetail, Option, lookups
 from core.platform import DomainError, clock
-from db.enums import Channel, ContactStatus, StaffKind, Stage, Temperature
-from ui import context, fmt
+from db.enums import Channel, ContactStatus, ServiceKind, StaffKind, Stage, Temperature
+from ui import context, facts, fmt
+from ui.booking_words import bw
 from ui.words import tr
 
 T = TypeVar("T")
@@ -95,12 +97,8 @@ def labels(options: list[Option]) -> dict[int, str]:
 
 
 def fields(pairs: list[tuple[str, object]], columns: int = 2) -> None:
-    """Read-only fields as label: value, in columns."""
-    cols = st.columns(columns)
-    for i, (label, value) in enumerate(pairs):
-        if isinstance(value, dt.date):
-            value = fmt.date_id(value)
-        cols[i % columns].markdown(f"**{label}**  \n{value if value not in (None, '') else '-'}")
+    """Read-only fields as label: value, in columns (escaped, never Markdown: ui.facts)."""
+    facts.facts(pairs, columns)
 
 
 # --- Stage bar ----------------------------------------------------------------------------------
@@ -164,7 +162,8 @@ def next_followup_form(viewer: Viewer, detail: LeadDetail) -> None:
         return
     with st.form("fu_enter_form"):
         st.markdown(f"##### Follow Up {n}")
-        values = _followup_inputs("fu", None, None, None, None, None, n, viewer.lang)
+        # Most follow ups are logged the day they are made: today (branch time) unless changed.
+        values = _followup_inputs("fu", clock.today_in(detail.branch_timezone), None, None, None, None, n, viewer.lang)
         channels = list(Channel)
         channel = st.selectbox(tr("ui.lead.channel", viewer.lang), channels, index=0,
                                format_func=lambda c: channel_label(c, viewer.lang), key="fu_channel")
@@ -235,11 +234,26 @@ def lost_dialog(viewer: Viewer, detail: LeadDetail) -> None:
 @st.dialog("Create Booking Service", width="large", on_dismiss=_close_dialog)
 def booking_dialog(viewer: Viewer, detail: LeadDetail) -> None:
     tz = detail.branch_timezone
+    lang = viewer.lang
     st.caption(f"{detail.branch_label} · {detail.customer_label} · {detail.vehicle_label}")
+    with context.read_session(viewer) as session:  # the memo's default: the next free slot from now on
+        plan = bookings.next_free_slot(session, viewer, detail.branch_id)
+    if not plan.found:
+        st.warning(bw("no_free_slot", lang))
     left, right = st.columns(2)
-    day = left.date_input("Booking Date *", value=clock.today_in(tz), format="DD/MM/YYYY", key="bk_day")
-    hour = left.selectbox("Jam *", list(range(7, 18)), index=2, format_func="{:02d}".format, key="bk_hour")
-    minute = left.selectbox("Menit *", [0, 15, 30, 45], format_func="{:02d}".format, key="bk_minute")
+    day = left.date_input("Booking Date *", value=plan.day, min_value=clock.today_in(tz), format="DD/MM/YYYY",
+                          key="bk_day")
+    hour = left.selectbox("Jam *", plan.hours, index=option_index(plan.hours, plan.hour) or 0,
+                          format_func="{:02d}".format, key="bk_hour")
+    minute = left.selectbox("Menit *", bookings.MINUTES, index=option_index(bookings.MINUTES, plan.minute) or 0,
+                            format_func="{:02d}".format, key="bk_minute")
+    mobile = left.text_input(bw("mobile", lang), value=format_phone_local(detail.phone), key="bk_mobile")
+    kinds = list(ServiceKind)
+    kind = right.selectbox(bw("service_type", lang), kinds, index=kinds.index(detail.service_kind),
+                           format_func=lambda k: bw(f"kind.{k.value}", lang), key="bk_kind")
+    kpb = right.selectbox(bw("kpb_number", lang), [1, 2, 3, 4], key="bk_kpb",
+                          index=option_index([1, 2, 3, 4], detail.kpb_number) or 0,
+                          disabled=kind != ServiceKind.KPB)
     with context.read_session(viewer) as session:
         pits = ({p.id: p.name for p in bookings.free_pits(session, viewer, detail.branch_id,
                                                            clock.at_local(day, hour, minute, tz))}
@@ -259,7 +273,8 @@ def booking_dialog(viewer: Viewer, detail: LeadDetail) -> None:
         data = bookings.BookingInput(
             branch_id=detail.branch_id, day=day if isinstance(day, dt.date) else None, hour=hour, minute=minute,
             lead_id=detail.id, pit_id=pit_id, mechanic_id=mechanic_id, service_advisor_id=advisor_id,
-            reason_to_come=reason, complaint=complaint or None, carrier_relation=relation)
+            reason_to_come=reason, complaint=complaint or None, carrier_relation=relation, service_kind=kind,
+            kpb_number=kpb if kind == ServiceKind.KPB else None, mobile=mobile.strip() or None)
         booking = write(viewer, lambda s: bookings.create_booking(s, viewer, data))
         if booking is not None:
             _close_dialog()

@@ -23,6 +23,9 @@ class PageSpec:
 
 DAILY, WORKSHOP, REPORTS, SETTINGS = "Kerja harian", "Bengkel", "Laporan", "Pengaturan"
 SECTIONS_EN = {DAILY: "Daily work", WORKSHOP: "Workshop", REPORTS: "Reports", SETTINGS: "Settings"}
+# The whole menu, always: collapsed, Streamlit shows the first ten pages and "View N more", which hid
+# the reports (Laporan CRM, Grafik, Rekap) from head office and the branch heads who come for them.
+MENU_EXPANDED = True
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/today.py", "Hari ini", "Today", ":material/today:", Perm.LEAD_VIEW, DAILY, "hari-ini",
@@ -39,8 +42,6 @@ PAGES: list[PageSpec] = [
              DAILY, "pembagian"),
     PageSpec("pages/bookings.py", "Booking Service", "Service bookings", ":material/event:", Perm.BOOKING_VIEW,
              WORKSHOP, "booking"),
-    PageSpec("pages/settings.py", "Master Data", "Master data", ":material/settings:", Perm.SETTINGS_MANAGE,
-             SETTINGS, "master-data"),
     PageSpec("pages/reports.py", "Laporan CRM", "CRM report", ":material/download:", Perm.REPORT_VIEW, REPORTS,
              "laporan"),
     PageSpec("pages/charts.py", "Grafik", "Charts", ":material/bar_chart:", Perm.REPORT_VIEW, REPORTS, "grafik"),
@@ -48,12 +49,16 @@ PAGES: list[PageSpec] = [
              Perm.REPORT_VIEW, REPORTS, "rekap"),
     PageSpec("pages/messaging.py", "Pesan Otomatis", "Automatic messages", ":material/forum:", Perm.REPORT_VIEW,
              REPORTS, "pesan"),
+    PageSpec("pages/settings.py", "Master Data", "Master data", ":material/settings:", Perm.SETTINGS_MANAGE,
+             SETTINGS, "master-data"),
     PageSpec("pages/intake.py", "Import Data", "Data import", ":material/upload:", Perm.CUSTOMER_CHANGE, SETTINGS,
              "import"),
     PageSpec("pages/privacy.py", "Privasi Data", "Data privacy", ":material/shield_person:", Perm.PRIVACY_MANAGE,
              SETTINGS, "privasi"),
     PageSpec("pages/odoo_sync.py", "Migrasi Odoo", "Odoo migration", ":material/sync_alt:", Perm.SETTINGS_MANAGE,
              SETTINGS, "migrasi-odoo"),
+    PageSpec("pages/health.py", "Kesehatan Sistem", "System health", ":material/monitor_heart:",
+             Perm.SETTINGS_MANAGE, SETTINGS, "kesehatan"),
     PageSpec("pages/audit.py", "Log Audit", "Audit log", ":material/history:", Perm.AUDIT_VIEW, SETTINGS, "audit"),
 ]
 

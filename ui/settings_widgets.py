@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import masterdata as md
 from core.accounts import Viewer
+from core.platform import clock
 from db.enums import Role, StaffKind
 from ui import context
 from ui.words import tr
@@ -70,7 +71,7 @@ def branches_tab(viewer: Viewer) -> None:
         name = b.text_input("Nama cabang", value=r.get("Nama", ""))
         ahass = c.text_input("Kode AHASS", value=r.get("Kode AHASS", ""))
         a, b, c = st.columns(3)
-        tz = a.selectbox("Zona waktu", zones, index=zones.index(r.get("tz", "Asia/Jakarta")),
+        tz = a.selectbox("Zona waktu", zones, index=zones.index(r.get("tz", clock.WIB)),
                          format_func=lambda z: f"{md.TIMEZONES[z]} ({z})")
         phone = b.text_input("Telepon", value=r.get("Telepon", ""))
         active = c.checkbox("Aktif", value=r.get("active", True))

@@ -16,5 +16,7 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
         free_pits as free_pits,
         post_booking as post_booking,
     )
+    from core.bookings.lead_bookings import reschedule_booking as reschedule_booking
+    from core.bookings.next_slot import MINUTES as MINUTES, SlotPlan as SlotPlan, next_free_slot as next_free_slot
 
 __all__, __getattr__ = lazy_exports(__file__, __name__)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
+from core.bookings.lead_bookings import check_lead_bookable
+from core.bookings.slots import check_slot
 from core.bookings.workorders import record_work_order
+from core.customers.phone import normalize_phone
 from core.leads.touches import cancel_booking_touches, plan_booking_confirmation
 from core.platform import clock, numbering, settings
 from core.platform.concurrency import check_version
@@ -27,18 +30,6 @@ register({
     },
     "booking.required": {"id": "wajib diisi", "en": "is required"},
     "booking.in_past": {"id": "waktu booking sudah lewat", "en": "the booking time has passed"},
-    "booking.outside_hours": {
-        "id": "di luar jam servis ({open:02d}:00-{close:02d}:00)",
-        "en": "outside service hours ({open:02d}:00-{close:02d}:00)",
-    },
-    "booking.pit_taken": {
-        "id": "{pit} sudah dibooking pada jam itu ({other})",
-        "en": "{pit} is already booked at that time ({other})",
-    },
-    "booking.mechanic_taken": {
-        "id": "mekanik sudah dibooking pada jam itu ({other})",
-        "en": "the mechanic is already booked at that time ({other})",
-    },
     "booking.wrong_branch_resource": {
         "id": "bukan milik cabang booking ini",
         "en": "does not belong to this booking's branch",
@@ -57,7 +48,7 @@ class BookingInput:
     day: dt.date | None
     hour: int | None
     minute: int | None
-    service_kind: ServiceKind = ServiceKind.REG
+    service_kind: ServiceKind | None = None  # from the lead when not chosen, else regular
     kpb_number: int | None = None
     lead_id: int | None = None
     customer_id: int | None = None
@@ -84,32 +75,6 @@ def _require(value: object, field: str) -> None:
         raise ValidationError("booking.required", field=field, value=value)
 
 
-def check_slot(session: Session, branch: Branch, at: dt.datetime, pit_id: int, mechanic_id: int | None,
-               exclude_id: int | None = None) -> None:
-    """Rule: one booking per pit per slot, and a mechanic works one booking at a time."""
-    slot = dt.timedelta(minutes=settings.get(session, "booking.slot_minutes"))
-    open_hour, close_hour = settings.get(session, "booking.open_hour"), settings.get(session, "booking.close_hour")
-    local = clock.local(at, branch.timezone)
-    if not (open_hour * 60 <= local.hour * 60 + local.minute and (local + slot).hour * 60 + (local + slot).minute
-            <= close_hour * 60 and (local + slot).date() == local.date()):
-        raise ValidationError("booking.outside_hours", field="booking_at", value=local.strftime("%H:%M"),
-                              open=open_hour, close=close_hour)
-    live = [BookingState.DRAFT, BookingState.POSTED]
-    overlap = and_(Booking.booking_at > at - slot, Booking.booking_at < at + slot,
-                   Booking.state.in_(live), Booking.branch_id == branch.id)
-    if exclude_id is not None:
-        overlap = and_(overlap, Booking.id != exclude_id)
-    clash = session.scalar(select(Booking.number).where(overlap, Booking.pit_id == pit_id).limit(1))
-    if clash:
-        pit = session.get(Pit, pit_id)
-        raise ValidationError("booking.pit_taken", field="pit", value=pit.name if pit else pit_id,
-                              pit=pit.name if pit else pit_id, other=clash)
-    if mechanic_id is not None:
-        clash = session.scalar(select(Booking.number).where(overlap, Booking.mechanic_id == mechanic_id).limit(1))
-        if clash:
-            raise ValidationError("booking.mechanic_taken", field="mechanic", value=mechanic_id, other=clash)
-
-
 def _check_resources(session: Session, branch_id: int, data: BookingInput) -> None:
     pit = session.get(Pit, data.pit_id) if data.pit_id else None
     if pit is None or pit.branch_id != branch_id or not pit.active:
@@ -124,7 +89,8 @@ def _check_resources(session: Session, branch_id: int, data: BookingInput) -> No
 
 
 def create_booking(session: Session, viewer: Viewer, data: BookingInput) -> Booking:
-    """A Draft booking; from a lead only once it is Won (its customer, unit and KPB carried over)."""
+    """A Draft booking; from a lead only once it is Won (its customer, unit and KPB carried over), and only
+    while it has no open booking and no work order (core.bookings.lead_bookings)."""
     viewer.require(Perm.BOOKING_CHANGE)
     if data.lead_id is not None:
         lead = session.get(Lead, data.lead_id)
@@ -132,12 +98,18 @@ def create_booking(session: Session, viewer: Viewer, data: BookingInput) -> Book
             raise NotFound("error.not_found", what="lead")
         if lead.stage != Stage.WON:
             raise DomainError("booking.lead_not_won", number=lead.number)
+        session.refresh(lead, with_for_update=True)  # one admin at a time books a lead
+        check_lead_bookable(session, lead)
         data.branch_id = data.branch_id or lead.branch_id
         data.customer_id = data.customer_id or lead.customer_id
         data.vehicle_id = data.vehicle_id or lead.vehicle_id
         data.mobile = data.mobile or lead.phone
-        data.service_kind = lead.service_kind
-        data.kpb_number = lead.kpb_number
+        # The lead's service is the memo's default; the customer may ask for another on the phone.
+        if data.service_kind is None:
+            data.service_kind, data.kpb_number = lead.service_kind, data.kpb_number or lead.kpb_number
+    data.service_kind = data.service_kind or ServiceKind.REG
+    if data.mobile:
+        data.mobile = normalize_phone(data.mobile)
     for value, field in ((data.branch_id, "branch"), (data.day, "booking_at"), (data.hour, "booking_at"),
                          (data.minute, "booking_at"), (data.customer_id, "customer"), (data.pit_id, "pit")):
         _require(value, field)
@@ -231,6 +203,7 @@ def create_work_order(session: Session, viewer: Viewer, booking_id: int, km: int
                            service_advisor_id=booking.service_advisor_id)
     changes = audit.apply(booking, {"state": BookingState.WORK_ORDER, "work_order_id": wo.id})
     session.flush()
+    cancel_booking_touches(session, booking.id)  # the booking-morning call, if the unit came early
     audit.record(session, viewer, "booking.work_order", booking, changes=changes)
     return wo
 

@@ -10,18 +10,18 @@ from sqlalchemy.orm import Session, aliased
 
 from core.accounts.access import Viewer
 from core.customers.job_types import kpb_number_of_job, normalize_job_type
+from core.leads.closing import close_leads_served
 from core.leads.touches import plan_feedback_calls
-from core.pipeline.stages import close_won_by_work_order
 from core.privacy import audit
-from db.enums import ServiceKind
-from db.models import Lead, Vehicle, WorkOrder
+from db.models import Vehicle, WorkOrder
 
 
 def record_work_order(session: Session, viewer: Viewer, *, branch_id: int, number: str, vehicle_id: int,
                       customer_id: int | None, service_date: dt.date, job_type: str, km: int | None = None,
                       pit_id: int | None = None, mechanic_id: int | None = None,
                       service_advisor_id: int | None = None) -> WorkOrder:
-    """Store a unit entry and close the vehicle's matching open leads as Won."""
+    """Store a unit entry, close the vehicle's leads it serves as Won (core.leads.closing) and plan its H+3
+    feedback call."""
     viewer.require_branch(branch_id)
     job = normalize_job_type(job_type)
     wo = WorkOrder(branch_id=branch_id, number=number, vehicle_id=vehicle_id, customer_id=customer_id,
@@ -31,7 +31,7 @@ def record_work_order(session: Session, viewer: Viewer, *, branch_id: int, numbe
     session.flush()
     audit.record(session, viewer, "work_order.create", wo)
     refresh_last_service(session, [vehicle_id])
-    close_leads_served_by(session, viewer, wo)
+    close_leads_served(session, actor_id=viewer.user_id, work_order_ids=[wo.id])
     plan_feedback_calls(session, work_order_ids=[wo.id])
     return wo
 
@@ -52,16 +52,3 @@ def refresh_last_service(session: Session, vehicle_ids: list[int] | None = None)
     if vehicle_ids is not None:
         stmt = stmt.where(Vehicle.id.in_(vehicle_ids))
     session.execute(stmt.execution_options(include_all_branches=True, synchronize_session=False))
-
-
-def close_leads_served_by(session: Session, viewer: Viewer, wo: WorkOrder) -> int:
-    """Rule: a KPB n job closes the vehicle's open KPB n lead; any other job closes its open regular
-    lead. The lead may belong to another branch of the group (the unit still came to the group),
-    so this looks across branches and credits the branch of the work order."""
-    due = (Lead.service_kind == ServiceKind.KPB) & (Lead.kpb_number == wo.kpb_number) if wo.kpb_number \
-        else Lead.service_kind == ServiceKind.REG
-    lead_ids = list(session.scalars(
-        select(Lead.id).where(Lead.vehicle_id == wo.vehicle_id, Lead.closed_at.is_(None), due),
-        execution_options={"include_all_branches": True}))
-    close_won_by_work_order(session, viewer, lead_ids, wo)
-    return len(lead_ids)

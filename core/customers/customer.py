@@ -12,8 +12,8 @@ from core.accounts.access import Perm, Viewer
 from core.customers.nik import normalize_nik
 from core.customers.phone import normalize_phone
 from core.platform import clock, numbering
-from core.platform.errors import DomainError, MultipleErrors, NotFound, ValidationError
-from core.platform.i18n import register, t
+from core.platform.errors import DomainError, FieldList, MultipleErrors, NotFound, ValidationError
+from core.platform.i18n import register
 from core.privacy import audit
 from db.models import Customer, Occupation
 
@@ -46,8 +46,12 @@ def cddb_missing_fields(customer: Customer) -> list[str]:
 def require_cddb(customer: Customer) -> None:
     missing = cddb_missing_fields(customer)
     if missing:
-        raise DomainError("customer.no_cddb", missing=", ".join(t(f"field.{f}") for f in missing),
-                          fields=missing)
+        raise cddb_error(missing)
+
+
+def cddb_error(missing: list[str]) -> DomainError:
+    """The seed's 'customer has no CDDB yet' naming each missing field in the reader's language."""
+    return DomainError("customer.no_cddb", missing=FieldList(missing), fields=missing)
 
 
 @dataclass

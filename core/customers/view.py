@@ -38,6 +38,7 @@ class CustomerProfile:
     cddb_missing: list[str]
     open_leads: int
     vehicles: list[VehicleRow]
+    timezone: str  # the customer's branch's: its timeline is shown in that branch's time
 
 
 def customer_profile(session: Session, viewer: Viewer, customer_id: int) -> CustomerProfile:
@@ -46,13 +47,13 @@ def customer_profile(session: Session, viewer: Viewer, customer_id: int) -> Cust
     so the page's reruns do not flood the log)."""
     viewer.require(Perm.CUSTOMER_VIEW)
     row = session.execute(
-        select(Customer, Branch.code, Branch.name, Occupation.name)
+        select(Customer, Branch.code, Branch.name, Occupation.name, Branch.timezone)
         .join(Branch, Branch.id == Customer.branch_id)
         .outerjoin(Occupation, Occupation.id == Customer.occupation_id)
         .where(Customer.id == customer_id, in_branches(Customer.branch_id, visible_branch_ids(viewer)))).first()
     if row is None:
         raise NotFound("error.not_found", what="Customer")
-    customer, b_code, b_name, occupation = row
+    customer, b_code, b_name, occupation, tz = row
     full = viewer.can(Perm.NIK_FULL)
     open_leads = int(session.scalar(select(func.count(Lead.id)).where(
         Lead.customer_id == customer.id, Lead.closed_at.is_(None),
@@ -66,4 +67,4 @@ def customer_profile(session: Session, viewer: Viewer, customer_id: int) -> Cust
         district_code=customer.district_code, occupation=occupation, birth_date=customer.birth_date,
         consent_contact=customer.consent_contact, consent_message=customer.consent_message,
         cddb_missing=cddb_missing_fields(customer), open_leads=open_leads,
-        vehicles=vehicles_of(session, viewer, customer.id))
+        vehicles=vehicles_of(session, viewer, customer.id), timezone=tz)

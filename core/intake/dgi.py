@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from core.platform import clock
 from core.platform.errors import DomainError
 from core.platform.i18n import register
 from core.platform.text_input import visible
@@ -93,7 +94,7 @@ class DgiDealer:
     secret: str = field(repr=False)
     dealer_id: str  # AHM dealer code sent as dealerId
     branches: dict[str, str] = field(default_factory=dict)  # DGI dealerId -> our branch code
-    timezone: str = "Asia/Jakarta"  # fromTime/toTime are the gateway's wall clock
+    timezone: str = clock.WIB  # fromTime/toTime are the gateway's wall clock
     timeout: float = 30.0
     retries: int = 3  # extra attempts after a 5xx, a timeout or a dropped connection
     backoff: float = 1.0  # seconds before the first retry; doubles each time
@@ -127,7 +128,7 @@ def load_dealers(environ: dict[str, str] | None = None) -> list[DgiDealer]:
             name=str(entry["name"]), base_url=str(entry["base_url"]).rstrip("/"), api_key=str(entry["api_key"]),
             secret=str(secret), dealer_id=str(entry["dealer_id"]),
             branches={str(k): str(v) for k, v in (entry.get("branches") or {}).items()},
-            timezone=str(entry.get("timezone", "Asia/Jakarta")), timeout=float(entry.get("timeout", 30.0)),
+            timezone=str(entry.get("timezone", clock.WIB)), timeout=float(entry.get("timeout", 30.0)),
             retries=int(entry.get("retries", 3)), backoff=float(entry.get("backoff", 1.0))))
     return dealers
 

@@ -35,8 +35,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts.access import Viewer
 from core.intake.read import KIND_FIELDS
-from core.platform import clock
-from core.platform.driver_sql import driver_rows
+from core.platform import clock, scoped_sql
 from db.models import Customer, Sale, Vehicle
 
 _C: Table = Customer.__table__  # type: ignore[assignment]
@@ -77,10 +76,7 @@ def stored_unchanged(session: Session, viewer: Viewer, hashes: np.ndarray, key_i
             .select_from(_S.join(_V, _V.c.id == _S.c.vehicle_id).join(_C, _C.c.id == _S.c.customer_id))
             .where(where, _V.c.customer_id == _S.c.customer_id, _V.c.updated_at <= _S.c.updated_at,
                    _C.c.updated_at <= _S.c.updated_at))
-    if not viewer.all_branches:
-        mine = sorted(viewer.branch_ids)
-        stmt = stmt.where(_S.c.branch_id.in_(mine), _V.c.branch_id.in_(mine), _C.c.branch_id.in_(mine))
-    rows = driver_rows(session, stmt, params)
+    rows = scoped_sql.driver_rows(session, viewer, stmt, params)  # sale, vehicle and customer in the branches
     return np.array([row[0] for row in rows], dtype=np.int64)
 
 

@@ -148,7 +148,7 @@ def _import_batch(session: Session, viewer: Viewer, kind: str, chunk: pd.DataFra
         refresh_last_service(session, sorted(set(vehicles)))
     if kind == "work_orders" and dates:
         # In the batch's own transaction, so a batch and the leads it closes commit together.
-        close_leads_served(session, since=min(dates))
+        close_leads_served(session, actor_id=viewer.user_id, since=min(dates))
     if kind == "sales":  # rows that wrote something leave their hash (an unchanged row leaves the sale as is)
         stamp_sales(session, viewer, [(int(r["_hash"]), r["engine_no"], r["sale_date"]) for r in recs
                                       if r.get("_changed") and r.get("_hash") is not None])

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from core.accounts.access import Viewer
 from core.accounts.auth import viewer_for_user
 from core.intake import upload_limits
+from core.intake.bulk_load import bulk_mode
 from core.intake.file_import import audit_import
 from core.intake.importer import Batch, ImportResult, import_chunks
+from core.intake.new_leads import open_leads_for_import
 from core.intake.read import iter_table
 from core.platform import clock, settings
 from core.platform.errors import DomainError
@@ -114,12 +116,16 @@ def run_job(db: Database, job_id: int, worker: str) -> ImportState:
         kind, path, mapping, branch_id = job.kind, Path(job.path), dict(job.mapping), job.branch_id
         user_id, month_first, size, first = job.user_id, job.month_first, job.batch_size, job.batches_done
         rows_before, total_rows, filename = job.rows_done, job.total_rows, job.filename
+        queued_at = job.created_at  # every batch's writes are after it, a resumed job's first ones too
         limits = upload_limits.limits(s)
     try:
         viewer = _viewer_of(db, user_id)
         upload_limits.check(path, filename, limits)  # measured again before it is read: the limits may be lower
         chunks = iter_table(path, chunk_rows=size, skip_chunks=first, limits=limits)
-        with db.session(viewer.scope, system=viewer.all_branches, write=True) as session:
+        # A first import into an empty database loads in bulk-load mode; a resumed one never does (and first
+        # rebuilds what an interrupted bulk load left out).
+        with bulk_mode(db, allowed=first == 0), \
+                db.session(viewer.scope, system=viewer.all_branches, write=True) as session:
             try:
                 import_chunks(session, viewer, kind, chunks, mapping, branch_id=branch_id, month_first=month_first,
                               first_batch=first, rows_before=rows_before, total_rows=total_rows,
@@ -138,6 +144,7 @@ def run_job(db: Database, job_id: int, worker: str) -> ImportState:
             job.state, job.finished_at, job.total_rows = ImportState.DONE, clock.now(), job.rows_done
             audit_import(s, viewer, kind, changes_rows, result, name=filename, branch_id=branch_id)
         log.info("import job %s done: %s rows", job_id, changes_rows)
+        open_leads_for_import(db, queued_at)
         return ImportState.DONE
     except JobLost:
         log.warning("import job %s was taken over by another worker", job_id)

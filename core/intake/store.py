@@ -147,6 +147,6 @@ _VEH_COLS = ("customer_id", "plate", "frame_no", "unit_type_code", "unit_name", 
 
 def _reserve_customer_codes(session: Session, count: int) -> list[str]:
     """count new customer codes (BPA/yymm/nnnnnnn) in a row."""
-    series = f"BPA/{yymm(clock.today_in('Asia/Jakarta'))}"
+    series = f"BPA/{yymm(clock.today_in(clock.HEAD_OFFICE))}"
     first = reserve(session, series, count) if count else 0
     return [format_number(series, first + i) for i in range(count)]

@@ -14,10 +14,10 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
         save_lead as save_lead,
     )
     from core.leads.lookups import CustomerHit as CustomerHit, Option as Option
-    from core.leads.queries import LeadFilter as LeadFilter, Sort as Sort
+    from core.leads.queries import SORTS as SORTS, LeadFilter as LeadFilter, Sort as Sort
     from core.leads.today import KIND_ORDER as KIND_ORDER, WorkItem as WorkItem, worklist as worklist
 
 __all__, __getattr__ = lazy_exports(__file__, __name__)
 
 # This package's background jobs by lane, found by the worker (core.platform.jobs).
-WORKER_JOBS = {"schedule": ("core.leads.daily_run.run_leadgen",)}
+WORKER_JOBS = {"schedule": ("core.leads.daily_run.run_leadgen", "core.leads.search_index.run_index")}

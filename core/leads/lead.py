@@ -11,7 +11,14 @@ from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session, aliased
 
 from core.accounts.access import Perm, Viewer
-from core.customers.customer import CustomerInput, clean_customer_fields, require_cddb, update_customer
+from core.customers.customer import (
+    CustomerInput,
+    cddb_error,
+    cddb_missing_fields,
+    clean_customer_fields,
+    require_cddb,
+    update_customer,
+)
 from core.leads.touches import plan_lead_touches
 from core.platform import clock, concurrency, numbering
 from core.platform.errors import DomainError, MultipleErrors, NotFound, ValidationError
@@ -239,18 +246,29 @@ def _vehicle_of(session: Session, vehicle_id: int | None, customer: Customer) ->
     return vehicle
 
 
+def _refuse_incomplete(session: Session, lead: Lead) -> None:
+    """Rule: everything that stops a conversion is named at once, the lead's mandatory fields and the
+    customer's CDDB fields together, so one round of filling in is enough."""
+    values = {"branch": lead.branch_id, "customer": lead.customer_id, "occupation": lead.occupation_id,
+              "phone": lead.phone}
+    errors: list[DomainError] = [ValidationError("lead.required", field=f, value=values[f])
+                                 for f in missing_mandatory(lead.branch_id, lead.customer_id, lead.occupation_id,
+                                                            lead.phone)]
+    customer = session.get(Customer, lead.customer_id) if lead.customer_id else None
+    cddb = cddb_missing_fields(customer) if customer is not None else []
+    if cddb:
+        errors.append(cddb_error(cddb))
+    if errors:
+        raise errors[0] if len(errors) == 1 else MultipleErrors(errors)
+
+
 def convert_to_opportunity(session: Session, viewer: Viewer, lead_id: int,
                            expected_version: int | None = None) -> Lead:
     """Rule: only a saved lead with its mandatory fields and a complete CDDB becomes an opportunity."""
     lead = lead_for_change(session, viewer, lead_id, expected_version)
     if lead.stage != Stage.LEAD:
         raise DomainError("lead.not_a_lead", number=lead.number)
-    _raise_missing(missing_mandatory(lead.branch_id, lead.customer_id, lead.occupation_id, lead.phone),
-                   {"branch": lead.branch_id, "customer": lead.customer_id,
-                    "occupation": lead.occupation_id, "phone": lead.phone})
-    customer = session.get(Customer, lead.customer_id)
-    assert customer is not None
-    require_cddb(customer)
+    _refuse_incomplete(session, lead)
     changes = audit.apply(lead, {"stage": Stage.NEW})
     lead.converted_at = clock.now()  # when: the audit row's own time
     session.flush()

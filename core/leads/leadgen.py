@@ -17,39 +17,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    Date,
     Integer,
-    String,
     and_,
-    case,
-    column,
     exists,
     func,
-    insert,
     literal,
     null,
     or_,
     select,
-    table,
     text,
     union_all,
 )
 from sqlalchemy.orm import Session
 
 from core.leads.closing import close_leads_served, expire_kpb_leads
-from core.leads.lead import priority_sql
+from core.leads.lead_insert import CANDIDATES, insert_leads, materialise
 from core.leads.touches import plan_feedback_calls, plan_lead_touches, plan_monthly_visits
-from core.masterdata.reference import DEFAULT_ENGINE_CODE, DEFAULT_KPB
-from core.platform import clock, numbering, settings
-from core.platform.sqlfuncs import add_days, date_iso, text_concat, zero_pad
-from db.base import UTCDateTime
-from db.enums import LeadCategory, ServiceKind, Stage
-from db.models import Branch, Customer, KpbRule, Lead, Sale, Vehicle, WorkOrder
+from core.masterdata.lead_rules import kpb_period_sql, kpb_periods
+from core.masterdata.reference import DEFAULT_ENGINE_CODE
+from core.platform import clock, settings
+from core.platform.sqlfuncs import add_days, date_iso, text_concat
+from db.enums import LeadCategory, ServiceKind
+from db.models import Branch, KpbRule, Lead, Sale, Vehicle, WorkOrder
 
 # How late a work order may arrive (through an import) and still close its lead in the daily run.
 CLOSE_LOOKBACK_DAYS = 45
-# A regular lead is not opened while the vehicle can still claim a KPB (default KPB 4 day).
-KPB_PERIOD_DAYS = DEFAULT_KPB[-1][1]
 
 
 @dataclass
@@ -66,9 +58,12 @@ class LeadgenResult:
         return {k: v for k, v in self.__dict__.items() if k != "by_branch"}
 
 
-def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | None = None) -> LeadgenResult:
+def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | None = None,
+        touched_since: dt.datetime | None = None) -> LeadgenResult:
     """The full daily run for every branch (or those in `timezones`), each with 'today' in its own
-    time zone (or `on`)."""
+    time zone (or `on`). With touched_since, only the leads of the vehicles an import (or DGI pull)
+    wrote since then, and their touches: what the importing admin should see at once, not tomorrow;
+    the daily run's closing, visits and expiry are left to it."""
     started = time.perf_counter()
     _serialise(session)
     result = LeadgenResult()
@@ -79,6 +74,8 @@ def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | N
         if timezones is None or tz in timezones:
             groups[on or clock.today_in(tz)].append(branch_id)
     earliest = min(groups) if groups else (on or clock.now().date())
+    if touched_since is not None:
+        return _run_touched(session, groups, touched_since, result, started)
     # Work orders that came in lately (any path, imports included, up to CLOSE_LOOKBACK_DAYS late)
     # close their leads; closing cancels those leads' remaining touches.
     result.won_by_service = close_leads_served(session, since=earliest - dt.timedelta(days=CLOSE_LOOKBACK_DAYS))
@@ -91,6 +88,19 @@ def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | N
     result.touches += plan_lead_touches(session, min_lead_id=min_lead_id)
     result.touches += plan_feedback_calls(session, since=earliest - dt.timedelta(days=14))
     result.expired_lost = expire_kpb_leads(session, on or earliest)
+    session.flush()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_touched(session: Session, groups: dict[dt.date, list[int]], since: dt.datetime, result: LeadgenResult,
+                 started: float) -> LeadgenResult:
+    min_lead_id = session.scalar(select(func.coalesce(func.max(Lead.id), 0))) or 0
+    for today, branch_ids in groups.items():
+        kpb, reg = _open_leads(session, branch_ids, today, result.by_branch, since)
+        result.kpb_leads += kpb
+        result.regular_leads += reg
+    result.touches = plan_lead_touches(session, min_lead_id=min_lead_id)
     session.flush()
     result.seconds = time.perf_counter() - started
     return result
@@ -120,7 +130,18 @@ def _engine_match(rule_code: str, all_codes: list[str]) -> Any:
     return and_(prefix(rule_code), *[~prefix(c) for c in longer])
 
 
-def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int) -> list[Any]:
+def _touched(since: dt.datetime | None) -> Any:
+    """Vehicles an import wrote since `since` (the vehicle itself, or a sale or work order of it); every
+    vehicle when None. Only tested on the rows the date windows find, so it costs the run nothing."""
+    if since is None:
+        return literal(True)
+    return or_(Vehicle.updated_at >= since,
+               exists().where(Sale.vehicle_id == Vehicle.id, Sale.updated_at >= since),
+               exists().where(WorkOrder.vehicle_id == Vehicle.id, WorkOrder.updated_at >= since))
+
+
+def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int,
+                    since: dt.datetime | None = None) -> list[Any]:
     """One SELECT per KPB rule: vehicles whose KPB n deadline falls in [today, today + open_days],
     not yet serviced for KPB n (or a later one), with no lead ever for that KPB."""
     rules = _kpb_rules(session)
@@ -139,11 +160,13 @@ def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, ope
         ).where(
             Vehicle.purchase_date.between(today - dt.timedelta(days=rule.days),
                                           today + dt.timedelta(days=open_days - rule.days)),
-            Vehicle.branch_id.in_(branch_ids), _engine_match(rule.engine_code, codes), ~served, ~had_lead))
+            Vehicle.branch_id.in_(branch_ids), _engine_match(rule.engine_code, codes), ~served, ~had_lead,
+            _touched(since)))
     return selects
 
 
-def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int) -> list[Any]:
+def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date, open_days: int,
+                        since: dt.datetime | None = None) -> list[Any]:
     """Regular service due: the last service + interval falls in [today, today + open_days]. After a
     KPB job the interval is the regular one (H1->H2); otherwise 'not back for N days' (H2->H2).
     Driven by the vehicle's last-service columns (one indexed range), see refresh_last_service."""
@@ -153,6 +176,9 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
     branch_col = func.coalesce(Vehicle.last_service_branch_id, Vehicle.branch_id) if by_last_service \
         else Vehicle.branch_id
     kpb_job = Vehicle.last_job_type.like("ASS%")
+    # A regular lead is not opened while the vehicle can still claim a KPB: its engine code's last KPB day.
+    period = kpb_period_sql(session, Vehicle.engine_no)
+    periods = list(kpb_periods(session).values()) or [0]
     selects = []
     for after_kpb, interval_key, category in (
         (True, "leads.regular_interval_days", LeadCategory.H1_H2),
@@ -164,7 +190,7 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
         had_lead = exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)
         # Not while a KPB can still be claimed (unless KPB 4 is the job that was done).
         kpb_over = or_(Vehicle.last_job_type == "ASS4", Vehicle.purchase_date.is_(None),
-                       Vehicle.purchase_date < add_days(Vehicle.last_service_date, interval - KPB_PERIOD_DAYS))
+                       Vehicle.purchase_date < add_days(Vehicle.last_service_date, interval - period))
         selects.append(select(
             Vehicle.id.label("vehicle_id"), branch_col.label("branch_id"),
             Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
@@ -174,11 +200,12 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
         ).where(
             Vehicle.last_service_date.between(today - dt.timedelta(days=interval),
                                               today + dt.timedelta(days=open_days - interval)),
-            kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), kpb_over, ~open_reg, ~had_lead))
+            kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), kpb_over, ~open_reg, ~had_lead,
+            _touched(since)))
     # Sold by us, KPB period over with no service at all: one regular lead after the period.
     interval = settings.get(session, "leads.regular_interval_days")
     sold = exists().where(Sale.vehicle_id == Vehicle.id)
-    due = add_days(Vehicle.purchase_date, KPB_PERIOD_DAYS + interval)
+    due = add_days(Vehicle.purchase_date, period + interval)
     due_key = text_concat("REG:", date_iso(due))
     selects.append(select(
         Vehicle.id.label("vehicle_id"), Vehicle.branch_id.label("branch_id"),
@@ -186,77 +213,26 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
         null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
         literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
     ).where(
-        Vehicle.purchase_date.between(today - dt.timedelta(days=KPB_PERIOD_DAYS + interval),
-                                      today + dt.timedelta(days=open_days - KPB_PERIOD_DAYS - interval)),
-        Vehicle.branch_id.in_(branch_ids), Vehicle.last_service_date.is_(None), sold,
-        ~exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)))
+        # The widest window over every engine code's period (the indexed range), then each vehicle's own.
+        Vehicle.purchase_date.between(today - dt.timedelta(days=max(periods) + interval),
+                                      today + dt.timedelta(days=open_days - min(periods) - interval)),
+        due.between(today, today + dt.timedelta(days=open_days)), Vehicle.branch_id.in_(branch_ids),
+        Vehicle.last_service_date.is_(None), sold,
+        ~exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key), _touched(since)))
     return selects
 
 
 def _open_leads(
-    session: Session, branch_ids: list[int], today: dt.date, by_branch: dict[int, int]
+    session: Session, branch_ids: list[int], today: dt.date, by_branch: dict[int, int],
+    since: dt.datetime | None = None,
 ) -> tuple[int, int]:
     open_days = settings.get(session, "leads.open_days_before_deadline")
-    selection = union_all(*_kpb_candidates(session, branch_ids, today, open_days),
-                          *_regular_candidates(session, branch_ids, today, open_days))
+    selection = union_all(*_kpb_candidates(session, branch_ids, today, open_days, since),
+                          *_regular_candidates(session, branch_ids, today, open_days, since))
     # The selection runs once, into a temp table: its per-branch counts size the number blocks, then
     # the leads are inserted from it.
-    candidates = _materialise(session, selection)
+    candidates = materialise(session, selection)
     try:
-        return _insert_leads(session, candidates, today, by_branch, branch_ids)
+        return insert_leads(session, candidates, today, by_branch, branch_ids)
     finally:
         session.execute(text(f"DROP TABLE {CANDIDATES}"))
-
-
-CANDIDATES = "leadgen_candidate"
-_CANDIDATE_COLS = [("vehicle_id", Integer), ("branch_id", Integer), ("customer_id", Integer),
-                   ("service_kind", String), ("kpb_number", Integer), ("deadline", Date), ("due_key", String),
-                   ("category", String), ("sales_source", String)]
-
-
-def _materialise(session: Session, selection: Any) -> Any:
-    sql = selection.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    session.execute(text(f"DROP TABLE IF EXISTS {CANDIDATES}"))
-    session.execute(text(f"CREATE TEMPORARY TABLE {CANDIDATES} AS {sql}"))
-    return table(CANDIDATES, *[column(name, type_) for name, type_ in _CANDIDATE_COLS])
-
-
-def _insert_leads(session: Session, candidates: Any, today: dt.date, by_branch: dict[int, int],
-                  branch_ids: list[int]) -> tuple[int, int]:
-    per_branch = select(candidates.c.branch_id, func.count()).group_by(candidates.c.branch_id)
-    counts: dict[int, int] = dict(session.execute(per_branch).tuples().all())
-    if not counts:
-        return 0, 0
-    codes = dict(session.execute(select(Branch.id, Branch.code).where(Branch.id.in_(counts))).tuples().all())
-    series_rows = []
-    for branch_id, n in counts.items():
-        series = numbering.lead_series(codes[branch_id], today)
-        series_rows.append((branch_id, series + "/", numbering.reserve(session, series, n)))
-        by_branch[branch_id] = by_branch.get(branch_id, 0) + n
-    # A CASE per branch (at most a few dozen) is portable where VALUES-with-column-names is not (SQLite).
-    prefix_of = case({b: literal(p) for b, p, _ in series_rows}, value=candidates.c.branch_id)
-    base_of = case({b: literal(n, Integer) for b, _, n in series_rows}, value=candidates.c.branch_id)
-    rank = func.row_number().over(partition_by=candidates.c.branch_id,
-                                  order_by=(candidates.c.deadline, candidates.c.vehicle_id, candidates.c.due_key))
-    now = clock.now()
-    priority = priority_sql(Customer.nik, Customer.phone)
-    source = select(
-        candidates.c.branch_id, text_concat(prefix_of, zero_pad(base_of + rank - 1, 5)),
-        candidates.c.category, literal("Workshop"), candidates.c.sales_source, literal(Stage.LEAD.value),
-        priority, candidates.c.customer_id, candidates.c.vehicle_id, Customer.name, Customer.phone, Customer.nik,
-        Customer.address, Customer.occupation_id, candidates.c.service_kind, candidates.c.kpb_number,
-        candidates.c.deadline, candidates.c.due_key, literal(1), literal(now, UTCDateTime()),
-        literal(now, UTCDateTime()), Vehicle.last_job_type, Vehicle.last_service_date,
-        Customer.code, Vehicle.engine_no, Vehicle.plate, Vehicle.unit_type_code, Vehicle.unit_name, Vehicle.colour,
-        Vehicle.purchase_date,
-    ).select_from(candidates).outerjoin(Customer, Customer.id == candidates.c.customer_id).join(
-        Vehicle, Vehicle.id == candidates.c.vehicle_id)
-    cols = ["branch_id", "number", "category", "division", "sales_source", "stage", "priority", "customer_id",
-            "vehicle_id", "contact_name", "phone", "nik", "address", "occupation_id", "service_kind",
-            "kpb_number", "deadline", "due_key", "version", "created_at", "updated_at", "last_service_type",
-            "last_service_date", "customer_code", "engine_no", "plate", "unit_type_code", "unit_name", "colour",
-            "sales_date"]
-    session.execute(insert(Lead).from_select(cols, source))
-    kpb = session.scalar(select(func.count()).select_from(candidates).where(
-        candidates.c.service_kind == ServiceKind.KPB.value)) or 0
-    return kpb, sum(counts.values()) - kpb

@@ -4,6 +4,7 @@ a customer's motorcycles, and the pick lists (branches, occupations, lost reason
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.accounts.access import Perm, Viewer
 from core.customers.customer import require_cddb
 from core.leads.nik import show_nik
+from core.platform import clock
 from core.platform.errors import DomainError, NotFound
 from core.platform.sqlfilters import contains, in_branches, phone_condition, prefix, visible_branch_ids
 from db.enums import StaffKind
@@ -118,6 +120,27 @@ def branches(session: Session, viewer: Viewer) -> list[Option]:
         select(Branch.id, Branch.code, Branch.name)
         .where(Branch.active.is_(True), in_branches(Branch.id, visible_branch_ids(viewer)))
         .order_by(Branch.code))]
+
+
+def timezone(session: Session, viewer: Viewer, branch_ids: Iterable[int | None] = ()) -> str:
+    """The zone a page's 'today', week start and times are in: the chosen branches' when they share one, else
+    the viewer's own branches' when they share one, else head office's clock (a WITA branch sees WITA)."""
+    own: tuple[int, ...] = () if viewer.all_branches else tuple(viewer.branch_ids)
+    for ids in (tuple(i for i in branch_ids if i is not None), own):
+        zones = set(session.scalars(select(Branch.timezone).where(Branch.id.in_(ids)))) if ids else set()
+        if len(zones) == 1:
+            return zones.pop()
+    return clock.HEAD_OFFICE
+
+
+def latest_today(session: Session, viewer: Viewer) -> dt.date:
+    """The latest date it is now in any of the viewer's branches: a period "up to today" that ends on it
+    leaves out nothing made in a branch east of head office (at 00:30 WITA it is still yesterday in WIB)."""
+    own = select(Branch.timezone).distinct()
+    if not viewer.all_branches:
+        own = own.where(Branch.id.in_(viewer.branch_ids))
+    zones = set(session.scalars(own)) or {clock.HEAD_OFFICE}
+    return max(clock.today_in(z) for z in zones)
 
 
 def occupations(session: Session) -> list[Option]:

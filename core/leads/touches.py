@@ -99,11 +99,13 @@ def plan_monthly_visits(session: Session, branch_ids: list[int], day: dt.date) -
 
 
 def cancel_lead_touches(session: Session, leads: Any) -> int:
-    """Planned touches of leads that just closed are no longer anyone's work. `leads`: a list of
-    lead ids or a SELECT of them."""
+    """Planned touches of leads that just closed are no longer anyone's work (the reminders, the calls, the
+    booking-morning call; the H+3 feedback belongs to the work order and stays). `leads`: a list of lead ids
+    or a SELECT of them."""
     result = session.execute(
         update(Touch).where(Touch.state == TouchState.PLANNED, Touch.lead_id.in_(leads),
-                            Touch.kind.in_([TouchKind.MESSAGE_H7, TouchKind.CALL_H3, TouchKind.VISIT]))
+                            Touch.kind.in_([TouchKind.MESSAGE_H7, TouchKind.CALL_H3, TouchKind.VISIT,
+                                          TouchKind.BOOKING_CONFIRM]))
         .values(state=TouchState.CANCELLED)
         .execution_options(include_all_branches=True, synchronize_session=False))
     return rowcount(result)

@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Viewer
 from core.masterdata.crud import Entity, code_field, int_field, text_field, unique
+from core.masterdata.reference import DEFAULT_ENGINE_CODE
 from core.platform.errors import ValidationError
 from core.platform.i18n import register
 from db.models import KpbRule, LostReason
@@ -77,6 +78,43 @@ def create_kpb_rule(session: Session, viewer: Viewer, data: KpbRuleInput) -> Kpb
 
 def update_kpb_rule(session: Session, viewer: Viewer, rule_id: int, data: KpbRuleInput) -> KpbRule:
     return _KPB_RULES.update(session, viewer, rule_id, data)
+
+
+# The rule rows as SQL: every reader of the KPB schedule (deadlines, claim grace, the KPB period) takes
+# its values from here, so a Master Data edit or a model of its own (CBR250: KPB 4 at 540 days) counts
+# everywhere at once. An engine number takes the longest engine code it starts with, else the default
+# row '*' (the lead engine picks the rule rows of a vehicle the same way).
+
+def _by_code(rows: list[tuple[str, Any]], engine_no: Any, default: Any) -> Any:
+    specific = sorted((r for r in rows if r[0] != DEFAULT_ENGINE_CODE), key=lambda r: -len(r[0]))
+    fallback = next((value for code, value in rows if code == DEFAULT_ENGINE_CODE), default)
+    if not specific:
+        return fallback
+    return case(*[(func.substr(engine_no, 1, len(code)) == code, value) for code, value in specific],
+                else_=fallback)
+
+
+def kpb_rule_sql(session: Session, engine_no: Any, kpb_number: Any, column: str) -> Any:
+    """Each row's value of the KPB rule `column` (days, km, grace_days, grace_km) for its engine number and
+    KPB number, as one SQL CASE (NULL when its engine code has no rule for that KPB)."""
+    per_code: dict[str, dict[int, int]] = {}
+    for code, number, value in session.execute(select(KpbRule.engine_code, KpbRule.kpb_number,
+                                                      getattr(KpbRule, column))).tuples():
+        per_code.setdefault(code, {})[number] = value
+    rows = [(code, case({n: literal(v) for n, v in values.items()}, value=kpb_number, else_=null()))
+            for code, values in per_code.items()]
+    return _by_code(rows, engine_no, null())
+
+
+def kpb_periods(session: Session) -> dict[str, int]:
+    """Each engine code's KPB period: the days after purchase of its last KPB."""
+    return dict(session.execute(select(KpbRule.engine_code, func.max(KpbRule.days))
+                                .group_by(KpbRule.engine_code)).tuples().all())
+
+
+def kpb_period_sql(session: Session, engine_no: Any) -> Any:
+    """Each row's KPB period in days for its engine number, as one SQL CASE (0 with no rule at all)."""
+    return _by_code([(c, literal(d)) for c, d in kpb_periods(session).items()], engine_no, literal(0))
 
 
 # ---------------------------------------------------------------- lost reasons

@@ -12,18 +12,19 @@ from sqlalchemy.orm import Session
 from core.accounts import auth as core_auth
 from core.accounts.access import Viewer
 from core.masterdata.crud import Entity, allow, code_field, fetch, text_field, unique
+from core.platform import clock
 from core.platform.errors import DomainError, ValidationError
 from core.platform.i18n import register
 from core.privacy import audit
 from db.enums import Role
 from db.models import Branch, User, UserBranch
 
-TIMEZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+TIMEZONES = clock.ZONE_LABELS
 
 register({
     "masterdata.bad_timezone": {
-        "id": "harus WIB (Asia/Jakarta), WITA (Asia/Makassar) atau WIT (Asia/Jayapura)",
-        "en": "must be WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura)"},
+        "id": "harus WIB ({wib}), WITA ({wita}) atau WIT ({wit})",
+        "en": "must be WIB ({wib}), WITA ({wita}) or WIT ({wit})"},
     "masterdata.self_disable": {
         "id": "tidak bisa menonaktifkan atau menurunkan akun sendiri",
         "en": "you cannot disable or demote your own account"},
@@ -37,7 +38,7 @@ class BranchInput:
     code: str
     name: str
     ahass_code: str | None = None
-    timezone: str = "Asia/Jakarta"
+    timezone: str = clock.WIB
     phone: str | None = None
     address: str | None = None
     active: bool = True
@@ -47,7 +48,8 @@ def _branch_values(session: Session, data: BranchInput, own_id: int | None) -> d
     code = code_field(data.code, "code", 20)
     unique(session, Branch.code, code, "code", own_id)
     if data.timezone not in TIMEZONES:
-        raise ValidationError("masterdata.bad_timezone", field="md.timezone", value=data.timezone)
+        raise ValidationError("masterdata.bad_timezone", field="md.timezone", value=data.timezone,
+                              wib=clock.WIB, wita=clock.WITA, wit=clock.WIT)
     return {"code": code, "name": text_field(data.name, "name", 120), "timezone": data.timezone,
             "ahass_code": text_field(data.ahass_code, "ahass_code", 20, required=False),
             "phone": text_field(data.phone, "phone", 20, required=False),

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
         ProviderCredentials as ProviderCredentials,
         credentials_from_env as credentials_from_env,
     )
+    from core.messaging.preview import preview_vars as preview_vars
     from core.messaging.providers import sms as sms, whatsapp as whatsapp
 
 __all__, __getattr__ = lazy_exports(__file__, __name__)

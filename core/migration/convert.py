@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from core.customers.nik import normalize_nik
 from core.customers.phone import normalize_phone
 from core.customers.vehicle_ids import normalize_engine_no, normalize_frame_no, normalize_plate
+from core.platform import clock
 from core.platform.errors import ValidationError
 from core.platform.i18n import register, t
 from core.platform.text_input import has_bad, visible
@@ -44,7 +45,7 @@ class Reject(Exception):
 class Context:
     """What a conversion may need besides the value: the record's branch time zone."""
 
-    tz: str = "Asia/Jakarta"
+    tz: str = clock.WIB
 
 
 Convert = Callable[[Any, Context], Any]

@@ -30,8 +30,8 @@ _WIT = ("MALUKU", "PAPUA")
 
 def _branch_derive(row: dict[str, Any], record: dict[str, Any], _lookups: dict[str, Any]) -> dict[str, Any]:
     province = (row.get("province") or "").upper()
-    tz = ("Asia/Jayapura" if any(p in province for p in _WIT)
-          else "Asia/Makassar" if any(p in province for p in _WITA) else "Asia/Jakarta")
+    tz = (clock.WIT if any(p in province for p in _WIT)
+          else clock.WITA if any(p in province for p in _WITA) else clock.WIB)
     return {"timezone": tz}
 
 
@@ -100,7 +100,7 @@ def _number_new_customers(session: Session, rows: list[dict[str, Any]]) -> None:
     bare = [r for r in rows if not r.get("code")]
     if not bare:
         return
-    series = f"BPA/{yymm(clock.today_in('Asia/Jakarta'))}"
+    series = f"BPA/{yymm(clock.today_in(clock.HEAD_OFFICE))}"
     first = reserve(session, series, len(bare))
     for i, row in enumerate(bare):
         row["code"] = format_number(series, first + i)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.intake.store import _select_in, _update_many
 from core.migration.convert import Context, Reject, empty, many2one_id, t
 from core.migration.spec import ModelMap
+from core.platform import clock
 from db.base import UTCDateTime
 from db.models import Branch
 
@@ -43,7 +44,7 @@ def _branch_zones(session: Session, mm: ModelMap, records: list[dict[str, Any]],
     zones = {oid: tz for oid, tz in _select_in(session, [bt.c.odoo_id, bt.c.timezone], bt.c.odoo_id, ids)}
     for oid in ids - zones.keys():
         if oid in seen.get("dym.branch", {}):
-            zones[oid] = seen["dym.branch"][oid].get("timezone") or "Asia/Jakarta"
+            zones[oid] = seen["dym.branch"][oid].get("timezone") or clock.WIB
     return zones
 
 
@@ -136,7 +137,7 @@ def write_page(session: Session, mm: ModelMap, records: list[dict[str, Any]], *,
     for rec in records:
         try:
             bid = many2one_id(rec.get(mm.branch_field), Context()) if mm.branch_field else None
-            row = mm.convert(rec, Context(zones.get(bid, "Asia/Jakarta") if bid else "Asia/Jakarta"))
+            row = mm.convert(rec, Context(zones.get(bid, clock.WIB) if bid else clock.WIB))
             if mm.derive is not None:
                 row.update(mm.derive(row, rec, lookups))
         except Reject as exc:

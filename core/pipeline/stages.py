@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Viewer
@@ -16,7 +15,7 @@ from core.platform.errors import DomainError, ValidationError
 from core.platform.i18n import register
 from core.privacy import audit
 from db.enums import Channel, ContactStatus, Stage, Temperature
-from db.models import AuditLog, Branch, FollowUp, Lead, LostReason, WorkOrder
+from db.models import Branch, FollowUp, Lead, LostReason
 
 register({
     "pipeline.not_opportunity": {
@@ -227,23 +226,3 @@ def mark_won(session: Session, viewer: Viewer, lead_id: int, expected_version: i
     cancel_lead_touches(session, [lead.id])
     audit.record(session, viewer, "lead.won", lead, changes=changes)
     return lead
-
-
-def close_won_by_work_order(session: Session, viewer: Viewer, lead_ids: list[int], work_order: WorkOrder) -> None:
-    """Rule: the vehicle's service arriving (at any branch of the group) closes its open lead as Won,
-    crediting the branch where it came. Runs for any stage, including a lead never converted.
-
-    One UPDATE for all of them: the lead may belong to another branch than the acting user's (the
-    unit still came to the group), which an ORM save from a branch-scoped session would refuse."""
-    if not lead_ids:
-        return
-    now = clock.now()
-    session.execute(
-        update(Lead).where(Lead.id.in_(lead_ids), Lead.closed_at.is_(None))
-        .values(stage=Stage.WON, closed_at=now, won_work_order_id=work_order.id,
-                won_branch_id=work_order.branch_id, version=Lead.version + 1, updated_at=now)
-        .execution_options(include_all_branches=True, synchronize_session="fetch"))
-    cancel_lead_touches(session, lead_ids)
-    for lead_id in lead_ids:
-        session.add(AuditLog(at=now, user_id=viewer.user_id, action="lead.won_by_service", object_type="lead",
-                             object_id=lead_id, changes={"work_order": [None, work_order.number]}))

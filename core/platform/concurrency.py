@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.platform import clock
 from core.platform.errors import DomainError
 from core.platform.i18n import register, t
-from db.models import AuditLog, User
+from db.models import AuditLog, Branch, User
 
 register({
     "error.stale_what": {"id": "Yang berubah: {what}.", "en": "What changed: {what}."},
@@ -72,5 +72,8 @@ def stale_error(session: Session, obj: Any, newer_versions: int = 1) -> StaleRec
     for _, _, action, changes in rows:
         actions.append(action)
         fields.extend(f for f in (changes or {}) if f not in fields)
-    return StaleRecord(user=who, at=clock.local(when, "Asia/Jakarta").strftime("%d/%m/%Y %H:%M WIB"),
+    branch_id = getattr(obj, "branch_id", None)
+    tz = (session.scalar(select(Branch.timezone).where(Branch.id == branch_id)) if branch_id else None) \
+        or clock.HEAD_OFFICE  # the record's branch's clock
+    return StaleRecord(user=who, at=clock.stamp(when, tz),
                        fields=fields, actions=actions)

@@ -1,5 +1,6 @@
 """Statements run on the driver's own cursor, for the few hot paths where SQLAlchemy's result rows cost
-more than the query: a million one-value rows take about a second more through them on this machine."""
+more than the query: a million one-value rows take about a second more through them on this machine. Reads of
+branch-owned rows run them through core.platform.scoped_sql, which adds the viewer's branches."""
 
 from __future__ import annotations
 
@@ -19,15 +20,3 @@ def for_driver(session: Session, stmt: Any, params: dict[str, Any] | None = None
     if state.positiontup is not None:
         return state.statement, [values[k] for k in state.positiontup]
     return state.statement, values
-
-
-def driver_rows(session: Session, stmt: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-    """All rows of a SELECT as the driver's plain tuples (values as the driver returns them: no type
-    processing, so only for columns whose driver values are what the caller wants, such as integers)."""
-    sql, values = for_driver(session, stmt, params)
-    cursor: Any = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, values)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()

@@ -13,6 +13,14 @@ from typing import Any
 from core.platform.i18n import DEFAULT_LANG, t
 
 
+class FieldList(list[str]):
+    """Field names as a message parameter: written with the field labels of the language the message is
+    read in (not the one it was raised in), e.g. 'No KTP, Alamat' or 'KTP number, Address'."""
+
+    def labels(self, lang: str) -> str:
+        return ", ".join(t(f"field.{name}", lang) for name in self)
+
+
 class DomainError(Exception):
     """A business rule refused an operation."""
 
@@ -22,7 +30,8 @@ class DomainError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.code, lang, **self.params)
+        return t(self.code, lang, **{k: v.labels(lang) if isinstance(v, FieldList) else v
+                                     for k, v in self.params.items()})
 
 
 class ValidationError(DomainError):
@@ -40,7 +49,9 @@ class ValidationError(DomainError):
         field_label = t(f"field.{self.field}", lang)
         if field_label == f"field.{self.field}":
             field_label = self.field
-        return f"{where}{field_label}: {base} ({_shown(self.value)})"
+        shown = _shown(self.value)
+        # A missing value has nothing to show: "(None)" or "('')" after the message reads as a fault.
+        return f"{where}{field_label}: {base}" + (f" ({shown})" if shown else "")
 
 
 class PermissionDenied(DomainError):
@@ -63,7 +74,10 @@ class MultipleErrors(DomainError):
 
 
 def _shown(value: Any) -> str:
-    """The offending value as a user reads it: dates dd/mm/yyyy (as typed), anything else quoted."""
+    """The offending value as a user reads it: dates dd/mm/yyyy (as typed), anything else quoted;
+    nothing for a value that is not there (None, an empty or blank text)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
     if isinstance(value, dt.date):
         try:
             return value.strftime("%d/%m/%Y")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Integer, String, literal
+from sqlalchemy import JSON, Boolean, Date, Integer, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import NullType, TypeEngine
@@ -61,6 +61,10 @@ shift_hours_date = _dialect_function(
 at_zone_date = _dialect_function(
     "at_zone_date", Date(), "PostgreSQL only: a timestamptz's date in the named zone.",
     postgresql="CAST(({0} AT TIME ZONE {1}) AS DATE)")
+json_change = _dialect_function(
+    "json_change", JSON(), "An audit row's changes {key: [null, value]} as JSON, for INSERT ... SELECT.",
+    sqlite="json_object({0}, json_array(NULL, {1}))",
+    postgresql="json_build_object(CAST({0} AS TEXT), json_build_array(NULL, CAST({1} AS TEXT)))")
 format_text = _dialect_function(
     "format_text", String(), "printf-style text; %s writes NULL as nothing, an integer as its digits.",
     sqlite="printf({all})", postgresql="format({all})")

@@ -27,7 +27,7 @@ class AuditFilter:
     action: str = ""  # prefix: "customer." finds customer.update, customer.view...
     date_from: dt.date | None = None
     date_to: dt.date | None = None  # inclusive
-    tz: str = "Asia/Jakarta"
+    tz: str = clock.HEAD_OFFICE
 
 
 @dataclass(frozen=True)

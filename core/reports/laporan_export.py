@@ -149,8 +149,8 @@ class _Layout:
 
 def write_xlsx_fast(session: Session, viewer: Viewer, f: ReportFilter, target: Target,
                     progress: Progress | None = None, *, sheet_rows: int = EXCEL_MAX_ROWS) -> int:
-    """The report as xlsx: the rows formatted by the database (core.reports.laporan_sql, the same values as
-    laporan_rows) and fetched by a second thread while this one writes the file."""
+    """The report as xlsx: the rows formatted by the database (core.reports.laporan_sql) and fetched by a
+    second thread while this one writes the file."""
     viewer.require(Perm.REPORT_VIEW)
     with sqlite_page_cache(session.connection(), EXPORT_CACHE_MB):
         batches = prefetched(laporan_sql_rows(session, viewer, _conditions(session, viewer, f), batch=5_000),

@@ -4,8 +4,9 @@ stage, temperature and contact status, the customer and unit texts. Both exports
 the values to the writer (PostgreSQL formats them in its own process, on the other core), CSV gets
 whole lines (SQLite joins each row's fields, csv_blocks adds csv.writer's quoting; PostgreSQL's COPY
 writes the file).
-Same columns and texts as core.reports.laporan.laporan_rows (tests check they agree), except that the CSV's user
-texts follow core.platform.cell_safety's rule in SQL (a formula-like text gets a quote in front)."""
+Same columns and texts as the plain Python reference in tests/reports/laporan_reference.py (tests check they
+agree), except that the CSV's user texts follow core.platform.cell_safety's rule in SQL (a formula-like text
+gets a quote in front)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
 from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
+from core.platform import scoped_sql
 from core.platform.cell_safety import csv_safe
-from core.platform.driver_sql import for_driver
 from core.platform.prefetch import prefetched
 from core.platform.sqlfuncs import excel_day, format_text
 from core.reports.sql import dmy, local_day
@@ -160,20 +161,15 @@ def csv_blocks(session: Session, viewer: Viewer, conditions: Sequence[Any], *, b
 
     def exact_rows(ids: list[int]) -> dict[int, Sequence[Any]]:
         exact = _from_where([Lead.id, *columns], [Lead.id.in_(ids)])
-        return {row[0]: row[1:] for row in session.connection().execute(exact)}
+        return {row[0]: row[1:] for row in scoped_sql.execute(session, viewer, exact)}
 
     def fetch() -> Iterator[CsvBlock]:
         # The driver's own cursor: SQLAlchemy's result rows cost 1.2 s per 1,000,000 here, for two values.
-        sql, params = for_driver(session, stmt)
-        raw: Any = session.connection().connection.dbapi_connection
         # PostgreSQL (not the product's path there, see above): a server-side cursor, so rows stream.
-        cursor = raw.cursor(name="laporan_csv") if session.get_bind().dialect.name == "postgresql" else raw.cursor()
-        try:
-            cursor.execute(sql, params)
+        name = "laporan_csv" if session.get_bind().dialect.name == "postgresql" else None
+        with scoped_sql.driver_cursor(session, viewer, stmt, name=name) as cursor:
             while rows := cursor.fetchmany(batch):
                 yield _csv_block(rows, len(columns), exact_rows)
-        finally:
-            cursor.close()
 
     return prefetched(fetch(), name="laporan-csv")
 
@@ -185,7 +181,7 @@ def laporan_sql_rows(session: Session, viewer: Viewer, conditions: Sequence[Any]
     CSV holds them (core.platform.cell_safety's rule applied)."""
     stmt = _statement(session, viewer, conditions, for_csv=for_csv)
     # Plain Core rows from the driver (no ORM entities), streamed: a server-side cursor on PostgreSQL.
-    result = session.connection().execute(stmt.execution_options(stream_results=True, yield_per=batch))
+    result = scoped_sql.execute(session, viewer, stmt, stream_results=True, yield_per=batch)
     yield from result.partitions(batch)
 
 
@@ -193,11 +189,6 @@ def copy_csv_pg(session: Session, viewer: Viewer, conditions: Sequence[Any], out
     """PostgreSQL only: the same rows written by the server itself (COPY (SELECT ...) TO STDOUT WITH
     CSV), streamed in chunks into `out` (the caller writes the BOM and header), core.platform.cell_safety's rule
     applied in the query. Returns the rows."""
-    sql, params = for_driver(session, _statement(session, viewer, conditions, for_csv=True))
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     # No progress calls while the COPY runs: the connection is busy until it ends (a caller that
     # records progress in the database may share it), and the whole COPY takes seconds.
-    with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-        for chunk in copy:
-            out.write(chunk)
-    return max(int(cursor.rowcount), 0)  # COPY's own count
+    return scoped_sql.copy_csv(session, viewer, _statement(session, viewer, conditions, for_csv=True), out)

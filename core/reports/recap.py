@@ -134,7 +134,7 @@ def _as_date(value: Any) -> dt.date:
 def _missed_today(today: dt.date | None) -> dt.date:
     # Western Indonesia's date is the earliest of the three zones: a touch due before it has ended
     # in every branch's own day.
-    return today or clock.today_in("Asia/Jakarta")
+    return today or clock.today_in(clock.WIB)
 
 
 def _followup_cause(cause: Cause) -> ContactStatus:

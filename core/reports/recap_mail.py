@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
 from core.platform import clock, mailer
-from core.platform.errors import ValidationError
+from core.platform.errors import DomainError, ValidationError
 from core.platform.i18n import register
 from core.platform.mailer import Delivery, SmtpSettings
 from core.platform.sqlfilters import in_branches, visible_branch_ids
@@ -36,8 +36,11 @@ from db.models import Branch, RecapMail, User
 log = logging.getLogger("h23.recap_mail")
 
 register({
-    "recap_mail.off": {"id": "E-mail rekap mingguan belum aktif: H23_SMTP_HOST belum diisi.",
-                       "en": "The weekly recap e-mail is off: H23_SMTP_HOST is not set."},
+    # Branch heads are told whom to ask; only head office, who runs the installation, gets the setting's name.
+    "recap_mail.off": {"id": "E-mail rekap mingguan belum diatur; hubungi kantor pusat.",
+                       "en": "The weekly recap e-mail is not set up; ask head office."},
+    "recap_mail.off_admin": {"id": "E-mail rekap mingguan belum aktif: server e-mail (H23_SMTP_HOST) belum diatur.",
+                             "en": "The weekly recap e-mail is off: no mail server is set (H23_SMTP_HOST)."},
 })
 
 LEASE = dt.timedelta(minutes=10)  # far longer than composing and sending one batch takes
@@ -203,7 +206,7 @@ def send_now(db: Database, viewer: Viewer, worker: str, cfg: SmtpSettings | None
     viewer.require(Perm.SETTINGS_MANAGE)
     cfg = mailer.smtp_from_env() if cfg is None else cfg
     if not cfg.ready:
-        raise ValidationError("recap_mail.off", field="H23_SMTP_HOST", value="")
+        raise DomainError("recap_mail.off_admin")
     now = clock.now()
     enqueue(db, now, force=True)
     with db.session(None, system=True) as s:
@@ -248,12 +251,14 @@ def status(session: Session, viewer: Viewer, *, env: dict[str, str] | None = Non
     may see (a branch head: their branches'; head office: all, its own mail included)."""
     viewer.require(Perm.REPORT_EXPORT)
     problem: str | None = None
+    admin = viewer.can(Perm.SETTINGS_MANAGE)
     try:
         cfg = mailer.smtp_from_env(env)
         if not cfg.ready:
-            problem = ValidationError("recap_mail.off", field="H23_SMTP_HOST", value="").message(viewer.lang)
-    except ValidationError as e:
-        cfg, problem = SmtpSettings(), e.message(viewer.lang)
+            problem = DomainError("recap_mail.off_admin" if admin else "recap_mail.off").message(viewer.lang)
+    except ValidationError as e:  # a bad setting (H23_SMTP_PORT): its name only for head office
+        cfg, problem = SmtpSettings(), e.message(viewer.lang) if admin else DomainError("recap_mail.off").message(
+            viewer.lang)
     branches = visible_branch_ids(viewer)
     if branches is None:
         tz = HEAD_OFFICE_TZ

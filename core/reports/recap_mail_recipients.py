@@ -19,7 +19,7 @@ from db.models import Branch, RecapMail, User, UserBranch
 
 MAIL: Table = RecapMail.__table__  # type: ignore[assignment]
 SEND_HOUR = 7  # Monday, local time of the branch (head office: WIB)
-HEAD_OFFICE_TZ = "Asia/Jakarta"  # 07:00 WIB = 08:00 WITA = 09:00 WIT: every branch's week has ended
+HEAD_OFFICE_TZ = clock.HEAD_OFFICE  # 07:00 WIB = 08:00 WITA = 09:00 WIT: every branch's week has ended
 HEAD_ROLES = (Role.KACAB, Role.KABENG)
 
 

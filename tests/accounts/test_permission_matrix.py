@@ -7,6 +7,7 @@ route fails here until it has a row in ROUTE_CALLS."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,8 @@ from core.customers import customer as customers
 from core.leads import detail, lead as leads, lookups
 from core.platform.errors import NotFound, PermissionDenied
 from core.privacy import audit_search, consent as privacy, rights as privacy_rights
+from core.reports import laporan_export, laporan_sql, recap
+from core.reports.laporan import ReportFilter
 from tests.conftest import ROOT
 from tests.helpers import new_lead
 from ui.navigation import PAGES
@@ -142,6 +145,56 @@ def test_core_matrix(world, sam_lead, name, role):
             call(s, viewer, world, sam_lead)
 
 
+# ---------------------------------------------------------------- exports and raw-SQL reads, as a branch user
+
+def _xlsx_text(data: bytes) -> str:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    return " ".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
+
+
+def _export(fmt: str) -> Callable[[Any, Viewer, Any], str]:
+    def run(s: Any, v: Viewer, w: Any) -> str:
+        buf = io.BytesIO()
+        laporan_export.export_laporan(s, v, ReportFilter(), buf, fmt)  # type: ignore[arg-type]
+        return _xlsx_text(buf.getvalue()) if fmt == "xlsx" else buf.getvalue().decode("utf-8-sig")
+    return run
+
+
+def _copy_csv(s: Any, v: Viewer, w: Any) -> str:
+    if s.get_bind().dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    buf = io.BytesIO()
+    laporan_sql.copy_csv_pg(s, v, [], buf)  # no branch condition from the caller: the helper adds it
+    return buf.getvalue().decode()
+
+
+# Each returns what the export or read hands the user, as text. Raw reads get no branch condition from their
+# caller here (a forgotten filter): core.platform.scoped_sql must add the viewer's branches itself.
+READS: dict[str, Callable[[Any, Viewer, Any], str]] = {
+    "laporan_export.export_laporan xlsx": _export("xlsx"),
+    "laporan_export.export_laporan csv": _export("csv"),
+    "laporan_sql.laporan_sql_rows": lambda s, v, w: " ".join(
+        str(c) for batch in laporan_sql.laporan_sql_rows(s, v, []) for row in batch for c in row),
+    "laporan_sql.csv_blocks": lambda s, v, w: "".join(b.text for b in laporan_sql.csv_blocks(s, v, [])),
+    "laporan_sql.copy_csv_pg": _copy_csv,
+    "recap.recap_xlsx": lambda s, v, w: _xlsx_text(recap.recap_xlsx(
+        s, v, recap.Period(dt.date(2020, 6, 29), dt.date.today()))),
+}
+
+
+@pytest.mark.parametrize("name", list(READS))
+def test_exports_and_raw_reads_return_no_other_branchs_row(world, sam_lead, name):
+    viewer = world.kabeng_sam  # sam_lead made a Manado lead too  # a branch user who may export: SAM01 only
+    with world.db.session(viewer.scope) as s:
+        shown = READS[name](s, viewer, world)
+    CHECKED["core"] += 1
+    assert "SULTJE" not in shown and "MAN01" not in shown  # Manado's customer and branch
+    if name != "recap.recap_xlsx":  # the recap counts; the others list the leads
+        assert "RESTU ANDIKA" in shown  # the check can see a row where it belongs
+
+
 # ---------------------------------------------------------------- HTTP routes
 
 routes_module = pytest.importorskip("web.routes")
@@ -223,7 +276,9 @@ def test_route_matrix(client, key, caller):
 
 
 def test_zz_report_the_matrix_size(world):
-    """Printed for the closing note (run with -s): pages x roles, routes x callers, core calls x roles."""
+    """Printed for the closing note (run with -s): pages x roles, routes x callers, core calls x roles. The
+    counts depend on which tests ran before (random order); the matrix's own size does not."""
+    assert PAGES and ROUTE_CALLS and CORE_CALLS and READS
     print(f"\npermission matrix: {CHECKED['pages']} page x role, {CHECKED['routes']} route x caller, "
           f"{CHECKED['core']} core call x role checks ({len(PAGES)} pages, {len(ROUTE_CALLS)} routes, "
           f"{len(CORE_CALLS)} core calls) at {dt.datetime.now(dt.UTC):%H:%M} UTC")

@@ -6,14 +6,14 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.bookings.booking import BookingInput, cancel_booking, create_booking, create_work_order, post_booking
 from core.pipeline.stages import mark_won
 from core.platform import clock
 from core.platform.errors import DomainError, ValidationError
-from db.enums import BookingState, ServiceKind, Stage
-from db.models import Booking, Lead, WorkOrder
+from db.enums import BookingState, ServiceKind, Stage, TouchKind, TouchState
+from db.models import Booking, Lead, Touch, Vehicle, WorkOrder
 from tests.helpers import new_lead, opportunity_at
 
 NOW = dt.datetime(2020, 7, 10, 0, 30, tzinfo=dt.UTC)  # 10/07/2020 08:30 WITA
@@ -154,3 +154,44 @@ def test_a_regular_job_does_not_close_a_kpb_lead(world):
                           job_type="LR")
     with world.db.session(world.admin_sam.scope) as s:
         assert s.get(Lead, lead.id).closed_at is None
+
+
+def test_a_lead_holds_at_most_one_open_booking_and_the_first_can_be_rescheduled(world):
+    from core.bookings import reschedule_booking
+
+    lead = _won(world)
+    first = _book(world, lead_id=lead.id)
+    with pytest.raises(DomainError) as err:
+        _book(world, lead_id=lead.id, pit_id=world.pit2_sam.id, mechanic_id=None, hour=14)
+    assert err.value.code == "booking.lead_has_booking" and err.value.params["booking_id"] == first.id
+    assert err.value.message("id") == (f"Lead {lead.number} sudah punya booking {first.number} (11/07/2020 09:00); "
+                                       "ubah jadwal booking itu, jangan buat yang baru.")
+    with clock.frozen(NOW), world.db.transaction(world.admin_sam.scope) as s:
+        moved = reschedule_booking(s, world.admin_sam, first.id, TOMORROW, 14, 0)
+        assert moved.booking_at == dt.datetime(2020, 7, 11, 6, 0, tzinfo=dt.UTC)  # 14:00 WITA
+    with world.db.session(None, system=True) as s:
+        assert s.scalar(select(func.count()).select_from(Booking).where(Booking.lead_id == lead.id)) == 1
+    with clock.frozen(NOW), world.db.transaction(world.kabeng_sam.scope) as s:
+        cancel_booking(s, world.kabeng_sam, first.id, "customer berhalangan")
+    assert _book(world, lead_id=lead.id).state == BookingState.DRAFT  # a cancelled booking frees the lead
+
+
+def test_when_the_service_is_done_the_leads_pending_touches_end_and_the_feedback_is_planned(world):
+    with world.db.transaction(None, system=True) as s:
+        s.get(Vehicle, world.vehicle_sam.id).premium = True  # premium: H+3 feedback after any job
+    lead = _won(world)
+    booking = _book(world, lead_id=lead.id)
+    with clock.frozen(NOW), world.db.transaction(world.sa_sam.scope) as s:
+        post_booking(s, world.sa_sam, booking.id)
+        wo = create_work_order(s, world.sa_sam, booking.id, km=7900)
+    with world.db.session(None, system=True) as s:
+        states = dict(s.execute(select(Touch.kind, Touch.state).where(Touch.booking_id == booking.id)).tuples().all())
+        assert states == {TouchKind.BOOKING_CONFIRM: TouchState.CANCELLED}  # the unit came the day before
+        assert s.scalars(select(Touch.state).where(Touch.lead_id == lead.id,
+                                                   Touch.state == TouchState.PLANNED)).all() == []
+        feedback = s.scalars(select(Touch).where(Touch.work_order_id == wo.id)).one()
+        assert (feedback.kind, feedback.due_on) == (TouchKind.FEEDBACK_H3, dt.date(2020, 7, 13))
+        assert s.get(Lead, lead.id).won_work_order_id == wo.id  # Won by the admin, now with its work order
+    with pytest.raises(DomainError) as err:
+        _book(world, lead_id=lead.id)
+    assert err.value.code == "booking.lead_served" and wo.number in err.value.message("en")

@@ -330,3 +330,14 @@ def test_a_dgi_answer_nested_thousands_deep_or_a_message_with_a_nul_is_a_clear_e
         DgiClient(DgiDealer("x", "http://127.0.0.1:9", "k", "s", "d"))._json(resp, {"dealer": "x", "endpoint": "pkb"})
     assert err.value.code == "dgi.bad_json"
     assert dgi._message({"message": "ditolak\x00"}) == "ditolak\\x00"
+
+
+def test_a_pull_opens_the_leads_of_the_motorcycles_it_delivered_at_once(world, fake):
+    """Issue 19.7: the motorcycle delivered on 17/07/2020 had its KPB 1 on 23/07; pulled on 25/10/2020 its
+    KPB 2 (due 14/11/2020, 120 days) is a lead the same minute, not after the next daily run."""
+    with clock.frozen(dt.datetime(2020, 10, 25, 3, 0, tzinfo=dt.UTC)):
+        dgi_jobs.pull(world.db, dealer(fake), START, END)
+    with world.db.session(None, system=True) as s:
+        opened = s.execute(select(Lead.kpb_number, Lead.deadline, Lead.contact_name)
+                           .where(Lead.engine_no == "JM81E1056206")).all()
+    assert opened == [(2, dt.date(2020, 11, 14), "BUDI SANTOSO")]

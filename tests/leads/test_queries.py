@@ -302,3 +302,32 @@ def test_reference_lists_for_the_forms(world):
             world.mechanic_sam.id]
     with _read(world, world.ho) as s:
         assert [b.code for b in lookups.branches(s, world.ho)] == ["MAN01", "SAM01"]
+
+
+def test_every_list_column_sorts_in_sql_across_pages(world):
+    """Issue 19.2: the list is paged in SQL, so a sort is the whole list's order, not one page's."""
+    from sqlalchemy import update
+
+    from db.models import Lead
+
+    leads = _more_sam_leads(world, 5)
+    names = ["DEWI", "ANDI", "EKO", "BUDI", "CITRA"]
+    with world.db.transaction(None, system=True) as s:
+        for lead, name in zip(leads, names, strict=True):
+            s.execute(update(Lead).where(Lead.id == lead.id).values(contact_name=name))
+        s.execute(update(Lead).where(Lead.id == leads[0].id).values(stage=Stage.FU2))
+        s.execute(update(Lead).where(Lead.id == leads[1].id).values(stage=Stage.WON))
+
+    def walked(sort):
+        pages = [_list(world, world.admin_sam, page=p, page_size=2, sort=sort) for p in (1, 2, 3)]
+        return [r for page in pages for r in page.rows]
+
+    assert [r.contact_name for r in walked("name_asc")] == sorted(names)
+    assert [r.contact_name for r in walked("name_desc")] == sorted(names, reverse=True)
+    assert [r.number for r in walked("number_desc")] == sorted((lead.number for lead in leads), reverse=True)
+    deadlines = [r.deadline for r in walked("deadline_desc")]
+    assert deadlines == sorted(deadlines, reverse=True)
+    created = [r.created_at for r in walked("created_asc")]
+    assert created == sorted(created)
+    assert [r.stage for r in walked("stage_asc")] == [Stage.LEAD] * 3 + [Stage.FU2, Stage.WON]
+    assert set(queries.SORTS) == set(queries._ORDER)  # every offered order has its SQL

@@ -140,3 +140,24 @@ def test_kpb_lead_keeps_its_deadline_and_number(world):
     lead = new_lead(world, deadline=dt.date(2020, 7, 31), kpb=3)
     assert (lead.service_kind, lead.kpb_number, lead.deadline, lead.due_key) == (
         ServiceKind.KPB, 3, dt.date(2020, 7, 31), "KPB3")
+
+
+@pytest.mark.parametrize("lang, labels", [
+    ("id", ["Pekerjaan", "No HP", "No KTP", "Alamat", "CDDB"]),
+    ("en", ["Occupation", "Mobile", "KTP number", "Address", "CDDB"]),
+])
+def test_a_refused_conversion_names_every_missing_field_of_the_lead_and_the_cddb_in_one_message(world, lang,
+                                                                                                 labels):
+    lead = new_lead(world)
+    with world.db.transaction(None, system=True) as s:
+        s.get(Lead, lead.id).occupation_id, s.get(Lead, lead.id).phone = None, None
+        c = s.get(Customer, world.customer_sam.id)
+        c.nik, c.address = None, None
+    with world.db.transaction(world.admin_sam.scope) as s, pytest.raises(DomainError) as err:
+        convert_to_opportunity(s, world.admin_sam, lead.id)
+    message = err.value.message(lang)
+    assert [label for label in labels if label in message] == labels
+    other = {"id": "Alamat", "en": "Address"}["en" if lang == "id" else "id"]
+    assert other not in message  # the reader's language only
+    with world.db.session(None, system=True) as s:
+        assert s.get(Lead, lead.id).stage == Stage.LEAD

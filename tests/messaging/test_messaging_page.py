@@ -56,8 +56,7 @@ def test_head_office_edits_a_template_and_sees_the_preview(world, run_page):
     at.selectbox(key="msg_branch").set_value(world.sam.id).run()
     body_key = f"msg_body_{world.sam.id}_message_h7"
     at.text_area(key=body_key).set_value("Halo {nama}, KPB {kpb} {plat} s/d {deadline}. {booking}").run()
-    assert "Halo RESTU ANDIKA, KPB 3 KT 2146 FK s/d 31/07/2020. https://ahass.example/booking" in \
-        [i.value for i in at.info]
+    assert "Halo RESTU ANDIKA, KPB 3 KT 2146 FK s/d 31/07/2020. -" in [i.value for i in at.info]  # no lead yet
     at.text_area(key=body_key).set_value("Halo {nama_customer}").run()
     assert any("nama_customer" in e.value for e in at.error)
     at.text_area(key=body_key).set_value("Halo {nama}, servis {unit} sebelum {deadline}.").run()
@@ -67,3 +66,22 @@ def test_head_office_edits_a_template_and_sees_the_preview(world, run_page):
     with world.db.session(None, system=True) as s:
         row = s.scalars(select(MessageTemplate).where(MessageTemplate.branch_id == world.sam.id)).one()
         assert (row.body, row.wa_template) == ("Halo {nama}, servis {unit} sebelum {deadline}.", "kpb_h7_v2")
+
+
+def test_the_preview_speaks_for_the_selected_branch_and_one_of_its_current_customers(world, run_page):
+    """Issue 19.9: not a fixed sample from another branch."""
+    import datetime as dt
+
+    from tests.helpers import new_lead
+
+    soon = clock.today_in("Asia/Makassar") + dt.timedelta(days=10)
+    new_lead(world, world.admin_man, customer=world.customer_man, vehicle=world.vehicle_man, deadline=soon, kpb=2)
+    with world.db.transaction(None, system=True) as s:
+        s.add(MessagingConfig(branch_id=world.man.id, booking_link="https://wa.me/6243112345"))
+    at = run_page("pages/messaging.py", world.ho)
+    at.selectbox(key="msg_branch").set_value(world.man.id).run()
+    body_key = f"msg_body_{world.man.id}_message_h7"
+    at.text_area(key=body_key).set_value("Halo {nama}, {unit} {plat} KPB {kpb} s/d {deadline} di {cabang}. {booking}")
+    at.run()
+    assert f"Halo SULTJE ADOLONG, Beat Sporty CBS DB 4042 BW KPB 2 s/d {soon:%d/%m/%Y} di MANADO. " \
+           "https://wa.me/6243112345" in [i.value for i in at.info]

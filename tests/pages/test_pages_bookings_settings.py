@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.bookings.booking import BookingInput, create_booking
 from core.platform import clock
 from db.enums import BookingState
-from db.models import Booking, Customer, Pit
+from db.models import Booking, Customer, Pit, WorkOrder
 
 NOW = dt.datetime(2020, 7, 10, 0, 30, tzinfo=dt.UTC)  # 10/07/2020 08:30 WITA (Samarinda, Manado)
 TODAY = dt.date(2020, 7, 10)
@@ -135,6 +135,10 @@ def test_kabeng_posts_then_creates_the_work_order_from_the_page(run_page, world,
     with world.db.session(None, system=True) as s:
         stored = s.get(Booking, booking.id)
         assert stored.state == BookingState.WORK_ORDER and stored.work_order_id is not None
+        wo = s.get(WorkOrder, stored.work_order_id)
+    # Issue 19.8: the work order's number (and its job) are shown once made.
+    assert [m.value for m in at.success] == [f"Work order {wo.number} dibuat untuk booking {booking.number} "
+                                             f"({wo.job_type})."]
 
 
 def test_cancelling_needs_a_reason(run_page, world, frozen):
@@ -172,5 +176,6 @@ def test_a_booking_in_the_past_is_refused_with_its_message(run_page, world, froz
     at = run_page("pages/bookings.py", world.admin_sam)
     at = at.text_input(key="bk_search").input("restu").run()
     next(s for s in at.selectbox if s.label == "Jam").set_value(8)
+    next(s for s in at.selectbox if s.label == "Menit").set_value(0)  # 08:00; the default is 08:45, the next free
     at = next(b for b in at.button if b.label == "Simpan booking").click().run()
     assert any("sudah lewat" in e.value for e in at.error)

@@ -62,3 +62,23 @@ def test_a_reversed_period_shows_the_period_error_in_the_users_language(world, d
     assert [e.value for e in at.error] == [
         "Tanggal sampai: tanggal sampai tidak boleh sebelum tanggal dari (01/07/2020)"]
     assert not at.dataframe  # nothing is counted for an impossible period
+
+
+@pytest.mark.parametrize("chart", ["won_lost", "weekly", "touch", "sla", "admin"])  # those the fixture fills
+def test_count_axes_tick_in_whole_numbers(world, data, run_page, chart):
+    """Issue 19.9: a count axis with a handful of leads ticks 0, 1, 2, ... (never 0.5)."""
+    import json
+
+    at = _open(run_page, world.ho, chart)
+    plot = at.get("plotly_chart")
+    assert plot, "no chart drawn"
+    layout = json.loads(plot[0].proto.spec)["layout"]
+    axis = layout["xaxis" if chart == "admin" else "yaxis"]
+    assert axis["tickformat"] == ",d" and axis["dtick"] == 1 and axis["tick0"] == 0, axis
+
+
+def test_a_percentage_axis_is_left_to_plotly(world, data, run_page):
+    import json
+
+    plot = _open(run_page, world.ho, "retention").get("plotly_chart")
+    assert plot and "tickformat" not in json.loads(plot[0].proto.spec)["layout"].get("yaxis", {})

@@ -18,7 +18,8 @@ PAGES = ["pages/home.py", "pages/leads.py", "pages/lead.py"]
 
 def _texts(at) -> str:
     """Everything a user can read on the page, as one string."""
-    parts = [e.value for kind in ("markdown", "caption", "title", "error", "warning", "info", "success")
+    parts = [e.value if kind != "html" else e.proto.body
+             for kind in ("markdown", "caption", "title", "error", "warning", "info", "success", "html")
              for e in getattr(at, kind)]
     parts += [str(t.value) for t in at.text_input]
     parts += [df.value.to_string() for df in at.dataframe]
@@ -112,7 +113,7 @@ def test_the_list_pages_through_the_rows(world, run_page):
     with world.db.transaction(None, system=True) as s:
         s.add_all([Lead(branch_id=world.sam.id, number=f"LDS/SAM01/2007/{i:05d}", category=LeadCategory.H1_H2,
                         stage=Stage.LEAD, contact_name=f"CUSTOMER {i}") for i in range(1, 52)])
-    at = run_page("pages/leads.py", world.admin_sam, query={"sort": "Nomor"})
+    at = run_page("pages/leads.py", world.admin_sam, query={"sort": "Nomor lead: naik"})
     assert len(at.dataframe(key="leads_table").value) == 50
     assert "Halaman 1 dari 2" in _texts(at) and "51 data" in _texts(at)
     at.button(key="leads_next").click().run()
@@ -164,6 +165,8 @@ def test_a_followup_without_its_date_is_refused_on_screen(world, run_page):
     opp = opportunity_at(world, 0)
     with clock.frozen(FIXED_NOW):
         at = run_page("pages/lead.py", world.admin_sam, query={"id": str(opp.id)})
+        assert at.date_input(key="fu_date").value == dt.date(2020, 7, 10)  # issue 19.9: today by default
+        at.date_input(key="fu_date").set_value(None)
         at.radio(key="fu_status").set_value(ContactStatus.REJECTED)
         at.button(key="fu_submit").click().run()
     assert any("tanggal follow up wajib diisi" in e.value for e in at.error) and not at.exception
@@ -258,3 +261,13 @@ def test_a_customer_without_nik_shows_the_cddb_warning_and_can_be_completed(worl
     assert not any("Customer belum memiliki CDDB" in w.value for w in at.warning)
     at.button(key="lead_save").click().run()
     assert not at.error and "tersimpan" in _texts(at)
+
+
+def test_the_follow_up_date_defaults_to_today_in_the_branchs_zone(world, run_page):
+    """Issue 19.9: a follow up is mostly logged the day it is made."""
+    opp = opportunity_at(world, 1)
+    late_evening = dt.datetime(2020, 7, 10, 16, 30, tzinfo=dt.UTC)  # 11/07/2020 00:30 in Samarinda (WITA)
+    with clock.frozen(late_evening):
+        at = run_page("pages/lead.py", world.admin_sam, query={"id": str(opp.id)})
+    assert at.date_input(key="fu_date").value == dt.date(2020, 7, 11)
+    assert "Follow Up 2" in at.date_input(key="fu_date").label

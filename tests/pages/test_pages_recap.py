@@ -15,9 +15,12 @@ def leads(world):
     return recap_fixtures.build(world)
 
 
-def _open(run_page, viewer):
+def _open(run_page, viewer, pica_week=-1):
     with clock.frozen(FIXED_NOW):  # the default period: the four weeks up to 10/07/2020
-        return run_page("pages/recap.py", viewer)
+        at = run_page("pages/recap.py", viewer)
+        if pica_week == "last":  # PICA opens on last week (issue 19.9)
+            return at
+        return at.selectbox(key="rc_pica_week").set_value(pica_week).run()  # -1: the whole period above
 
 
 def test_head_office_sees_the_recap_and_pica_of_every_branch(world, leads, run_page):
@@ -56,3 +59,23 @@ def test_kabeng_downloads_the_weekly_recap_workbook(world, leads, run_page):
         at.button(key="rc_xlsx").click().run()
     assert not at.exception
     assert at.get("download_button")
+
+
+def test_pica_opens_on_last_week(world, leads, run_page):
+    """Issue 19.9: PICA is read on Monday about the week that has just ended (29/06 - 05/07/2020)."""
+    at = _open(run_page, world.ho, pica_week="last")
+    assert not at.exception
+    assert at.selectbox(key="rc_pica_week").value == 1  # one week back
+    assert "29/06/2020 - 05/07/2020" in at.selectbox(key="rc_pica_week").options
+    whole = _open(run_page, world.ho).dataframe[2].value
+    last_week = at.dataframe[2].value
+    assert last_week["Total"].sum() < whole["Total"].sum()
+
+
+def test_the_recap_chart_shows_the_weeks_in_calendar_order(world, leads, run_page):
+    import json
+
+    at = _open(run_page, world.ho)
+    weeks = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["x"]
+    as_dates = [tuple(reversed(w.split("/"))) for w in weeks]
+    assert as_dates == sorted(as_dates) and len(weeks) >= 2

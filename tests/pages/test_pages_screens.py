@@ -17,6 +17,7 @@ from tests.helpers import new_lead, opportunity_at
 def _texts(at) -> str:
     parts = [e.value for kind in ("markdown", "caption", "title", "subheader", "error", "warning", "info", "success")
              for e in getattr(at, kind)]
+    parts += [h.proto.body for h in at.html]  # read-only facts (ui.facts)
     return "\n".join(str(p) for p in parts)
 
 

@@ -55,7 +55,11 @@ def test_head_office_picks_the_branch(world, run_page):
     with clock.frozen(H3_DAY):
         at = run_page("pages/today.py", world.ho)  # the first branch by code: MAN01
         assert "SULTJE ADOLONG" in _texts(at) and "RESTU" not in _texts(at)
-        at.selectbox(key="today_branch").select(world.sam.id).run()
+        # Issue 19.9: one picker, the sidebar's, and it offers branches only (the worklist is one branch's day).
+        picker = at.sidebar.selectbox(key="h23_branch_widget_one")
+        assert picker.options == ["[MAN01] MANADO", "[SAM01] SAMARINDA"]
+        assert [s.key for s in at.main.selectbox] == []
+        picker.select("SAM01").run()
     assert not at.exception and "RESTU ANDIKA" in _texts(at) and "SULTJE" not in _texts(at)
 
 

@@ -462,3 +462,13 @@ def test_starttls_encrypts_before_the_login_and_checks_the_servers_certificate(w
             recap_mail.run_weekly(world.db, "w1", trusted)
         assert server.logins == [("crm", "s3cret")] and server.encrypted_sessions >= 1
         assert len(server.messages) == 3
+
+
+def test_a_branch_head_is_told_to_ask_head_office_never_a_setting_name(world, ready):
+    """Issue 19.3: the e-mail box says what to do, not which environment variable is empty."""
+    with world.db.session(None, system=True) as s, clock.frozen(MONDAY_0830_WITA):
+        unset = recap_mail.status(s, world.kabeng_sam, env={})
+        bad_port = recap_mail.status(s, world.kabeng_sam, env={"H23_SMTP_HOST": "mail", "H23_SMTP_PORT": "smtp"})
+    for shown in (unset, bad_port):
+        assert shown.problem == "E-mail rekap mingguan belum diatur; hubungi kantor pusat.", shown.problem
+        assert not shown.enabled
