@@ -22,6 +22,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from sqlalchemy import String, select
 
 import db.models  # noqa: F401  (every table on Base.metadata)
+from core.messaging import templates as message_templates
 from core.pipeline.stages import CONTACT_LABEL, STAGE_LABEL, TEMPERATURE_LABEL
 from core.platform.i18n import LANGS, MESSAGES
 from db.base import Base
@@ -41,6 +42,8 @@ _LABEL_FIELDS = {"label", "body", "placeholder", "help", "options", "text", "dis
 _MARKUP = re.compile(r"\{[a-z_]+\}|\bH23_[A-Z_]+\b|\b(?:Asia|UTC)/\w+|:material/[a-z_]+:|:[a-z]+-badge\[|:[a-z]+\["
                      r"|\*\*|__|[#*`>|\[\]()_~]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# st.html blocks: their CSS and tags are markup; the texts between the tags are still checked.
+_HTML = re.compile(r"<style>.*?</style>|<[^<>]+>|&[a-z]+;", re.S)
 
 
 def page_texts(at: Any) -> list[str]:
@@ -120,8 +123,10 @@ def _templates(lang: str) -> tuple[re.Pattern[str], ...]:
 def _compiled(lang: str, _size: int) -> tuple[re.Pattern[str], ...]:
     """The catalogue's texts in lang as patterns, longest first; a {placeholder} matches any short run."""
     out = []
-    for texts in MESSAGES.values():
-        template = texts[lang]
+    # The customers' message templates are data the dealer writes in Indonesian (a preview shows one filled
+    # in), not labels: they are taken out like the catalogue's texts, in both languages.
+    bodies = {*message_templates.DEFAULTS.values(), message_templates.DEFAULT_REGULAR_H7}
+    for template in [texts[lang] for texts in MESSAGES.values()] + sorted(bodies):
         literal = re.sub(r"\{[^{}]*\}", "", template)
         if not _WORD.search(literal):
             continue  # only placeholders: it would match anything
@@ -142,6 +147,7 @@ def leftover_words(text: str, lang: str, data: list[str]) -> list[str]:
     and the catalogue are taken out in both orders (a name may hold a catalogue word, a label a data word):
     a word is left over only when it is left in both."""
     assert lang in LANGS
+    text = _HTML.sub(" ", text)
     first = _strip_terms(_strip_templates(_strip_data(text, data), lang))
     second = _strip_terms(_strip_data(_strip_templates(text, lang), data))
     again = _WORD.findall(second)
