@@ -42,19 +42,32 @@ def next_service(session: Session, vehicle_id: int) -> NextService | None:
         rule = _kpb_rule(session, vehicle.engine_no, usage.next_kpb_number)
         if rule is None:
             return None
-        day_limit = vehicle.purchase_date + dt.timedelta(days=rule.days)
-        by_km = km_day(usage.last_km_on or vehicle.purchase_date, rule.km - (usage.last_km or 0), usage.km_per_day)
+        day_limit, by_km = kpb_limits(vehicle.purchase_date, rule.days, rule.km, usage.km_per_day,
+                                      usage.last_km, usage.last_km_on)
     else:
-        anchor = vehicle.last_service_date
-        if anchor is None:
+        if vehicle.last_service_date is None:
             return None
-        after_kpb = (vehicle.last_job_type or "").startswith("ASS")
-        days = settings.get(session, "leads.regular_interval_days" if after_kpb else "leads.not_back_days")
-        day_limit = anchor + dt.timedelta(days=days)
-        by_km = km_day(anchor, settings.get(session, "leads.regular_interval_km"), usage.km_per_day)
+        day_limit, by_km = regular_limits(session, vehicle.last_service_date, vehicle.last_job_type,
+                                          usage.km_per_day)
     due_on, decided_by = whichever_first(day_limit, by_km)
     return NextService(due_on, decided_by, usage.next_kind, usage.next_kpb_number, usage.km_per_day,
                        _basis(usage.weight), usage.readings, usage.ignored)
+
+
+def kpb_limits(purchase: dt.date, days: int, km: int, km_per_day: float | None, last_km: int | None,
+               last_km_on: dt.date | None) -> tuple[dt.date, dt.date | None]:
+    """KPB n's day limit and the day its odometer reaches the km limit (from the last accepted reading)."""
+    return purchase + dt.timedelta(days=days), km_day(last_km_on or purchase, km - (last_km or 0), km_per_day)
+
+
+def regular_limits(session: Session, last_service: dt.date, last_job: str | None,
+                   km_per_day: float | None) -> tuple[dt.date, dt.date | None]:
+    """The regular service's day limit (after a KPB job the regular interval, else 'not back for N days') and
+    the day the interval's km are done since the last service."""
+    after_kpb = (last_job or "").startswith("ASS")
+    days = settings.get(session, "leads.regular_interval_days" if after_kpb else "leads.not_back_days")
+    return (last_service + dt.timedelta(days=days),
+            km_day(last_service, settings.get(session, "leads.regular_interval_km"), km_per_day))
 
 
 def _kpb_rule(session: Session, engine_no: str, number: int) -> KpbRule | None:
