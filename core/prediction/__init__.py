@@ -7,5 +7,6 @@ from core.platform.public import lazy_exports
 
 if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public)
     from core.prediction.forecast import NextService as NextService, next_service as next_service
+    from core.prediction.labels import next_service_text as next_service_text
 
 __all__, __getattr__ = lazy_exports(__file__, __name__)
