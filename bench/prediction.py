@@ -88,7 +88,7 @@ def evaluate(db: Database) -> dict[str, Any]:
         early_pred = early_fixed = 0
         msg_days = settings.get(s, "sop.message_days_before")
         for vid, engine_no, purchase, rate, last_km, last_km_on in rows:
-            _vid, _wid, actual, job, kpb = by_vehicle[vid]
+            _vid, _wid, actual, _job, kpb = by_vehicle[vid]
             actual = _date(actual)
             purchase = _date(purchase) if purchase else None
             if kpb:

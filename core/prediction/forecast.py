@@ -73,6 +73,6 @@ def regular_limits(session: Session, last_service: dt.date, last_job: str | None
 def _kpb_rule(session: Session, engine_no: str, number: int) -> KpbRule | None:
     """The rule of the longest engine-code prefix with a row for KPB `number`, else the default row."""
     rules = session.scalars(select(KpbRule).where(KpbRule.kpb_number == number)).all()
-    specific = sorted((r for r in rules if r.engine_code != DEFAULT_ENGINE_CODE and engine_no.startswith(r.engine_code)),
-                      key=lambda r: -len(r.engine_code))
+    specific = sorted((r for r in rules if r.engine_code != DEFAULT_ENGINE_CODE
+                       and engine_no.startswith(r.engine_code)), key=lambda r: -len(r.engine_code))
     return specific[0] if specific else next((r for r in rules if r.engine_code == DEFAULT_ENGINE_CODE), None)

@@ -17,7 +17,8 @@ class VehicleUsage(Base):
 
     __tablename__ = "vehicle_usage"
     # km_due_on: the lead engine's km window; refreshed_on: when the last refresh ran (one index read).
-    __table_args__ = (Index("ix_vehicle_usage_km_due", "km_due_on"), Index("ix_vehicle_usage_refreshed", "refreshed_on"))
+    __table_args__ = (Index("ix_vehicle_usage_km_due", "km_due_on"),
+                      Index("ix_vehicle_usage_refreshed", "refreshed_on"))
 
     vehicle_id: Mapped[int] = mapped_column(BigId, ForeignKey("vehicle.id", ondelete="CASCADE"), primary_key=True)
     readings: Mapped[int] = mapped_column(Integer, default=0)  # accepted, the purchase (0 km) included
