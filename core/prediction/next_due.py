@@ -89,7 +89,8 @@ def _rule_case(rules: list[KpbRule], n: int, attr: str, engine_no: str) -> str:
 def store_sql(session: Session, today: dt.date, stats: str) -> str:
     """INSERT ... SELECT of the usage rows from the per-vehicle reading stats in `stats`."""
     pg = session.get_bind().dialect.name == "postgresql"
-    shrink = float(settings.get(session, "usage.shrink_days"))
+    shrink = f"COALESCE((SELECT shrink_days FROM usage_typical WHERE unit_type_code = '*' AND branch_id = 0), " \
+             f"{float(settings.get(session, 'usage.shrink_days'))})"
     interval_km = float(settings.get(session, "leads.regular_interval_km"))
     rules = list(session.scalars(select(KpbRule)))
 
@@ -121,9 +122,9 @@ def store_sql(session: Session, today: dt.date, stats: str) -> str:
     own = ("CASE WHEN s.readings >= 2 AND s.last_day > s.first_day "
            "THEN (s.last_km - s.first_km) * 1.0 / (s.last_day - s.first_day) END")
     return f"""
-    INSERT INTO vehicle_usage (vehicle_id, readings, ignored, own_km_per_day, km_per_day, weight, last_km,
-                               last_km_on, next_kind, next_kpb_number, km_due_on, refreshed_on)
-    SELECT y.vehicle_id, y.readings, y.ignored, y.own, y.rate, y.w, y.last_km,
+    INSERT INTO vehicle_usage (vehicle_id, readings, ignored, own_km_per_day, km_per_day, weight, span_days,
+                               resid_ss, last_km, last_km_on, next_kind, next_kpb_number, km_due_on, refreshed_on)
+    SELECT y.vehicle_id, y.readings, y.ignored, y.own, y.rate, y.w, y.span, y.resid, y.last_km,
            CASE WHEN y.last_day IS NULL THEN NULL ELSE {date_of('y.last_day')} END,
            CASE WHEN y.next_kpb IS NULL THEN 'REG' ELSE 'KPB' END, y.next_kpb, {km_due},
            {date_of(str(today_n))}
@@ -132,6 +133,10 @@ def store_sql(session: Session, today: dt.date, stats: str) -> str:
              CASE WHEN x.own IS NULL THEN x.typical ELSE x.w * x.own + (1 - x.w) * x.typical END AS rate
       FROM (
         SELECT s.vehicle_id, s.readings, s.ignored, s.last_day, s.last_km, s.max_kpb, v.engine_no, {own} AS own,
+               s.last_day - s.first_day AS span,
+               CASE WHEN s.readings >= 3 AND s.last_day > s.first_day THEN
+                 s.sq - (s.last_km - s.first_km) * 1.0 * (s.last_km - s.first_km) / (s.last_day - s.first_day)
+               END AS resid,
                CASE WHEN s.readings >= 2 AND s.last_day > s.first_day
                     THEN (s.last_day - s.first_day) * 1.0 / (s.last_day - s.first_day + {shrink}) ELSE 0 END AS w,
                {typical} AS typical, {day('v.purchase_date')} AS purchase_day,

@@ -11,8 +11,12 @@ Shrinkage, empirical-Bayes style: if a vehicle's true rate r varies between vehi
 with variance tau^2 around the typical rate m, and its observed km over D days is r*D plus noise of variance
 s^2*D, the own estimate has variance s^2/D and the posterior mean is
     km_per_day = w * own + (1 - w) * m,   w = tau^2 / (tau^2 + s^2/D) = D / (D + K),   K = s^2 / tau^2,
-K in days (`usage.shrink_days`): a vehicle with a short history leans on its model and branch; one with a
-long one on itself. With fewer than two readings (or none spanning a day) w = 0: the typical rate alone.
+K in days: a vehicle with a short history leans on its model and branch; one with a long one on itself.
+K is estimated from the data with the typical rates (core.prediction.typical): s^2 pooled from the residuals
+of the vehicles' steps (sum of dk^2/dd - S^2/D per vehicle, over readings - 2 degrees of freedom), tau^2 from
+the spread of the own rates around their typical rate less the part the noise explains; the setting
+`usage.shrink_days` is used until there are enough vehicles to estimate it. With fewer than two readings
+(or none spanning a day) w = 0: the typical rate alone.
 The typical rate m is the median own rate of the model at the branch (core.prediction.typical), falling back
 to the model over all branches, then to every vehicle, then to DEFAULT_KM_PER_DAY.
 
@@ -124,17 +128,23 @@ def _stats(session: Session) -> None:
     ), a AS (
       SELECT vehicle_id, day, km, CASE WHEN spike = 0 AND (high IS NULL OR km >= high) THEN 1 ELSE 0 END AS ok
       FROM m
+    ), steps AS (  -- each accepted reading's step from the accepted one before it
+      SELECT vehicle_id, day, km, ok,
+             CASE WHEN ok = 1 THEN day - LAG(day) OVER (PARTITION BY vehicle_id, ok ORDER BY day, km) END AS dd,
+             CASE WHEN ok = 1 THEN km - LAG(km) OVER (PARTITION BY vehicle_id, ok ORDER BY day, km) END AS dk
+      FROM a
     ), agg AS (
       SELECT vehicle_id, SUM(ok) AS readings, COUNT(*) - SUM(ok) AS ignored,
              MIN(CASE WHEN ok = 1 THEN day END) AS first_day, MAX(CASE WHEN ok = 1 THEN day END) AS last_day,
-             MIN(CASE WHEN ok = 1 THEN km END) AS first_km, MAX(CASE WHEN ok = 1 THEN km END) AS last_km
-      FROM a GROUP BY vehicle_id
+             MIN(CASE WHEN ok = 1 THEN km END) AS first_km, MAX(CASE WHEN ok = 1 THEN km END) AS last_km,
+             SUM(CASE WHEN dd > 0 THEN dk * 1.0 * dk / dd END) AS sq
+      FROM steps GROUP BY vehicle_id
     ), kpb AS (
       SELECT w.vehicle_id, MAX(w.kpb_number) AS max_kpb FROM work_order w
       JOIN {TARGETS} t ON t.vehicle_id = w.vehicle_id GROUP BY w.vehicle_id
     )
     SELECT t.vehicle_id, COALESCE(agg.readings, 0) AS readings, COALESCE(agg.ignored, 0) AS ignored,
-           agg.first_day, agg.last_day, agg.first_km, agg.last_km, COALESCE(kpb.max_kpb, 0) AS max_kpb
+           agg.first_day, agg.last_day, agg.first_km, agg.last_km, agg.sq, COALESCE(kpb.max_kpb, 0) AS max_kpb
     FROM {TARGETS} t LEFT JOIN agg ON agg.vehicle_id = t.vehicle_id LEFT JOIN kpb ON kpb.vehicle_id = t.vehicle_id
     """
     session.execute(text(f"DROP TABLE IF EXISTS {STATS}"))

@@ -26,6 +26,9 @@ class VehicleUsage(Base):
     own_km_per_day: Mapped[float | None] = mapped_column(Float)  # None with fewer than two readings
     km_per_day: Mapped[float] = mapped_column(Float)  # own rate shrunk toward the typical one
     weight: Mapped[float] = mapped_column(Float, default=0.0)  # the own rate's share in km_per_day
+    span_days: Mapped[int | None] = mapped_column(Integer)  # days between the first and last accepted readings
+    # sum of dk^2/dd over the accepted steps less S^2/D: the noise of its km around its own rate (3+ readings)
+    resid_ss: Mapped[float | None] = mapped_column(Float)
     last_km: Mapped[int | None] = mapped_column(Integer)  # the last accepted reading
     last_km_on: Mapped[dt.date | None] = mapped_column(Date)
     # The next service and the day its km limit is reached at km_per_day (the day limit is the lead
@@ -46,4 +49,6 @@ class UsageTypical(Base):
     branch_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     km_per_day: Mapped[float] = mapped_column(Float)
     vehicles: Mapped[int] = mapped_column(Integer)
+    # The estimated shrinkage K = s^2 / tau^2 in days (core.prediction.usage), on the '*' row only.
+    shrink_days: Mapped[float | None] = mapped_column(Float)
     refreshed_on: Mapped[dt.date] = mapped_column(Date)

@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column('own_km_per_day', sa.Float(), nullable=True),
         sa.Column('km_per_day', sa.Float(), nullable=False),
         sa.Column('weight', sa.Float(), nullable=False),
+        sa.Column('span_days', sa.Integer(), nullable=True),
+        sa.Column('resid_ss', sa.Float(), nullable=True),
         sa.Column('last_km', sa.Integer(), nullable=True),
         sa.Column('last_km_on', sa.Date(), nullable=True),
         sa.Column('next_kind', sa.String(length=3), nullable=False),
@@ -49,6 +51,7 @@ def upgrade() -> None:
         sa.Column('branch_id', _BIG_ID, nullable=False),
         sa.Column('km_per_day', sa.Float(), nullable=False),
         sa.Column('vehicles', sa.Integer(), nullable=False),
+        sa.Column('shrink_days', sa.Float(), nullable=True),
         sa.Column('refreshed_on', sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint('unit_type_code', 'branch_id', name=op.f('pk_usage_typical')),
     )
