@@ -102,53 +102,50 @@ def _stats(session: Session) -> None:
     max_rate = float(settings.get(session, "usage.max_km_per_day"))
     day_p, day_w = _day(session, "v.purchase_date"), _day(session, "w.service_date")
     gap = "(CASE WHEN day - p_day < 1 THEN 1 ELSE day - p_day END)"
+    # One GROUP BY at the end and no join between aggregates (SQLite cannot index a CTE: a join of two would
+    # be quadratic). Work orders without km stay in (for the highest KPB served) but out of the windows.
+    reading = "PARTITION BY vehicle_id, km IS NULL ORDER BY day, km"
     sql = f"""
     WITH r AS (
-      SELECT v.id AS vehicle_id, {day_p} AS day, 0 AS km FROM vehicle v JOIN {TARGETS} t ON t.vehicle_id = v.id
-      WHERE v.purchase_date IS NOT NULL
+      SELECT v.id AS vehicle_id, {day_p} AS day, 0 AS km, NULL AS kpb
+      FROM vehicle v JOIN {TARGETS} t ON t.vehicle_id = v.id WHERE v.purchase_date IS NOT NULL
       UNION ALL
-      SELECT w.vehicle_id, {day_w}, w.km FROM work_order w JOIN {TARGETS} t ON t.vehicle_id = w.vehicle_id
-      WHERE w.km IS NOT NULL AND w.km >= 0
+      SELECT w.vehicle_id, {day_w}, CASE WHEN w.km >= 0 THEN w.km END, w.kpb_number
+      FROM work_order w JOIN {TARGETS} t ON t.vehicle_id = w.vehicle_id
     ), o AS (
-      SELECT vehicle_id, day, km,
-             LAG(day) OVER (PARTITION BY vehicle_id ORDER BY day, km) AS p_day,
-             LAG(km) OVER (PARTITION BY vehicle_id ORDER BY day, km) AS p_km,
-             LEAD(km) OVER (PARTITION BY vehicle_id ORDER BY day, km) AS n_km
+      SELECT vehicle_id, day, km, kpb, LAG(day) OVER ({reading}) AS p_day, LAG(km) OVER ({reading}) AS p_km,
+             LEAD(km) OVER ({reading}) AS n_km
       FROM r
     ), s AS (
-      SELECT vehicle_id, day, km,
+      SELECT vehicle_id, day, km, kpb,
              CASE WHEN p_km IS NOT NULL AND km - p_km > {max_rate} * {gap} AND (n_km IS NULL OR km > n_km)
                   THEN 1 ELSE 0 END AS spike
       FROM o
     ), m AS (
-      SELECT vehicle_id, day, km, spike,
-             MAX(CASE WHEN spike = 0 THEN km END) OVER (PARTITION BY vehicle_id ORDER BY day, km
+      SELECT vehicle_id, day, km, kpb, spike,
+             MAX(CASE WHEN spike = 0 THEN km END) OVER ({reading}
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS high
       FROM s
     ), a AS (
-      SELECT vehicle_id, day, km, CASE WHEN spike = 0 AND (high IS NULL OR km >= high) THEN 1 ELSE 0 END AS ok
+      SELECT vehicle_id, day, km, kpb,
+             CASE WHEN km IS NOT NULL AND spike = 0 AND (high IS NULL OR km >= high) THEN 1 ELSE 0 END AS ok
       FROM m
     ), steps AS (  -- each accepted reading's step from the accepted one before it
-      SELECT vehicle_id, day, km, ok,
+      SELECT vehicle_id, day, km, kpb, ok,
              CASE WHEN ok = 1 THEN day - LAG(day) OVER (PARTITION BY vehicle_id, ok ORDER BY day, km) END AS dd,
              CASE WHEN ok = 1 THEN km - LAG(km) OVER (PARTITION BY vehicle_id, ok ORDER BY day, km) END AS dk
       FROM a
-    ), agg AS (
-      SELECT vehicle_id, SUM(ok) AS readings, COUNT(*) - SUM(ok) AS ignored,
-             MIN(CASE WHEN ok = 1 THEN day END) AS first_day, MAX(CASE WHEN ok = 1 THEN day END) AS last_day,
-             MIN(CASE WHEN ok = 1 THEN km END) AS first_km, MAX(CASE WHEN ok = 1 THEN km END) AS last_km,
-             SUM(CASE WHEN dd > 0 THEN dk * 1.0 * dk / dd END) AS sq
-      FROM steps GROUP BY vehicle_id
-    ), kpb AS (
-      SELECT w.vehicle_id, MAX(w.kpb_number) AS max_kpb FROM work_order w
-      JOIN {TARGETS} t ON t.vehicle_id = w.vehicle_id GROUP BY w.vehicle_id
     )
-    SELECT t.vehicle_id, COALESCE(agg.readings, 0) AS readings, COALESCE(agg.ignored, 0) AS ignored,
-           agg.first_day, agg.last_day, agg.first_km, agg.last_km, agg.sq, COALESCE(kpb.max_kpb, 0) AS max_kpb
-    FROM {TARGETS} t LEFT JOIN agg ON agg.vehicle_id = t.vehicle_id LEFT JOIN kpb ON kpb.vehicle_id = t.vehicle_id
+    SELECT vehicle_id, SUM(ok) AS readings,
+           SUM(CASE WHEN km IS NOT NULL AND ok = 0 THEN 1 ELSE 0 END) AS ignored,
+           MIN(CASE WHEN ok = 1 THEN day END) AS first_day, MAX(CASE WHEN ok = 1 THEN day END) AS last_day,
+           MIN(CASE WHEN ok = 1 THEN km END) AS first_km, MAX(CASE WHEN ok = 1 THEN km END) AS last_km,
+           SUM(CASE WHEN dd > 0 THEN dk * 1.0 * dk / dd END) AS sq, COALESCE(MAX(kpb), 0) AS max_kpb
+    FROM steps GROUP BY vehicle_id
     """
     session.execute(text(f"DROP TABLE IF EXISTS {STATS}"))
     session.execute(text(f"CREATE TEMPORARY TABLE {STATS} AS {sql}"))
+    session.execute(text(f"CREATE UNIQUE INDEX ix_{STATS} ON {STATS} (vehicle_id)"))
 
 
 def _store(session: Session, today: dt.date, full: bool) -> int:
