@@ -143,16 +143,17 @@ def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, ope
         deadline = next_due.kpb_deadline(rule.days, rule.km)
         by_days = Vehicle.purchase_date.between(today - dt.timedelta(days=rule.days),
                                                 today + dt.timedelta(days=open_days - rule.days))
-        for window in (and_(by_days, deadline >= today),
-                       and_(next_due.km_window("KPB", today, open_days, rule.kpb_number), ~by_days,
-                            deadline.between(today, today + dt.timedelta(days=open_days)))):
+        # The km window joins the usage row (not an outer join) so the planner starts from its km_due_on index.
+        for window, outer in ((and_(by_days, deadline >= today), True),
+                              (and_(next_due.km_window("KPB", today, open_days, rule.kpb_number), ~by_days,
+                                    deadline.between(today, today + dt.timedelta(days=open_days))), False)):
             selects.append(select(
                 Vehicle.id.label("vehicle_id"), Vehicle.branch_id.label("branch_id"),
                 Vehicle.customer_id.label("customer_id"), literal(ServiceKind.KPB.value).label("service_kind"),
                 literal(rule.kpb_number, Integer).label("kpb_number"),
                 deadline.label("deadline"), literal(due_key).label("due_key"),
                 literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
-            ).outerjoin(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id).where(
+            ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
                 window, Vehicle.branch_id.in_(branch_ids), _engine_match(rule.engine_code, codes), ~served,
                 ~had_lead))
     return selects
@@ -184,16 +185,16 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
                        Vehicle.purchase_date < add_days(Vehicle.last_service_date, interval - KPB_PERIOD_DAYS))
         by_days = Vehicle.last_service_date.between(today - dt.timedelta(days=interval),
                                                     today + dt.timedelta(days=open_days - interval))
-        for window in (and_(by_days, due >= today),
-                       and_(next_due.km_window("REG", today, open_days), ~by_days,
-                            due.between(today, today + dt.timedelta(days=open_days)))):
+        for window, outer in ((and_(by_days, due >= today), True),
+                              (and_(next_due.km_window("REG", today, open_days), ~by_days,
+                                    due.between(today, today + dt.timedelta(days=open_days))), False)):
             selects.append(select(
                 Vehicle.id.label("vehicle_id"), branch_col.label("branch_id"),
                 Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
                 null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
                 literal(category.value).label("category"),
                 literal("Showroom" if after_kpb else "CRM").label("sales_source"),
-            ).outerjoin(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id).where(
+            ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
                 window, kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), kpb_over, ~open_reg,
                 ~had_lead))
     # Sold by us, KPB period over with no service at all: one regular lead after the period.
