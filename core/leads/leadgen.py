@@ -111,6 +111,12 @@ def _serialise(session: Session) -> None:
     # SQLite: the caller's write transaction (BEGIN IMMEDIATE) already holds the database write lock.
 
 
+def _branch_of(col: Any, day_window: bool) -> Any:
+    """In the km window the branch is a filter, not the way in: `+ 0` keeps SQLite off the branch index, so it
+    starts from the few vehicles whose km day is near (ix_vehicle_usage_km_due) instead of a branch's all."""
+    return col if day_window else col + 0
+
+
 def _kpb_rules(session: Session) -> list[KpbRule]:
     return list(session.scalars(select(KpbRule).order_by(KpbRule.engine_code, KpbRule.kpb_number)))
 
@@ -154,8 +160,8 @@ def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, ope
                 deadline.label("deadline"), literal(due_key).label("due_key"),
                 literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
             ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
-                window, Vehicle.branch_id.in_(branch_ids), _engine_match(rule.engine_code, codes), ~served,
-                ~had_lead))
+                window, _branch_of(Vehicle.branch_id, outer).in_(branch_ids), _engine_match(rule.engine_code, codes),
+                ~served, ~had_lead))
     return selects
 
 
@@ -195,8 +201,8 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
                 literal(category.value).label("category"),
                 literal("Showroom" if after_kpb else "CRM").label("sales_source"),
             ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
-                window, kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), kpb_over, ~open_reg,
-                ~had_lead))
+                window, kpb_job if after_kpb else ~kpb_job, _branch_of(branch_col, outer).in_(branch_ids), kpb_over,
+                ~open_reg, ~had_lead))
     # Sold by us, KPB period over with no service at all: one regular lead after the period.
     interval = settings.get(session, "leads.regular_interval_days")
     sold = exists().where(Sale.vehicle_id == Vehicle.id)
