@@ -13,11 +13,12 @@ import streamlit as st
 
 from core.accounts import Perm
 from core.leads import lookups
-from core.platform import DomainError, ValidationError, cell_safety, clock
-from core.reports import ChartQuery, charts as report_charts
+from core.platform import DomainError, ValidationError, cell_safety, clock, t
+from core.reports import ChartQuery, arrival_vs_predicted, charts as report_charts
 from ui import context, fmt
 from ui.chart_axes import count_axis
 
+viewer = context.require(Perm.REPORT_VIEW)
 CHARTS = {
     "status": "Opportunity Status (HOT/MEDIUM/COLD) per cabang",
     "won_lost": "Won / Lost per cabang",
@@ -28,13 +29,13 @@ CHARTS = {
     "retention": "Retensi KPB per kohort penjualan",
     "entry": "Unit entry per minggu",
     "admin": "Produktivitas admin",
+    "prediction": t("chart.prediction", viewer.lang),
 }
 COLORS = {"HOT": "#d62728", "MEDIUM": "#ff7f0e", "COLD": "#1f77b4", "Won": "#2ca02c", "Lost": "#d62728",
           "Open": "#7f7f7f"}
 LAYOUT = {"height": 340, "margin": {"t": 10, "b": 10, "l": 10, "r": 10},
           "legend": {"orientation": "h", "y": -0.25}}  # the legend below: a 360-px phone keeps the bars
 
-viewer = context.require(Perm.REPORT_VIEW)
 st.title("Grafik")
 
 with context.read_session(viewer) as session:
@@ -141,6 +142,16 @@ with context.read_session(viewer) as session:
             df["Kohort"] = [d.strftime("%m/%Y") for d in df["Kohort"]]
         bars(df[["Kohort", *[f"% KPB {n}" for n in range(1, 5)]]] if len(df) else df, "Kohort", kind="line",
              counts=False)
+    elif chart == "prediction":  # the last 12 weeks up to the chosen end, per branch (table) and week (bars)
+        lang = viewer.lang
+        names = [t(f"chart.prediction.{k}", lang) for k in ("due", "came", "error", "early")]
+        df = pd.DataFrame(arrival_vs_predicted(session, viewer, q.end, q.branch_ids),
+                          columns=["Minggu", "Cabang", *names])
+        weekly = df.groupby("Minggu", as_index=False)[names[:2]].sum() if len(df) else df
+        if len(df):
+            weekly["Minggu"] = [d.strftime("%d/%m/%Y") for d in weekly["Minggu"]]
+            df["Minggu"] = [d.strftime("%d/%m/%Y") for d in df["Minggu"]]
+        bars(weekly[["Minggu", *names[:2]]] if len(df) else weekly, "Minggu")
     elif chart == "entry":
         rows = report_charts.by_week(session, viewer, q, "entry")
         keys = sorted({k for _, k, _ in rows})

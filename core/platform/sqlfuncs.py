@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, String, literal
+from sqlalchemy import JSON, Boolean, Date, Integer, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import NullType, TypeEngine
@@ -48,6 +48,16 @@ dmy = _dialect_function(
 week_start = _dialect_function(
     "week_start", Date(), "The Monday of a date's ISO week, as a date.",
     sqlite="date({0}, 'weekday 0', '-6 days')", postgresql="CAST(date_trunc('week', {0}) AS DATE)")
+day_number = _dialect_function(
+    "day_number", Integer(), "A date as a whole number of days (differences are days between dates).",
+    sqlite="CAST(julianday({0}) AS INTEGER)", postgresql="({0} - DATE '2000-01-01')")
+round_int = _dialect_function(
+    "round_int", Integer(), "A number rounded half away from zero, as an integer.",
+    sqlite="CAST(ROUND({0}) AS INTEGER)", postgresql="CAST(ROUND(CAST({0} AS NUMERIC)) AS INTEGER)")
+# SQLite's two-argument min() is its LEAST (NULL when either is NULL on both).
+least = _dialect_function(
+    "least", Date(), "The earlier of two dates (NULL when either is NULL).",
+    sqlite="min({0}, {1})", postgresql="LEAST({0}, {1})")
 month_start = _dialect_function(
     "month_start", Date(), "The first day of a date's month, as a date.",
     sqlite="date({0}, 'start of month')", postgresql="CAST(date_trunc('month', {0}) AS DATE)")
