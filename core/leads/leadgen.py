@@ -59,7 +59,7 @@ class LeadgenResult:
     touches: int = 0
     won_by_service: int = 0
     expired_lost: int = 0
-    usage_vehicles: int = 0  # vehicles whose km per day was refreshed (core.prediction.usage)
+    usage_vehicles: int = 0  # vehicles whose km per day was refreshed (core.prediction.usage), and how long
     usage_seconds: float = 0.0
     seconds: float = 0.0
     by_branch: dict[int, int] = field(default_factory=dict)
@@ -89,11 +89,8 @@ def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | N
     # Work orders that came in lately (any path, imports included, up to CLOSE_LOOKBACK_DAYS late)
     # close their leads; closing cancels those leads' remaining touches.
     result.won_by_service = close_leads_served(session, since=earliest - dt.timedelta(days=CLOSE_LOOKBACK_DAYS))
-    # Each vehicle's km per day from its new readings, before the leads are timed by it.
-    usage_started = time.perf_counter()
-    result.usage_vehicles = usage.refresh(session, earliest,
-                                          since=earliest - dt.timedelta(days=CLOSE_LOOKBACK_DAYS)).vehicles
-    result.usage_seconds = time.perf_counter() - usage_started
+    rates = usage.refresh(session, earliest, since=earliest - dt.timedelta(days=CLOSE_LOOKBACK_DAYS))  # km/day first
+    result.usage_vehicles, result.usage_seconds = rates.vehicles, rates.seconds
     min_lead_id = session.scalar(select(func.coalesce(func.max(Lead.id), 0))) or 0
     for today, branch_ids in groups.items():
         kpb, reg = _open_leads(session, branch_ids, today, result.by_branch)
@@ -126,12 +123,6 @@ def _serialise(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(2323)"))
     # SQLite: the caller's write transaction (BEGIN IMMEDIATE) already holds the database write lock.
-
-
-def _branch_of(col: Any, day_window: bool) -> Any:
-    """In the km window the branch is a filter, not the way in: `+ 0` keeps SQLite off the branch index, so it
-    starts from the few vehicles whose km day is near (ix_vehicle_usage_km_due) instead of a branch's all."""
-    return col if day_window else col + 0
 
 
 def _kpb_rules(session: Session) -> list[KpbRule]:
@@ -172,24 +163,20 @@ def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, ope
         due_key = f"KPB{rule.kpb_number}"
         served = exists().where(WorkOrder.vehicle_id == Vehicle.id, WorkOrder.kpb_number >= rule.kpb_number)
         had_lead = exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)
-        # Due at the KPB's km or its days, whichever first (core.prediction): the day window as before,
-        # plus the vehicles whose km limit comes first, found by their predicted km day.
+        # Due at the KPB's km or its days, whichever first (core.prediction): two windows.
         deadline = next_due.kpb_deadline(rule.days, rule.km)
         by_days = Vehicle.purchase_date.between(today - dt.timedelta(days=rule.days),
                                                 today + dt.timedelta(days=open_days - rule.days))
-        # The km window joins the usage row (not an outer join) so the planner starts from its km_due_on index.
-        for window, outer in ((and_(by_days, deadline >= today), True),
-                              (and_(next_due.km_window("KPB", today, open_days, rule.kpb_number), ~by_days,
-                                    deadline.between(today, today + dt.timedelta(days=open_days))), False)):
+        for window, outer in next_due.windows(by_days, deadline, today, open_days, "KPB", rule.kpb_number):
             selects.append(select(
                 Vehicle.id.label("vehicle_id"), Vehicle.branch_id.label("branch_id"),
                 Vehicle.customer_id.label("customer_id"), literal(ServiceKind.KPB.value).label("service_kind"),
-                literal(rule.kpb_number, Integer).label("kpb_number"),
-                deadline.label("deadline"), literal(due_key).label("due_key"),
+                literal(rule.kpb_number, Integer).label("kpb_number"), deadline.label("deadline"),
+                literal(due_key).label("due_key"),
                 literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
             ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
-                window, _branch_of(Vehicle.branch_id, outer).in_(branch_ids), _engine_match(rule.engine_code, codes),
-                ~served, ~had_lead, _touched(since)))
+                window, next_due.branch_filter(Vehicle.branch_id, outer).in_(branch_ids), ~served, ~had_lead,
+                _engine_match(rule.engine_code, codes), _touched(since)))
     return selects
 
 
@@ -207,15 +194,13 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
     # A regular lead is not opened while the vehicle can still claim a KPB: its engine code's last KPB day.
     period = kpb_period_sql(session, Vehicle.engine_no)
     periods = list(kpb_periods(session).values()) or [0]
-    interval_km = settings.get(session, "leads.regular_interval_km")
     selects = []
     for after_kpb, interval_key, category in (
         (True, "leads.regular_interval_days", LeadCategory.H1_H2),
         (False, "leads.not_back_days", LeadCategory.H2_H2),
     ):
         interval = settings.get(session, interval_key)
-        # The interval's days or its km, whichever first (core.prediction).
-        due = next_due.regular_deadline(interval, interval_km)
+        due = next_due.regular_deadline(interval, settings.get(session, "leads.regular_interval_km"))  # km or days
         due_key = text_concat("REG:", date_iso(due))
         had_lead = exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)
         # Not while a KPB can still be claimed (unless KPB 4 is the job that was done).
@@ -223,18 +208,15 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
                        Vehicle.purchase_date < add_days(Vehicle.last_service_date, interval - period))
         by_days = Vehicle.last_service_date.between(today - dt.timedelta(days=interval),
                                                     today + dt.timedelta(days=open_days - interval))
-        for window, outer in ((and_(by_days, due >= today), True),
-                              (and_(next_due.km_window("REG", today, open_days), ~by_days,
-                                    due.between(today, today + dt.timedelta(days=open_days))), False)):
+        for window, outer in next_due.windows(by_days, due, today, open_days, "REG"):
             selects.append(select(
                 Vehicle.id.label("vehicle_id"), branch_col.label("branch_id"),
                 Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
                 null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
-                literal(category.value).label("category"),
-                literal("Showroom" if after_kpb else "CRM").label("sales_source"),
+                literal(category.value).label("category"), literal("Showroom" if after_kpb else "CRM").label("sales_source"),
             ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
-                window, kpb_job if after_kpb else ~kpb_job, _branch_of(branch_col, outer).in_(branch_ids), kpb_over,
-                ~open_reg, ~had_lead, _touched(since)))
+                window, kpb_job if after_kpb else ~kpb_job, next_due.branch_filter(branch_col, outer).in_(branch_ids),
+                kpb_over, ~open_reg, ~had_lead, _touched(since)))
     # Sold by us, KPB period over with no service at all: one regular lead after the period.
     interval = settings.get(session, "leads.regular_interval_days")
     sold = exists().where(Sale.vehicle_id == Vehicle.id)

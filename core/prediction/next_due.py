@@ -73,6 +73,22 @@ def km_window(kind: str, today: dt.date, open_days: int, kpb_number: int | None 
     return and_(*where)
 
 
+def windows(by_days: Any, deadline: Any, today: dt.date, open_days: int, kind: str,
+            kpb_number: int | None = None) -> list[tuple[Any, bool]]:
+    """The lead engine's two windows for a service, each with whether the usage row is outer-joined: the day
+    window as before (deadline still ahead), and the vehicles whose km day comes first, found by km_due_on
+    (inner join, so the planner starts from its index)."""
+    return [(and_(by_days, deadline >= today), True),
+            (and_(km_window(kind, today, open_days, kpb_number), ~by_days,
+                  deadline.between(today, today + dt.timedelta(days=open_days))), False)]
+
+
+def branch_filter(col: Any, day_window: bool) -> Any:
+    """In the km window the branch is a filter, not the way in: `+ 0` keeps SQLite off the branch index, so it
+    starts from the few vehicles whose km day is near (ix_vehicle_usage_km_due) instead of a branch's all."""
+    return col if day_window else col + 0
+
+
 # --- what the usage refresh stores -------------------------------------------------------------------
 
 def _rule_case(rules: list[KpbRule], n: int, attr: str, engine_no: str) -> str:

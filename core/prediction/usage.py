@@ -27,6 +27,7 @@ since `since` (late imports included) and new vehicles; each is one INSERT ... S
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, text
@@ -46,11 +47,13 @@ class UsageResult:
     vehicles: int = 0  # rows refreshed
     full: bool = False
     typical_groups: int = 0  # >0 when the typical rates were recomputed
+    seconds: float = 0.0
 
 
 def refresh(session: Session, today: dt.date, *, since: dt.date | None = None) -> UsageResult:
     """Refresh the usage rows of the vehicles with readings since `since` (all vehicles when the table is
     empty or `since` is None), and the typical rates when they are a week old."""
+    started = time.perf_counter()
     last = session.scalar(select(func.max(VehicleUsage.refreshed_on)))
     if since is not None and last is not None and last >= today:
         return UsageResult()  # done today already (the next time zone's run, a rerun)
@@ -68,6 +71,7 @@ def refresh(session: Session, today: dt.date, *, since: dt.date | None = None) -
     finally:
         for name in (STATS, TARGETS):
             session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    result.seconds = time.perf_counter() - started
     return result
 
 

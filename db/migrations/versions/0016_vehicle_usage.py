@@ -5,7 +5,7 @@ The tables start empty: the first daily lead run after the upgrade fills them fo
 (one set-based pass), later runs only for the vehicles with new readings.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-03 15:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
