@@ -213,7 +213,8 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
                 Vehicle.id.label("vehicle_id"), branch_col.label("branch_id"),
                 Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
                 null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
-                literal(category.value).label("category"), literal("Showroom" if after_kpb else "CRM").label("sales_source"),
+                literal(category.value).label("category"),
+                literal("Showroom" if after_kpb else "CRM").label("sales_source"),
             ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
                 window, kpb_job if after_kpb else ~kpb_job, next_due.branch_filter(branch_col, outer).in_(branch_ids),
                 kpb_over, ~open_reg, ~had_lead, _touched(since)))
