@@ -3,10 +3,15 @@
 #   - creates .venv (Python >= 3.11) and installs requirements.txt when it changed
 #   - migrates the database and fills the demo dealer if it is empty
 #   - starts the background worker (when available) and the Streamlit app
+#   ./run.sh --prod: the production shape instead (deploy/run-stack.sh: one app process per core
+#   behind HAProxy, sticky sessions, a worker; H23_APPS / H23_WORKERS set the counts)
 # Environment: DATABASE_URL, H23_PORT (8501), H23_ADDRESS (127.0.0.1), H23_DATA_DIR, H23_COOKIE_KEY,
 #              H23_PYTHON (interpreter used to create .venv, default python3).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+if [[ "${1:-}" == "--prod" ]]; then
+    exec deploy/run-stack.sh
+fi
 
 PORT="${H23_PORT:-8501}"
 ADDRESS="${H23_ADDRESS:-127.0.0.1}"

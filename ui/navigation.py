@@ -57,6 +57,8 @@ PAGES: list[PageSpec] = [
              SETTINGS, "privasi"),
     PageSpec("pages/odoo_sync.py", "Migrasi Odoo", "Odoo migration", ":material/sync_alt:", Perm.SETTINGS_MANAGE,
              SETTINGS, "migrasi-odoo"),
+    PageSpec("pages/health.py", "Kesehatan Sistem", "System health", ":material/monitor_heart:",
+             Perm.SETTINGS_MANAGE, SETTINGS, "kesehatan"),
     PageSpec("pages/audit.py", "Log Audit", "Audit log", ":material/history:", Perm.AUDIT_VIEW, SETTINGS, "audit"),
 ]
 

@@ -58,6 +58,26 @@ register({
                             "en": "Select rows in the table, then pick an admin."},
     "ui.home.title": {"id": "Beranda", "en": "Home"},
     "ui.home.welcome": {"id": "Selamat datang, {name}.", "en": "Welcome, {name}."},
+    "ui.health.title": {"id": "Kesehatan Sistem", "en": "System health"},
+    "ui.health.caption": {"id": "Setiap proses aplikasi dan worker melapor tiap {every} detik; tanpa laporan "
+                                "{late} detik berarti proses tidak menjawab.",
+                          "en": "Every app process and worker reports every {every} seconds; no report for "
+                                "{late} seconds means the process is not answering."},
+    "ui.health.none": {"id": "Belum ada proses yang melapor.", "en": "No process has reported yet."},
+    "ui.health.summary": {"id": "{alive} hidup · {late} tidak menjawab · {stopped} berhenti",
+                          "en": "{alive} alive · {late} not answering · {stopped} stopped"},
+    "ui.health.kind": {"id": "Jenis", "en": "Kind"},
+    "ui.health.host": {"id": "Mesin", "en": "Machine"},
+    "ui.health.detail": {"id": "Keterangan", "en": "Detail"},
+    "ui.health.started": {"id": "Mulai", "en": "Started"},
+    "ui.health.beat": {"id": "Laporan terakhir", "en": "Last report"},
+    "ui.health.state": {"id": "Status", "en": "State"},
+    "ui.health.kind.app": {"id": "Aplikasi", "en": "App"},
+    "ui.health.kind.worker": {"id": "Worker", "en": "Worker"},
+    "ui.health.state.alive": {"id": "Hidup", "en": "Alive"},
+    "ui.health.state.late": {"id": "Tidak menjawab", "en": "Not answering"},
+    "ui.health.state.stopped": {"id": "Berhenti", "en": "Stopped"},
+    "ui.health.reload": {"id": "Muat ulang", "en": "Reload"},
 })
 
 

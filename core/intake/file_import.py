@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts.access import Viewer, session_for
 from core.intake import upload_limits
+from core.intake.bulk_load import bulk_mode
 from core.intake.check import ImportResult
 from core.intake.importer import Batch, import_chunks
 from core.intake.new_leads import open_leads_for_import
@@ -31,8 +32,9 @@ from db.models import AuditLog, Branch
 def import_file(db: Database, viewer: Viewer, path: str | Path | IO[bytes], kind: str,
                 mapping: dict[str, str] | None = None, *, filename: str | None = None, branch_id: int | None = None,
                 batch_size: int = 20_000, progress: Callable[[int, int], None] | None = None,
-                month_first: bool = False) -> ImportResult:
+                month_first: bool = False, bulk_load: bool = True) -> ImportResult:
     """Read a file, guess its mapping (unless given), import it with a commit per batch and audit it.
+    Into an empty database in bulk-load mode (core.intake.bulk_load) unless bulk_load is False.
 
     A file on disk is read chunk by chunk (batch_size rows each), so memory stays flat whatever its size; a
     buffer is read whole, so it may unpack only to the foreground limit. Past the upload limits
@@ -45,7 +47,8 @@ def import_file(db: Database, viewer: Viewer, path: str | Path | IO[bytes], kind
         df = read_table(path, filename, whole)
         name = filename or str(getattr(path, "name", path))
         return import_dataframe(db, viewer, kind, df, mapping, name=name, branch_id=branch_id,
-                                batch_size=batch_size, progress=progress, month_first=month_first)
+                                batch_size=batch_size, progress=progress, month_first=month_first,
+                                bulk_load=bulk_load)
     upload_limits.check(path, filename, limits)
     chunks = iter_table(path, chunk_rows=max(batch_size, 1), limits=limits)
     first = next(chunks, None)
@@ -54,24 +57,26 @@ def import_file(db: Database, viewer: Viewer, path: str | Path | IO[bytes], kind
     mapping = mapping if mapping is not None else guess_mapping(first.columns)
     return _import_audited(db, viewer, kind, itertools.chain([first], chunks), mapping,
                            name=filename or str(path), branch_id=branch_id, total_rows=table_rows(path),
-                           progress=progress, month_first=month_first)
+                           progress=progress, month_first=month_first, bulk=bulk_load)
 
 
 def import_dataframe(db: Database, viewer: Viewer, kind: str, df: pd.DataFrame, mapping: dict[str, str] | None,
                      *, name: str = "", branch_id: int | None = None, batch_size: int = 20_000,
-                     progress: Callable[[int, int], None] | None = None, month_first: bool = False) -> ImportResult:
-    """import_frame in its own session with a commit per batch, and an audit entry with the counts."""
+                     progress: Callable[[int, int], None] | None = None, month_first: bool = False,
+                     bulk_load: bool = True) -> ImportResult:
+    """import_frame in its own session with a commit per batch, and an audit entry with the counts (in bulk-load
+    mode into an empty database unless bulk_load is False)."""
     mapping = mapping if mapping is not None else guess_mapping(df.columns)
     df = df.reset_index(drop=True)
     size = max(batch_size, 1)
     chunks = (df.iloc[start:start + size] for start in range(0, len(df), size))
     return _import_audited(db, viewer, kind, chunks, mapping, name=name, branch_id=branch_id, total_rows=len(df),
-                           progress=progress, month_first=month_first)
+                           progress=progress, month_first=month_first, bulk=bulk_load)
 
 
 def _import_audited(db: Database, viewer: Viewer, kind: str, chunks: Iterable[pd.DataFrame],
                     mapping: dict[str, str], *, name: str, branch_id: int | None, total_rows: int | None,
-                    progress: Callable[[int, int], None] | None, month_first: bool) -> ImportResult:
+                    progress: Callable[[int, int], None] | None, month_first: bool, bulk: bool) -> ImportResult:
     rows = 0
     started = clock.now()
 
@@ -79,7 +84,7 @@ def _import_audited(db: Database, viewer: Viewer, kind: str, chunks: Iterable[pd
         nonlocal rows
         rows += batch.rows
 
-    with session_for(db, viewer, write=True) as session:
+    with bulk_mode(db, allowed=bulk), session_for(db, viewer, write=True) as session:
         try:
             result = import_chunks(session, viewer, kind, chunks, mapping, branch_id=branch_id,
                                    month_first=month_first, total_rows=total_rows, progress=progress,

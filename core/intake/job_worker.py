@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.accounts.access import Viewer
 from core.accounts.auth import viewer_for_user
 from core.intake import upload_limits
+from core.intake.bulk_load import bulk_mode
 from core.intake.file_import import audit_import
 from core.intake.importer import Batch, ImportResult, import_chunks
 from core.intake.new_leads import open_leads_for_import
@@ -121,7 +122,10 @@ def run_job(db: Database, job_id: int, worker: str) -> ImportState:
         viewer = _viewer_of(db, user_id)
         upload_limits.check(path, filename, limits)  # measured again before it is read: the limits may be lower
         chunks = iter_table(path, chunk_rows=size, skip_chunks=first, limits=limits)
-        with db.session(viewer.scope, system=viewer.all_branches, write=True) as session:
+        # A first import into an empty database loads in bulk-load mode; a resumed one never does (and first
+        # rebuilds what an interrupted bulk load left out).
+        with bulk_mode(db, allowed=first == 0), \
+                db.session(viewer.scope, system=viewer.all_branches, write=True) as session:
             try:
                 import_chunks(session, viewer, kind, chunks, mapping, branch_id=branch_id, month_first=month_first,
                               first_batch=first, rows_before=rows_before, total_rows=total_rows,

@@ -20,4 +20,4 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
 __all__, __getattr__ = lazy_exports(__file__, __name__)
 
 # This package's background jobs by lane, found by the worker (core.platform.jobs).
-WORKER_JOBS = {"schedule": ("core.leads.daily_run.run_leadgen",)}
+WORKER_JOBS = {"schedule": ("core.leads.daily_run.run_leadgen", "core.leads.search_index.run_index")}

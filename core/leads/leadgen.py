@@ -17,36 +17,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    Date,
     Integer,
-    String,
     and_,
-    case,
-    column,
     exists,
     func,
-    insert,
     literal,
     null,
     or_,
     select,
-    table,
     text,
     union_all,
 )
 from sqlalchemy.orm import Session
 
 from core.leads.closing import close_leads_served, expire_kpb_leads
-from core.leads.lead import priority_sql
+from core.leads.lead_insert import CANDIDATES, insert_leads, materialise
 from core.leads.touches import plan_feedback_calls, plan_lead_touches, plan_monthly_visits
 from core.masterdata.lead_rules import kpb_period_sql, kpb_periods
 from core.masterdata.reference import DEFAULT_ENGINE_CODE
-from core.platform import clock, numbering, settings
-from core.platform.sqlfuncs import add_days, date_iso, text_concat, zero_pad
+from core.platform import clock, settings
+from core.platform.sqlfuncs import add_days, date_iso, text_concat
 from core.prediction import next_due, usage
-from db.base import UTCDateTime
-from db.enums import LeadCategory, ServiceKind, Stage
-from db.models import Branch, Customer, KpbRule, Lead, Sale, Vehicle, VehicleUsage, WorkOrder
+from db.enums import LeadCategory, ServiceKind
+from db.models import Branch, KpbRule, Lead, Sale, Vehicle, VehicleUsage, WorkOrder
 
 # How late a work order may arrive (through an import) and still close its lead in the daily run.
 CLOSE_LOOKBACK_DAYS = 45
@@ -247,62 +240,8 @@ def _open_leads(
                           *_regular_candidates(session, branch_ids, today, open_days, since))
     # The selection runs once, into a temp table: its per-branch counts size the number blocks, then
     # the leads are inserted from it.
-    candidates = _materialise(session, selection)
+    candidates = materialise(session, selection)
     try:
-        return _insert_leads(session, candidates, today, by_branch, branch_ids)
+        return insert_leads(session, candidates, today, by_branch, branch_ids)
     finally:
         session.execute(text(f"DROP TABLE {CANDIDATES}"))
-
-
-CANDIDATES = "leadgen_candidate"
-_CANDIDATE_COLS = [("vehicle_id", Integer), ("branch_id", Integer), ("customer_id", Integer),
-                   ("service_kind", String), ("kpb_number", Integer), ("deadline", Date), ("due_key", String),
-                   ("category", String), ("sales_source", String)]
-
-
-def _materialise(session: Session, selection: Any) -> Any:
-    sql = selection.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    session.execute(text(f"DROP TABLE IF EXISTS {CANDIDATES}"))
-    session.execute(text(f"CREATE TEMPORARY TABLE {CANDIDATES} AS {sql}"))
-    return table(CANDIDATES, *[column(name, type_) for name, type_ in _CANDIDATE_COLS])
-
-
-def _insert_leads(session: Session, candidates: Any, today: dt.date, by_branch: dict[int, int],
-                  branch_ids: list[int]) -> tuple[int, int]:
-    per_branch = select(candidates.c.branch_id, func.count()).group_by(candidates.c.branch_id)
-    counts: dict[int, int] = dict(session.execute(per_branch).tuples().all())
-    if not counts:
-        return 0, 0
-    codes = dict(session.execute(select(Branch.id, Branch.code).where(Branch.id.in_(counts))).tuples().all())
-    series_rows = []
-    for branch_id, n in counts.items():
-        series = numbering.lead_series(codes[branch_id], today)
-        series_rows.append((branch_id, series + "/", numbering.reserve(session, series, n)))
-        by_branch[branch_id] = by_branch.get(branch_id, 0) + n
-    # A CASE per branch (at most a few dozen) is portable where VALUES-with-column-names is not (SQLite).
-    prefix_of = case({b: literal(p) for b, p, _ in series_rows}, value=candidates.c.branch_id)
-    base_of = case({b: literal(n, Integer) for b, _, n in series_rows}, value=candidates.c.branch_id)
-    rank = func.row_number().over(partition_by=candidates.c.branch_id,
-                                  order_by=(candidates.c.deadline, candidates.c.vehicle_id, candidates.c.due_key))
-    now = clock.now()
-    priority = priority_sql(Customer.nik, Customer.phone)
-    source = select(
-        candidates.c.branch_id, text_concat(prefix_of, zero_pad(base_of + rank - 1, 5)),
-        candidates.c.category, literal("Workshop"), candidates.c.sales_source, literal(Stage.LEAD.value),
-        priority, candidates.c.customer_id, candidates.c.vehicle_id, Customer.name, Customer.phone, Customer.nik,
-        Customer.address, Customer.occupation_id, candidates.c.service_kind, candidates.c.kpb_number,
-        candidates.c.deadline, candidates.c.due_key, literal(1), literal(now, UTCDateTime()),
-        literal(now, UTCDateTime()), Vehicle.last_job_type, Vehicle.last_service_date,
-        Customer.code, Vehicle.engine_no, Vehicle.plate, Vehicle.unit_type_code, Vehicle.unit_name, Vehicle.colour,
-        Vehicle.purchase_date,
-    ).select_from(candidates).outerjoin(Customer, Customer.id == candidates.c.customer_id).join(
-        Vehicle, Vehicle.id == candidates.c.vehicle_id)
-    cols = ["branch_id", "number", "category", "division", "sales_source", "stage", "priority", "customer_id",
-            "vehicle_id", "contact_name", "phone", "nik", "address", "occupation_id", "service_kind",
-            "kpb_number", "deadline", "due_key", "version", "created_at", "updated_at", "last_service_type",
-            "last_service_date", "customer_code", "engine_no", "plate", "unit_type_code", "unit_name", "colour",
-            "sales_date"]
-    session.execute(insert(Lead).from_select(cols, source))
-    kpb = session.scalar(select(func.count()).select_from(candidates).where(
-        candidates.c.service_kind == ServiceKind.KPB.value)) or 0
-    return kpb, sum(counts.values()) - kpb

@@ -19,11 +19,19 @@ from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
 from core.customers.vehicle_ids import normalize_plate
+from core.leads import search_index
 from core.leads.nik import show_nik
 from core.platform import clock
 from core.platform.errors import ValidationError
 from core.platform.paging import Paged
-from core.platform.sqlfilters import contains, in_branches, phone_condition, prefix, visible_branch_ids
+from core.platform.sqlfilters import (
+    contains,
+    in_branches,
+    phone_condition,
+    phone_pattern,
+    prefix,
+    visible_branch_ids,
+)
 from core.platform.sqlfuncs import sorted_after, stage_scanned, unindexed
 from db.enums import ContactStatus, Stage, Temperature
 from db.models import Branch, Lead, User
@@ -94,28 +102,47 @@ class LeadPage(Paged):
     page_size: int
 
 
-def _search_condition(text: str) -> ColumnElement[bool] | None:
-    """The search box: lead number, contact name, phone, plate, engine number (all kept on the lead and
-    on ix_lead_branch_created_search, so a branch's search never reads its rows)."""
+def _search_arms(text: str) -> list[tuple[ColumnElement[bool], str, str]]:
+    """The search box's arms as (condition, column, needle): lead number, contact name, phone, plate, engine
+    number (all kept on the lead and on ix_lead_branch_created_search, so a branch's search never reads its
+    rows). The needle is a text every lead the arm matches holds in that column, case aside (what
+    core.leads.search_index asks the trigram index for)."""
     text = text.strip()
     if not text:
-        return None
+        return []
     upper = text.upper()
-    conditions: list[ColumnElement[bool]] = [contains(Lead.number, upper), contains(Lead.contact_name, upper)]
-    phone = phone_condition(Lead.phone, text)
-    if phone is not None:
-        conditions.append(phone)
+    arms = [(contains(Lead.number, upper), "number", upper),
+            (contains(Lead.contact_name, upper), "contact_name", upper)]
+    phone = phone_pattern(text)
+    condition = phone_condition(Lead.phone, text)
+    if phone is not None and condition is not None:
+        arms.append((condition, "phone", phone[1]))
     with contextlib.suppress(ValidationError):
-        conditions.append(prefix(Lead.plate, normalize_plate(text)))  # 'KT 2146' finds KT 2146 FK
+        plate = normalize_plate(text)
+        arms.append((prefix(Lead.plate, plate), "plate", plate))  # 'KT 2146' finds KT 2146 FK
     compact = upper.replace(" ", "").replace("-", "")
     if len(compact) >= 4 and compact.isalnum():
-        conditions.append(prefix(Lead.engine_no, compact))
-    return or_(*conditions)
+        arms.append((prefix(Lead.engine_no, compact), "engine_no", compact))
+    return arms
 
 
-def _lead_conditions(viewer: Viewer, f: LeadFilter) -> list[ColumnElement[bool]]:
-    conditions = [in_branches(Lead.branch_id, visible_branch_ids(viewer, f.branch_ids))]
-    search = _search_condition(f.text)
+def _search_condition(text: str, *, every_branch_on: str | None = None) -> ColumnElement[bool] | None:
+    """The search box's condition; over every branch (every_branch_on = the dialect) asked of the head
+    office search index (core.leads.search_index): the same leads, found without a scan."""
+    arms = _search_arms(text)
+    if not arms:
+        return None
+    condition = or_(*(c for c, _, _ in arms))
+    if every_branch_on is None:
+        return condition
+    return search_index.narrowed(condition, [(col, needle) for _, col, needle in arms], every_branch_on)
+
+
+def _lead_conditions(viewer: Viewer, f: LeadFilter, dialect: str | None = None) -> list[ColumnElement[bool]]:
+    """The list's WHERE; given the dialect, a search over every branch goes through the search index."""
+    scope = visible_branch_ids(viewer, f.branch_ids)
+    conditions = [in_branches(Lead.branch_id, scope)]
+    search = _search_condition(f.text, every_branch_on=dialect if scope is None else None)
     if search is not None:
         conditions.append(search)
     if f.stages:
@@ -163,7 +190,7 @@ def list_leads(session: Session, viewer: Viewer, f: LeadFilter, page: int = 1, p
     """One page of the lead list and the total count: two statements, whatever the page size."""
     viewer.require(Perm.LEAD_VIEW)
     page, page_size = max(1, page), max(1, min(page_size, 500))
-    conditions = _lead_conditions(viewer, f)
+    conditions = _lead_conditions(viewer, f, session.get_bind().dialect.name)
     # count(*), not count(id): PostgreSQL can then answer from an index alone (index-only scan), where
     # reading id sends it to the table for every one of a branch's 71,000 leads.
     count: Select[Any] = select(func.count()).select_from(Lead)

@@ -49,19 +49,31 @@ def prefix(column: Any, text: str) -> ColumnElement[bool]:
     return column.like(f"{like_escape(text)}%", escape="\\")
 
 
-def phone_condition(column: Any, text: str) -> ColumnElement[bool] | None:
-    """Phones are stored as E.164 (+628...): a whole number matches exactly, a partial one typed
-    as people do (0858..., 62858...) as a prefix of the E.164 form."""
+def phone_pattern(text: str) -> tuple[str, str] | None:
+    """How a typed phone is matched against E.164: ("equals" | "prefix" | "contains", the text it looks for),
+    None when it cannot be a phone. A whole number matches exactly, a partial one typed as people do
+    (0858..., 62858...) as a prefix of the E.164 form."""
     compact = "".join(ch for ch in text if ch not in " -.()")
     try:
-        return column == normalize_phone(compact)
+        return "equals", normalize_phone(compact)
     except ValidationError:
         pass
     digits = compact.lstrip("+")
     if not digits.isdigit() or len(digits) < 4:
         return None
     if digits.startswith("0"):
-        return prefix(column, "+62" + digits[1:])
+        return "prefix", "+62" + digits[1:]
     if digits.startswith("62"):
-        return prefix(column, "+" + digits)
-    return contains(column, digits)
+        return "prefix", "+" + digits
+    return "contains", digits
+
+
+def phone_condition(column: Any, text: str) -> ColumnElement[bool] | None:
+    """Phones are stored as E.164 (+628...): the typed text matched as phone_pattern says."""
+    pattern = phone_pattern(text)
+    if pattern is None:
+        return None
+    how, value = pattern
+    if how == "equals":
+        return column == value
+    return prefix(column, value) if how == "prefix" else contains(column, value)

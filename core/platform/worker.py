@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
 import threading
 
+from core.platform.heartbeat import Beating
 from core.platform.jobs import Job, Lane, lanes, worker_name
 from db.engine import Database
 
@@ -33,6 +35,9 @@ def serve(db: Database, interval: float | None = None, stop: threading.Event | N
     """Run every lane in its own thread until `stop` is set (or Ctrl-C). `interval` overrides the
     scheduled lane's period (the CLI's --interval)."""
     stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # systemd and deploy/run-stack.sh stop a worker with TERM: finish the jobs in hand, then exit.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     worker = worker_name()
     if interval is not None:
         lanes = tuple(dataclasses.replace(lane, every=interval) if lane.name == "schedule" else lane
@@ -40,6 +45,8 @@ def serve(db: Database, interval: float | None = None, stop: threading.Event | N
     threads = [threading.Thread(target=_run_lane, args=(db, lane, f"{worker}:{lane.name}", stop),
                                 name=f"worker-{lane.name}", daemon=True) for lane in lanes]
     log.info("worker %s started: %s", worker, ", ".join(f"{lane.name} every {lane.every:g} s" for lane in lanes))
+    # The health page's row for this worker (core.platform.heartbeat); a clean stop marks it stopped.
+    beating = Beating(db, "worker", ", ".join(lane.name for lane in lanes)).start()
     for thread in threads:
         thread.start()
     try:
@@ -49,6 +56,7 @@ def serve(db: Database, interval: float | None = None, stop: threading.Event | N
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
+        beating.stop()
 
 
 def _run_lane(db: Database, lane: Lane, worker: str, stop: threading.Event) -> None:

@@ -7,6 +7,7 @@ from alembic import context
 import db.models  # noqa: F401  (registers every table on the metadata)
 from db.base import Base
 from db.engine import make_engine
+from db.migrate import modelled
 
 config = context.config
 target_metadata = Base.metadata
@@ -27,6 +28,7 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        include_object=modelled,
         render_as_batch=True,  # SQLite needs table rebuilds to alter columns
     )
     with context.begin_transaction():

@@ -8,7 +8,7 @@ from db.models.messaging import MessageEvent, MessageTemplate, MessagingConfig, 
 from db.models.odoo import OdooSyncRun, OdooWatermark
 from db.models.org import AuditLog, AuthSession, Branch, BranchRing, Counter, Setting, User, UserBranch
 from db.models.pipeline import Booking, FollowUp, Lead
-from db.models.plan import JobRun, Touch
+from db.models.plan import JobRun, ProcessBeat, Touch
 from db.models.privacy import ConsentRecord
 from db.models.reports import ExportJob, ReportDaily, ReportRefresh
 from db.models.usage import UsageTypical, VehicleUsage
@@ -39,6 +39,7 @@ __all__ = [
     "OdooWatermark",
     "OutboxMessage",
     "Pit",
+    "ProcessBeat",
     "RecapMail",
     "ReportDaily",
     "ReportRefresh",

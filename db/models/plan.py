@@ -61,3 +61,19 @@ class JobRun(IdMixin, Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessBeat(Base):
+    """One app or worker process and when it last said it was alive (core.platform.heartbeat): head
+    office's health page lists them, so a worker that died quietly is seen, not just missed."""
+
+    __tablename__ = "process_beat"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)  # kind:host:pid
+    kind: Mapped[str] = mapped_column(String(10))  # "app" or "worker"
+    host: Mapped[str] = mapped_column(String(80))
+    pid: Mapped[int] = mapped_column()
+    detail: Mapped[str | None] = mapped_column(String(200))  # the app's port, the worker's lanes
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

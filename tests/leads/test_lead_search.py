@@ -9,10 +9,10 @@ import contextlib
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, func, or_, select, text
+from sqlalchemy import event, func, or_, select, text, update
 
 from core.customers.vehicle_ids import normalize_plate
-from core.leads import queries
+from core.leads import queries, search_index
 from core.leads.queries import LeadFilter
 from core.platform.errors import ValidationError
 from core.platform.sqlfilters import in_branches, like_escape, phone_condition, prefix, visible_branch_ids
@@ -203,3 +203,90 @@ def test_a_search_that_finds_nothing_reads_only_the_count(world):
         event.remove(world.db.engine, "before_cursor_execute", note)
     assert page.rows == [] and page.total == 0 and page.pages == 1
     assert len(statements) == 1 and "count(*)" in statements[0]
+
+
+# --- head office over every branch: the search index (core.leads.search_index) ------------------------
+
+
+def _index_all(world) -> int:
+    with world.db.transaction(None, system=True) as s:
+        return search_index.index_pending(s)
+
+
+def _pending(world) -> int:
+    with world.db.session(None, system=True) as s:
+        return s.scalar(select(func.count()).select_from(Lead).where(~Lead.search_indexed)) or 0
+
+
+def test_head_office_search_through_the_index_finds_what_a_plain_scan_finds(world):
+    """Every search, with every lead indexed, with half of them, and after indexed leads' names, phones and
+    plates change (the index keeps stale text then; the search must still find the new and drop the old)."""
+    ids = sorted(_seed(world))
+    with world.db.transaction(None, system=True) as s:  # half indexed: the lowest ids first
+        assert search_index.index_pending(s, limit=len(ids)) == len(ids)
+    assert _pending(world) == len(ids)
+
+    def same() -> int:
+        hits = 0
+        for typed in SEARCHES:
+            found, total = _found(world, world.ho, typed)
+            expected = _scan(world, world.ho, typed)
+            assert found == expected and total == len(expected), typed
+            hits += bool(expected)
+        return hits
+
+    assert same() >= 30
+    assert _index_all(world) == len(ids) and _pending(world) == 0
+    assert same() >= 30
+    with world.db.transaction(None, system=True) as s:
+        s.execute(update(Lead).where(Lead.contact_name == "ANDI SAPUTRA").values(contact_name="ANDI WIJAYA"))
+        s.execute(update(Lead).where(Lead.plate == "KT 2146 FK").values(plate="KT 9999 QQ", phone="+6285299998888"))
+    assert _found(world, world.ho, "saputra")[1] == 2  # Budi in both branches; Andi no longer
+    assert _found(world, world.ho, "andi wija")[1] == 2
+    assert _found(world, world.ho, "kt 9999")[1] == 2 and _found(world, world.ho, "0852 9999 8888")[1] == 2
+    assert same() >= 30
+    _index_all(world)
+    assert same() >= 30
+
+
+def test_a_new_lead_is_found_before_it_joins_the_index(world):
+    _seed(world)
+    _index_all(world)
+    with world.db.transaction(None, system=True) as s:
+        s.add(Lead(branch_id=world.man.id, number="LDS/MAN01/2012/00077", category=LeadCategory.MANUAL,
+                   stage=Stage.LEAD, contact_name="ZAINAL ARIFIN", phone="+6281377778888"))
+    assert _pending(world) == 1
+    assert {r for r in _found(world, world.ho, "zainal")[0]} == _scan(world, world.ho, "zainal") != set()
+    assert _index_all(world) == 1 and _found(world, world.ho, "2012/0007")[1] == 1
+
+
+def test_head_office_search_asks_the_index_not_every_lead(world):
+    """The plan of a head office search reads the trigram index (and the pending leads' partial index),
+    never every lead's entry."""
+    _seed(world)
+    _index_all(world)
+    with world.db.session(None, system=True) as s:
+        dialect = s.get_bind().dialect.name
+        conn = s.connection()
+        condition = queries._lead_conditions(world.ho, LeadFilter(text="saputra"), dialect)
+        statement = select(func.count()).select_from(Lead).where(*condition)
+        compiled = statement.compile(conn, compile_kwargs={"render_postcompile": True})
+        params = compiled.params
+        if compiled.positional:
+            params = tuple(params[k] for k in compiled.positiontup)
+        if dialect == "postgresql":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled.string}", params))
+            assert "ix_lead_search_trgm" in plan and "ix_lead_search_pending" in plan, plan
+        else:
+            plan = "\n".join(str(r[3]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled.string}", params))
+            assert "lead_search VIRTUAL TABLE" in plan and "ix_lead_search_pending" in plan, plan
+            scans = [line for line in plan.splitlines() if line.startswith("SCAN lead ") or line == "SCAN lead"]
+            assert scans == ["SCAN lead USING INDEX ix_lead_search_pending"], plan
+
+
+def test_the_worker_job_indexes_every_pending_lead(world):
+    ids = _seed(world)
+    assert _pending(world) == 2 * len(ids)
+    search_index.run_index(world.db, "test-worker")
+    assert _pending(world) == 0

@@ -20,7 +20,12 @@ HELPER = ROOT / "core" / "platform" / "scoped_sql.py"
 # Writes by the driver (bulk INSERT / COPY FROM and the sales' hash stamp): set-based writes whose branch check
 # is explicit where they are; the ORM's before_flush net never saw them either. Reads have no exception.
 DRIVER_WRITES = {("core/intake/store.py", "_insert_many"), ("core/intake/store.py", "_insert_rows"),
-                 ("core/intake/hashing.py", "stamp_sales"), ("core/migration/writer.py", "_insert")}
+                 ("core/intake/hashing.py", "stamp_sales"), ("core/migration/writer.py", "_insert"),
+                 # The search index's own copy of every lead (head office reads it through the ORM's scoped query)
+                 ("core/leads/search_index.py", "index_pending"),
+                 # Index drops and builds, ANALYZE and per-statement memory around a first import: no rows read
+                 ("core/intake/bulk_load.py", "restore"), ("core/intake/bulk_load.py", "fresh_statistics"),
+                 ("core/intake/bulk_load.py", "bulk_mode")}
 RAW_CALLS = {"driver_rows", "for_driver", "exec_driver_sql"}
 
 

@@ -4,8 +4,8 @@ service's km limit is reached (core.prediction), and the typical rate per model 
 The tables start empty: the first daily lead run after the upgrade fills them for every vehicle
 (one set-based pass), later runs only for the vehicles with new readings.
 
-Revision ID: 0016
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-03 15:30:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0018'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
