@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.accounts import Perm
+from core.leads import lookups
 from core.platform import heartbeat
 from ui import context, fmt
 from ui.words import tr
@@ -20,6 +21,7 @@ st.button(tr("ui.health.reload", lang), icon=":material/refresh:", key="health_r
 
 with context.read_session(viewer) as session:
     rows = heartbeat.processes(session)
+    tz = lookups.timezone(session, viewer)  # the stack is one for the group: head office's clock
 if not rows:
     st.info(tr("ui.health.none", lang))
     st.stop()
@@ -31,6 +33,6 @@ st.dataframe(pd.DataFrame({
     tr("ui.health.host", lang): [r.host for r in rows],
     "PID": [r.pid for r in rows],
     tr("ui.health.detail", lang): [r.detail or "" for r in rows],
-    tr("ui.health.started", lang): [fmt.datetime_id(r.started_at, "Asia/Jakarta") for r in rows],
-    tr("ui.health.beat", lang): [fmt.datetime_id(r.beat_at, "Asia/Jakarta") for r in rows],
+    tr("ui.health.started", lang): [fmt.datetime_id(r.started_at, tz) for r in rows],
+    tr("ui.health.beat", lang): [fmt.datetime_id(r.beat_at, tz) for r in rows],
 }), hide_index=True, width="stretch")

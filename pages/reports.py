@@ -33,6 +33,7 @@ st.title("Laporan CRM")
 with context.read_session(viewer) as session:
     branch_rows = lookups.branches(session, viewer)
     tz = lookups.timezone(session, viewer)
+    up_to = lookups.latest_today(session, viewer)  # a lead made after midnight in Manado is in "today"
 label_of = {o.id: o.label for o in branch_rows}
 today = clock.today_in(tz)
 
@@ -44,7 +45,7 @@ if kind == "opportunity":
     stage_label = c3.selectbox("Stage", list(STAGE_CHOICES), key="rep_stage")
 c1, c2, c3 = st.columns(3)
 created_from = c1.date_input("Tanggal dari", value=today.replace(day=1), format="DD/MM/YYYY", key="rep_from")
-created_to = c2.date_input("Tanggal sampai", value=today, format="DD/MM/YYYY", key="rep_to")
+created_to = c2.date_input("Tanggal sampai", value=up_to, format="DD/MM/YYYY", key="rep_to")
 branch_ids = c3.multiselect("Cabang", list(label_of), format_func=label_of.__getitem__,
                             placeholder="Semua cabang", key="rep_branches")
 

@@ -133,6 +133,16 @@ def timezone(session: Session, viewer: Viewer, branch_ids: Iterable[int | None] 
     return clock.HEAD_OFFICE
 
 
+def latest_today(session: Session, viewer: Viewer) -> dt.date:
+    """The latest date it is now in any of the viewer's branches: a period "up to today" that ends on it
+    leaves out nothing made in a branch east of head office (at 00:30 WITA it is still yesterday in WIB)."""
+    own = select(Branch.timezone).distinct()
+    if not viewer.all_branches:
+        own = own.where(Branch.id.in_(viewer.branch_ids))
+    zones = set(session.scalars(own)) or {clock.HEAD_OFFICE}
+    return max(clock.today_in(z) for z in zones)
+
+
 def occupations(session: Session) -> list[Option]:
     return [Option(i, n) for i, n in session.execute(
         select(Occupation.id, Occupation.name).where(Occupation.active.is_(True))

@@ -3,9 +3,12 @@ Perm.REPORT_EXPORT), the charts' tables, and an Excel export that is offered and
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
+from core.platform import clock
 from db.models import AuditLog
 from tests.helpers import new_lead, opportunity_at
 
@@ -68,3 +71,14 @@ def test_admin_without_export_permission_has_no_buttons(world, data, run_page):
 def test_sa_may_not_open_the_page(world, run_page):
     at = run_page("pages/reports.py", world.sa_sam)
     assert at.error and not at.dataframe
+
+
+def test_head_office_period_up_to_today_keeps_a_lead_made_after_midnight_in_the_east(world, run_page):
+    """At 16:30 UTC it is 23:30 in Jakarta and already tomorrow in Manado (WITA): the default period ends on
+    Manado's date, so the lead Manado's admin just made is in head office's report."""
+    late = dt.datetime.now(dt.UTC).replace(hour=16, minute=30, second=0, microsecond=0)
+    with clock.frozen(late):
+        opportunity_at(world, 1, world.admin_man, customer=world.customer_man, vehicle=world.vehicle_man, kpb=1)
+        at = run_page("pages/reports.py", world.ho)
+    assert not at.exception
+    assert any("**1** baris" in m.value for m in at.markdown)
