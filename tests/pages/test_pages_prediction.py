@@ -39,5 +39,6 @@ def test_the_lead_form_shows_it_in_english_for_an_english_session(world, run_pag
     with clock.frozen(FIXED_NOW):
         at = run_page("pages/lead.py", world.admin_sam, query={"id": str(lead.id)}, h23_lang=True)
     assert not at.exception, at.exception
-    text = "\n".join(str(m.value) for m in at.markdown)
-    assert "**Predicted next service**" in text and "the km limit first" in text and "km/day" in text
+    # The facts are one block of escaped HTML (ui/facts.py): label in <dt>, value in <dd>.
+    text = "\n".join(str(h.proto.body) for h in at.get("html"))
+    assert "<dt>Predicted next service</dt>" in text and "the km limit first" in text and "km/day" in text
