@@ -31,8 +31,8 @@ def _dialect_function(name: str, type_: TypeEngine[Any], doc: str, *, sqlite: st
 
 
 add_days = _dialect_function(
-    "add_days", Date(), "date + n days (n a column or bound integer).",
-    sqlite="date({0}, printf('%+d days', {1}))",
+    "add_days", Date(), "date + n days (n a column or bound integer; NULL n gives NULL).",
+    sqlite="date({0}, CAST({1} AS INTEGER) || ' days')",  # NULL days: NULL, as on PostgreSQL (printf made it +0)
     postgresql="(CAST({0} AS DATE) + CAST({1} AS INTEGER))")
 zero_pad = _dialect_function(
     "zero_pad", String(), "An integer as text, left-padded with zeros to a width.",
