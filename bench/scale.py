@@ -33,7 +33,6 @@ from bench import stack as stacks
 from bench.common import arg_parser, report
 from bench.scale_session import Person, Record
 
-AVOID = -1  # in the touch -> lead map: a touch the simulated people leave alone
 WORK = ("status", "save", "lead_form", "hari_ini")
 SHOWN = ("open", "login", "status", "save", "lead_form", "hari_ini", "reload", "reconnect")
 DATA = Path(__file__).resolve().parent / ".data"
@@ -66,13 +65,6 @@ def prepare(url: str, sessions: int) -> list[tuple[str, str, int, int, dict[int,
                 people.append((name, code, k, 0, {}))
         leads = dict(conn.execute(text("SELECT id, lead_id FROM touch WHERE state = 'planned' AND "
                                        "lead_id IS NOT NULL")).all())
-        # Known defect, left to its owner (issue 14 notes): saving the first outcome of a lead whose customer is
-        # registered at another branch fails on an assertion (convert_to_opportunity reads the customer through
-        # the admin's branch scope and gets None). The demo dealer has a few; the people here leave them alone.
-        for (touch_id,) in conn.execute(text(
-                "SELECT t.id FROM touch t JOIN lead l ON l.id = t.lead_id JOIN customer c ON c.id = l.customer_id "
-                "WHERE t.state = 'planned' AND c.branch_id <> t.branch_id")):
-            leads[touch_id] = AVOID
     engine.dispose()
     in_branch = {b: sum(1 for _u, b2, *_ in people if b2 == b) for _u, b, *_ in people}
     return [(u, b, slot, in_branch[b], leads) for u, b, slot, _of, _ in people]

@@ -13,8 +13,8 @@ import streamlit as st
 
 from core.accounts import Perm
 from core.leads import lookups
-from core.platform import DomainError, ValidationError, cell_safety, clock
-from core.reports import ChartQuery, charts as report_charts
+from core.platform import DomainError, ValidationError, cell_safety, clock, t
+from core.reports import ChartQuery, arrival_vs_predicted, charts as report_charts
 from ui import context, fmt
 from ui.chart_axes import count_axis
 from ui.words import tr
@@ -22,6 +22,7 @@ from ui.words import tr
 viewer = context.require(Perm.REPORT_VIEW)
 lang = viewer.lang
 
+viewer = context.require(Perm.REPORT_VIEW)
 CHARTS = {
     "status": tr("ui.ch.status", lang),
     "won_lost": tr("ui.rep.won_lost", lang),
@@ -32,6 +33,7 @@ CHARTS = {
     "retention": tr("ui.ch.retention", lang),
     "entry": tr("ui.ch.entry", lang),
     "admin": tr("ui.ch.admin", lang),
+    "prediction": t("chart.prediction", viewer.lang),
 }
 COLORS = {"HOT": "#d62728", "MEDIUM": "#ff7f0e", "COLD": "#1f77b4", "Won": "#2ca02c", "Lost": "#d62728",
           tr("ui.rep.open", lang): "#7f7f7f"}
@@ -153,6 +155,16 @@ with context.read_session(viewer) as session:
             df[tr("ui.ch.cohort", lang)] = [d.strftime("%m/%Y") for d in df[tr("ui.ch.cohort", lang)]]
         bars(df[[tr("ui.ch.cohort", lang), *[f"% KPB {n}" for n in range(1, 5)]]] if len(df) else df,
              tr("ui.ch.cohort", lang), kind="line", counts=False)
+    elif chart == "prediction":  # the last 12 weeks up to the chosen end, per branch (table) and week (bars)
+        names = [t(f"chart.prediction.{k}", lang) for k in ("due", "came", "error", "early")]
+        week = tr("ui.recap.week", lang)
+        df = pd.DataFrame(arrival_vs_predicted(session, viewer, q.end, q.branch_ids),
+                          columns=[week, tr("ui.branch", lang), *names])
+        weekly = df.groupby(week, as_index=False)[names[:2]].sum() if len(df) else df
+        if len(df):
+            weekly[week] = [d.strftime("%d/%m/%Y") for d in weekly[week]]
+            df[week] = [d.strftime("%d/%m/%Y") for d in df[week]]
+        bars(weekly[[week, *names[:2]]] if len(df) else weekly, week)
     elif chart == "entry":
         rows = report_charts.by_week(session, viewer, q, "entry")
         keys = sorted({k for _, k, _ in rows})

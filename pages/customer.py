@@ -9,6 +9,7 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
+from core import prediction
 from core.accounts import Perm
 from core.customers import customer_profile, format_phone_local, timeline
 from core.platform import DomainError, t
@@ -57,11 +58,13 @@ w.fields([
 ])
 
 st.subheader(tr("ui.customer.vehicles", lang))
+with context.read_session(viewer) as session:
+    predicted = {v.id: prediction.next_service_text(session, v.id, lang) for v in profile.vehicles}
 st.dataframe(pd.DataFrame([{
-    t("field.plate", lang): v.plate or "-", t("field.engine_no", lang): v.engine_no, tr("ui.cust.unit",
-                                                                                        lang): v.unit_name or "-",
-    tr("ui.cust.colour", lang): v.colour or "-", tr("ui.cust.bought",
-                                                    lang): fmt.date_id(v.purchase_date)} for v in profile.vehicles]),
+    t("field.plate", lang): v.plate or "-", t("field.engine_no", lang): v.engine_no,
+    tr("ui.cust.unit", lang): v.unit_name or "-", tr("ui.cust.colour", lang): v.colour or "-",
+    tr("ui.cust.bought", lang): fmt.date_id(v.purchase_date),
+    t("prediction.next_service", lang): predicted[v.id]} for v in profile.vehicles]),
     hide_index=True, width="stretch")
 
 

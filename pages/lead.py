@@ -7,11 +7,11 @@ import contextlib
 
 import streamlit as st
 
-from core import customers, leads, pipeline, privacy
+from core import customers, leads, pipeline, prediction, privacy
 from core.accounts import Perm, Viewer
 from core.customers import format_phone_local
 from core.leads import CustomerHit, LeadDetail, lead_detail, lookups
-from core.platform import DomainError
+from core.platform import DomainError, t
 from db.enums import ServiceKind, Stage
 from ui import context, fmt, lead_widgets as w
 from ui.words import tr
@@ -148,7 +148,9 @@ def lead_form(detail: LeadDetail | None) -> None:
 
 
 def lead_facts(d: LeadDetail) -> None:
-    """Everything recorded before the current stage, read-only."""
+    """Everything recorded before the current stage, read-only; and the vehicle's predicted next service."""
+    with context.read_session(viewer) as session:
+        predicted = prediction.next_service_text(session, d.vehicle_id, viewer.lang)
     w.fields([
         (tr("ui.col.branch", lang), d.branch_label), ("Customer", d.customer_label), (tr("ui.lead.address", lang),
                                                                                       d.address),
@@ -165,6 +167,7 @@ def lead_facts(d: LeadDetail) -> None:
         (tr("ui.lead.priority", lang),
          tr("ui.lead.high", lang) if d.priority.value == "high" else tr("ui.lead.normal", lang)), ("Source Document",
                                                                                                    d.source_document),
+        (t("prediction.next_service", viewer.lang), predicted),
     ])
 
 

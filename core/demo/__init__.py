@@ -41,6 +41,7 @@ from core.leads.lead import fill_snapshots
 from core.leads.touches import plan_lead_touches
 from core.platform import clock
 from core.platform.numbering import format_number, reserve
+from core.prediction import usage
 from db.engine import Database
 from db.models import Booking, Branch, Customer, FollowUp, Lead, Sale, Vehicle, WorkOrder
 
@@ -140,6 +141,7 @@ def generate(db: Database, *, vehicles: int = 3000, seed: int = 23, today: dt.da
         n_leads, n_fu, n_book, by_stage = _build_leads(s, gen, ids)
         _fix_sequences(s)
         refresh_last_service(s)  # each vehicle's latest work order, for the lead engine
+        usage.refresh(s, dt.date.fromordinal(today_ord))  # each vehicle's km per day, as the daily run keeps it
         fill_snapshots(s)  # the unit and customer code each lead shows, in one UPDATE
         plan_lead_touches(s)  # the open leads' H-7 / H-3 touches, as the lead engine plans them
         if s.get_bind().dialect.name == "postgresql":  # after a big load: autovacuum's analyze comes minutes late

@@ -131,6 +131,7 @@ _HISTORY_DAYS = 730  # purchases over the two years before today
 # The demo's history follows the dealer's default settings (a fresh database has no overrides).
 _LEAD_OPEN_DAYS = settings.DEFAULTS["leads.open_days_before_deadline"]
 _REG_INTERVAL = settings.DEFAULTS["leads.regular_interval_days"]
+_REG_INTERVAL_KM = settings.DEFAULTS["leads.regular_interval_km"]
 _CHUNK = 50_000
 
 

@@ -18,6 +18,8 @@ from core.demo.catalogue import (
     _KPB_CAME,
     _OCCUPATION_WEIGHTS,
     _PHONE_PREFIXES,
+    _REG_INTERVAL,
+    _REG_INTERVAL_KM,
     _REG_JOBS,
     _SALES_SOURCES,
     BRANCHES,
@@ -91,6 +93,7 @@ class _Generator(_CustomerMaker, _LeadPlanner):
         self.occ_m = _Weighted([o for o, _, _ in occ], [w for _, w, _ in occ])
         self.occ_f = _Weighted([o for o, _, _ in occ], [w for _, _, w in occ])
         self.sales_source = _Weighted([s for s, _ in _SALES_SOURCES], [w for _, w in _SALES_SOURCES])
+        self.ojek = master.occupations.get("OJEK")
         self.reg_job = _Weighted([j for j, _ in _REG_JOBS], [w for _, w in _REG_JOBS])
         self.religion = [_Weighted((0, 1, 2), b.seed.religions) for b in master.branches]
         rules = {"*": [d for _, d, *_ in reference.DEFAULT_KPB],
@@ -157,38 +160,61 @@ class _Generator(_CustomerMaker, _LeadPlanner):
                           "cash" if r.random() < 0.27 else "credit", created, created))
             # The unit's service history: the KPB services it came for, then regular service.
             kdays, kkm = self.kpb_days[ec], self.kpb_km[ec]
-            rate = 12 + 30 * r.random()  # km per day
+            rate = self._usage_rate(cust, b)  # this vehicle's own km per day
             history: list[tuple[int, str, int | None, list[Any]]] = []
             future: dict[int, int] = {}  # KPB n it will still come for (day)
-            prev = day
+            prev, odo = day, 0.0
             for n in range(1, 5):
-                deadline = day + kdays[n - 1]
-                lo = max(prev + 10, deadline - 45, day + 7)
+                # Due at its km or its days, whichever first; those who come, come in the days before.
+                deadline = min(day + kdays[n - 1], day + int(kkm[n - 1] / rate))
+                lo = max(prev + 10, day + 7)
                 came = r.random() < _KPB_CAME[n - 1]
                 if not came or lo > deadline:
                     continue
-                when = ri(lo, deadline)
+                when = ri(max(lo, deadline - 12), deadline)
                 if when > today:
                     future[n] = when
                     break
-                km = min(int((when - day) * rate * (0.85 + 0.25 * r.random())) + 150, kkm[n - 1] - ri(0, 150))
-                history.append((when, f"ASS{n}", n, self._wo(vid, cid, b, nb, when, km, f"ASS{n}", n, wos)))
+                odo += (when - prev) * rate * (0.9 + 0.2 * r.random())
+                history.append((when, f"ASS{n}", n, self._wo(vid, cid, b, nb, when, self._odometer(odo), f"ASS{n}",
+                                                              n, wos)))
                 prev = when
             kind = r.random()
-            interval = (60, 120) if kind < 0.15 else (150, 270) if kind < 0.28 else None
-            if interval is not None and not future:
-                when = (history[-1][0] if history else day + 20) + ri(*interval)
+            regular = kind < 0.24
+            if regular and not future:
+                when = prev + self._regular_gap(rate, kind)
                 while when <= today:
                     job = self.reg_job.pick(r.random())
-                    km = int((when - day) * rate * (0.85 + 0.25 * r.random())) + 150
-                    history.append((when, job, None, self._wo(vid, cid, b, nb, when, km, job, None, wos)))
-                    when += ri(*interval)
+                    odo += (when - prev) * rate * (0.9 + 0.2 * r.random())
+                    history.append((when, job, None, self._wo(vid, cid, b, nb, when, self._odometer(odo), job, None,
+                                                              wos)))
+                    prev, when = when, when + self._regular_gap(rate, kind)
+            interval = (60, 120) if regular else None  # the lead planner only asks whether it comes back
             if r.random() < self.lead_rate * 3:
                 self._maybe_lead(b, vid, day, ec, cust, history, future, interval, source, sale_no)
         self.counts["customers"] += len(customers)
         self.counts["vehicles"] += len(vehicles)
         self.counts["work_orders"] += len(wos)
         return {"customer": customers, "vehicle": vehicles, "sale": sales, "work_order": wos}  # type: ignore[dict-item]
+
+    def _usage_rate(self, cust: _Customer, b: int) -> float:
+        """A vehicle's own km per day: log-normal around a commuter's 22 km, an ojek's three times that, a
+        little more in the sprawling branches; drawn per vehicle so the prediction has something to learn."""
+        median = 22.0 * (3.0 if cust.occupation_id == self.ojek else 1.0) * (0.9 + 0.04 * (b % 6))
+        return max(3.0, min(250.0, self.rnd.lognormvariate(0.0, 0.5) * median))
+
+    def _regular_gap(self, rate: float, kind: float) -> int:
+        """Days to the next regular service: the disciplined come near the interval's km or days, whichever
+        first; the rest when they get round to it."""
+        if kind < 0.09:
+            due = min(_REG_INTERVAL, int(_REG_INTERVAL_KM / rate))
+            return max(7, due - self.randint(0, 8))
+        return self.randint(150, 270)
+
+    def _odometer(self, km: float) -> int:
+        """The reading the work order carries: now and then a typo (a digit too many) as in dealer data."""
+        reading = int(km) + 150
+        return reading * 10 if self.rnd.random() < 0.01 else reading
 
     def _wo(self, vid: int, cid: int, b: int, nb: int, when: int, km: int, job: str, kpb: int | None,
             out: list[list[Any]]) -> list[Any]:

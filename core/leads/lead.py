@@ -254,7 +254,10 @@ def _refuse_incomplete(session: Session, lead: Lead) -> None:
     errors: list[DomainError] = [ValidationError("lead.required", field=f, value=values[f])
                                  for f in missing_mandatory(lead.branch_id, lead.customer_id, lead.occupation_id,
                                                             lead.phone)]
-    customer = session.get(Customer, lead.customer_id) if lead.customer_id else None
+    # The lead's own customer, wherever registered (bought in Manado, serviced here): only which CDDB fields are
+    # missing is read, and the viewer may change this lead (lead_for_change checked it).
+    customer = session.scalars(select(Customer).where(Customer.id == lead.customer_id).execution_options(
+        include_all_branches=True)).one_or_none() if lead.customer_id else None
     cddb = cddb_missing_fields(customer) if customer is not None else []
     if cddb:
         errors.append(cddb_error(cddb))

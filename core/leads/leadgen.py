@@ -37,8 +37,9 @@ from core.masterdata.lead_rules import kpb_period_sql, kpb_periods
 from core.masterdata.reference import DEFAULT_ENGINE_CODE
 from core.platform import clock, settings
 from core.platform.sqlfuncs import add_days, date_iso, text_concat
+from core.prediction import next_due, usage
 from db.enums import LeadCategory, ServiceKind
-from db.models import Branch, KpbRule, Lead, Sale, Vehicle, WorkOrder
+from db.models import Branch, KpbRule, Lead, Sale, Vehicle, VehicleUsage, WorkOrder
 
 # How late a work order may arrive (through an import) and still close its lead in the daily run.
 CLOSE_LOOKBACK_DAYS = 45
@@ -51,6 +52,8 @@ class LeadgenResult:
     touches: int = 0
     won_by_service: int = 0
     expired_lost: int = 0
+    usage_vehicles: int = 0  # vehicles whose km per day was refreshed (core.prediction.usage), and how long
+    usage_seconds: float = 0.0
     seconds: float = 0.0
     by_branch: dict[int, int] = field(default_factory=dict)
 
@@ -79,6 +82,8 @@ def run(session: Session, *, on: dt.date | None = None, timezones: list[str] | N
     # Work orders that came in lately (any path, imports included, up to CLOSE_LOOKBACK_DAYS late)
     # close their leads; closing cancels those leads' remaining touches.
     result.won_by_service = close_leads_served(session, since=earliest - dt.timedelta(days=CLOSE_LOOKBACK_DAYS))
+    rates = usage.refresh(session, earliest, since=earliest - dt.timedelta(days=CLOSE_LOOKBACK_DAYS))  # km/day first
+    result.usage_vehicles, result.usage_seconds = rates.vehicles, rates.seconds
     min_lead_id = session.scalar(select(func.coalesce(func.max(Lead.id), 0))) or 0
     for today, branch_ids in groups.items():
         kpb, reg = _open_leads(session, branch_ids, today, result.by_branch)
@@ -151,17 +156,20 @@ def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, ope
         due_key = f"KPB{rule.kpb_number}"
         served = exists().where(WorkOrder.vehicle_id == Vehicle.id, WorkOrder.kpb_number >= rule.kpb_number)
         had_lead = exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)
-        selects.append(select(
-            Vehicle.id.label("vehicle_id"), Vehicle.branch_id.label("branch_id"),
-            Vehicle.customer_id.label("customer_id"), literal(ServiceKind.KPB.value).label("service_kind"),
-            literal(rule.kpb_number, Integer).label("kpb_number"),
-            add_days(Vehicle.purchase_date, rule.days).label("deadline"), literal(due_key).label("due_key"),
-            literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
-        ).where(
-            Vehicle.purchase_date.between(today - dt.timedelta(days=rule.days),
-                                          today + dt.timedelta(days=open_days - rule.days)),
-            Vehicle.branch_id.in_(branch_ids), _engine_match(rule.engine_code, codes), ~served, ~had_lead,
-            _touched(since)))
+        # Due at the KPB's km or its days, whichever first (core.prediction): two windows.
+        deadline = next_due.kpb_deadline(rule.days, rule.km)
+        by_days = Vehicle.purchase_date.between(today - dt.timedelta(days=rule.days),
+                                                today + dt.timedelta(days=open_days - rule.days))
+        for window, outer in next_due.windows(by_days, deadline, today, open_days, "KPB", rule.kpb_number):
+            selects.append(select(
+                Vehicle.id.label("vehicle_id"), Vehicle.branch_id.label("branch_id"),
+                Vehicle.customer_id.label("customer_id"), literal(ServiceKind.KPB.value).label("service_kind"),
+                literal(rule.kpb_number, Integer).label("kpb_number"), deadline.label("deadline"),
+                literal(due_key).label("due_key"),
+                literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
+            ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
+                window, next_due.branch_filter(Vehicle.branch_id, outer).in_(branch_ids), ~served, ~had_lead,
+                _engine_match(rule.engine_code, codes), _touched(since)))
     return selects
 
 
@@ -185,23 +193,24 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
         (False, "leads.not_back_days", LeadCategory.H2_H2),
     ):
         interval = settings.get(session, interval_key)
-        due = add_days(Vehicle.last_service_date, interval)
+        due = next_due.regular_deadline(interval, settings.get(session, "leads.regular_interval_km"))  # km or days
         due_key = text_concat("REG:", date_iso(due))
         had_lead = exists().where(Lead.vehicle_id == Vehicle.id, Lead.due_key == due_key)
         # Not while a KPB can still be claimed (unless KPB 4 is the job that was done).
         kpb_over = or_(Vehicle.last_job_type == "ASS4", Vehicle.purchase_date.is_(None),
                        Vehicle.purchase_date < add_days(Vehicle.last_service_date, interval - period))
-        selects.append(select(
-            Vehicle.id.label("vehicle_id"), branch_col.label("branch_id"),
-            Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
-            null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
-            literal(category.value).label("category"),
-            literal("Showroom" if after_kpb else "CRM").label("sales_source"),
-        ).where(
-            Vehicle.last_service_date.between(today - dt.timedelta(days=interval),
-                                              today + dt.timedelta(days=open_days - interval)),
-            kpb_job if after_kpb else ~kpb_job, branch_col.in_(branch_ids), kpb_over, ~open_reg, ~had_lead,
-            _touched(since)))
+        by_days = Vehicle.last_service_date.between(today - dt.timedelta(days=interval),
+                                                    today + dt.timedelta(days=open_days - interval))
+        for window, outer in next_due.windows(by_days, due, today, open_days, "REG"):
+            selects.append(select(
+                Vehicle.id.label("vehicle_id"), branch_col.label("branch_id"),
+                Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
+                null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
+                literal(category.value).label("category"),
+                literal("Showroom" if after_kpb else "CRM").label("sales_source"),
+            ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
+                window, kpb_job if after_kpb else ~kpb_job, next_due.branch_filter(branch_col, outer).in_(branch_ids),
+                kpb_over, ~open_reg, ~had_lead, _touched(since)))
     # Sold by us, KPB period over with no service at all: one regular lead after the period.
     interval = settings.get(session, "leads.regular_interval_days")
     sold = exists().where(Sale.vehicle_id == Vehicle.id)

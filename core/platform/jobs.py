@@ -33,8 +33,8 @@ STALE_AFTER = dt.timedelta(minutes=30)
 
 # The packages in the order data flows through them: a lane runs its jobs in this order (DGI's new
 # sales before the lead engine reads them, the lead engine before the charts count its leads).
-DATA_FLOW = ("intake", "migration", "customers", "leads", "pipeline", "bookings", "messaging", "reports", "privacy",
-             "masterdata", "accounts", "platform")
+DATA_FLOW = ("intake", "migration", "customers", "prediction", "leads", "pipeline", "bookings", "messaging",
+             "reports", "privacy", "masterdata", "accounts", "platform")
 # How often each lane ticks, in seconds.
 LANE_EVERY = {"messages": 5.0, "files": 2.0, "schedule": 60.0}
 

@@ -21,6 +21,13 @@ DEFAULTS: dict[str, Any] = {
     "leads.open_days_before_deadline": 21,
     "leads.not_back_days": 60,
     "leads.regular_interval_days": 60,
+    # ...or this many km since the last service, whichever comes first (core.prediction predicts the day).
+    "leads.regular_interval_km": 2_000,
+    # Usage (core.prediction.usage): a reading that implies more km per day than this since the last
+    # accepted one is a typo (an impossible jump) and is ignored; the own rate's weight is D / (D + K),
+    # D the days its readings span, K this setting (see the module's docstring).
+    "usage.max_km_per_day": 300,
+    "usage.shrink_days": 30,
     # H2->H2 leads go to the branch of the last service (False: the selling branch).
     "leads.h2_branch_by_last_service": True,
     # A KPB lead past its deadline + grace: False keeps it open, flagged as expired; True closes it Lost.

@@ -31,8 +31,8 @@ def _dialect_function(name: str, type_: TypeEngine[Any], doc: str, *, sqlite: st
 
 
 add_days = _dialect_function(
-    "add_days", Date(), "date + n days (n a column or bound integer).",
-    sqlite="date({0}, printf('%+d days', {1}))",
+    "add_days", Date(), "date + n days (n a column or bound integer; NULL n gives NULL).",
+    sqlite="date({0}, CAST({1} AS INTEGER) || ' days')",  # NULL days: NULL, as on PostgreSQL (printf made it +0)
     postgresql="(CAST({0} AS DATE) + CAST({1} AS INTEGER))")
 zero_pad = _dialect_function(
     "zero_pad", String(), "An integer as text, left-padded with zeros to a width.",
@@ -52,6 +52,16 @@ excel_day = _dialect_function(
 week_start = _dialect_function(
     "week_start", Date(), "The Monday of a date's ISO week, as a date.",
     sqlite="date({0}, 'weekday 0', '-6 days')", postgresql="CAST(date_trunc('week', {0}) AS DATE)")
+day_number = _dialect_function(
+    "day_number", Integer(), "A date as a whole number of days (differences are days between dates).",
+    sqlite="CAST(julianday({0}) AS INTEGER)", postgresql="({0} - DATE '2000-01-01')")
+round_int = _dialect_function(
+    "round_int", Integer(), "A number rounded half away from zero, as an integer.",
+    sqlite="CAST(ROUND({0}) AS INTEGER)", postgresql="CAST(ROUND(CAST({0} AS NUMERIC)) AS INTEGER)")
+# SQLite's two-argument min() is its LEAST (NULL when either is NULL on both).
+least = _dialect_function(
+    "least", Date(), "The earlier of two dates (NULL when either is NULL).",
+    sqlite="min({0}, {1})", postgresql="LEAST({0}, {1})")
 month_start = _dialect_function(
     "month_start", Date(), "The first day of a date's month, as a date.",
     sqlite="date({0}, 'start of month')", postgresql="CAST(date_trunc('month', {0}) AS DATE)")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
         write_csv_fast as write_csv_fast,
         write_xlsx_fast as write_xlsx_fast,
     )
+    from core.reports.prediction_chart import arrival_vs_predicted as arrival_vs_predicted
     from core.reports.recap import CAUSE_LABEL as CAUSE_LABEL, CAUSES as CAUSES, Period as Period
 
 __all__, __getattr__ = lazy_exports(__file__, __name__)

@@ -11,6 +11,7 @@ from db.models.pipeline import Booking, FollowUp, Lead
 from db.models.plan import JobRun, ProcessBeat, Touch
 from db.models.privacy import ConsentRecord
 from db.models.reports import ExportJob, ReportDaily, ReportRefresh
+from db.models.usage import UsageTypical, VehicleUsage
 
 __all__ = [
     "AuditLog",
@@ -47,8 +48,10 @@ __all__ = [
     "Staff",
     "Touch",
     "UnitType",
+    "UsageTypical",
     "User",
     "UserBranch",
     "Vehicle",
+    "VehicleUsage",
     "WorkOrder",
 ]

@@ -161,3 +161,17 @@ def test_a_refused_conversion_names_every_missing_field_of_the_lead_and_the_cddb
     assert other not in message  # the reader's language only
     with world.db.session(None, system=True) as s:
         assert s.get(Lead, lead.id).stage == Stage.LEAD
+
+
+def test_a_lead_whose_customer_is_registered_at_another_branch_is_checked_against_that_customer_s_cddb(world):
+    """A customer who bought in Manado services in Samarinda: Samarinda's lead is theirs to convert, and the
+    CDDB rule still reads that customer (the admin's branch scope alone would not see it and skip the check)."""
+    lead = new_lead(world)
+    with world.db.transaction(None, system=True) as s:
+        c = s.get(Customer, world.customer_sam.id)
+        c.branch_id, c.nik = world.man.id, None
+    with world.db.transaction(world.admin_sam.scope) as s, pytest.raises(DomainError) as err:
+        convert_to_opportunity(s, world.admin_sam, lead.id)
+    assert err.value.code == "customer.no_cddb" and "No KTP" in err.value.message("id")
+    with world.db.session(None, system=True) as s:
+        assert s.get(Lead, lead.id).stage == Stage.LEAD

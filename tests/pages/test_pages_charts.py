@@ -26,7 +26,7 @@ def _open(run_page, viewer, chart="won_lost"):
 
 
 @pytest.mark.parametrize("chart", ["status", "won_lost", "weekly", "funnel", "touch", "sla", "retention", "entry",
-                                   "admin"])
+                                   "admin", "prediction"])
 def test_each_chart_opens_with_its_table(world, data, run_page, chart):
     at = _open(run_page, world.ho, chart)
     assert not at.exception, [e.value for e in at.exception]
@@ -48,7 +48,7 @@ def test_funnel_table(world, data, run_page):
 
 
 @pytest.mark.parametrize("chart", ["status", "won_lost", "weekly", "funnel", "touch", "sla", "retention", "entry",
-                                   "admin"])
+                                   "admin", "prediction"])
 def test_each_chart_says_so_when_the_numbers_are_not_built_yet(world, run_page, chart):
     at = run_page("pages/charts.py", world.kabeng_sam, ch_chart=chart)
     assert not at.exception, [e.value for e in at.exception]
