@@ -22,7 +22,6 @@ from ui.words import tr
 viewer = context.require(Perm.REPORT_VIEW)
 lang = viewer.lang
 
-viewer = context.require(Perm.REPORT_VIEW)
 CHARTS = {
     "status": tr("ui.ch.status", lang),
     "won_lost": tr("ui.rep.won_lost", lang),
