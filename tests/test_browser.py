@@ -114,7 +114,9 @@ def app(tmp_path_factory) -> Iterator[dict[str, str]]:
             proc.wait()
 
 
-@pytest.fixture(scope="module")  # closed with this module: another sync_playwright (test_screens) or asyncio.run (test_stack) cannot start while it lives
+# Closed with this module: while it lives, another sync_playwright (test_screens) or asyncio.run (test_stack)
+# cannot start in this process.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import expect, sync_playwright
 
