@@ -114,7 +114,9 @@ def app(tmp_path_factory) -> Iterator[dict[str, str]]:
             proc.wait()
 
 
-@pytest.fixture(scope="session")
+# Closed with this module: while it lives, another sync_playwright (test_screens) or asyncio.run (test_stack)
+# cannot start in this process.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import expect, sync_playwright
 
@@ -208,7 +210,7 @@ def test_a_branch_admin_logs_in_and_has_no_master_data(page, app):
     _shot(page, "booking")
 
     _open(page, "Leads & Opportunity", "Buat Lead baru")
-    grid = page.get_by_test_id("stDataFrame")
+    grid = page.locator(".st-key-leads_wide [data-testid='stDataFrame']")  # the desktop grid (the phone's is hidden)
     expect(grid).to_contain_text(app["sam"])
     expect(grid).not_to_contain_text(app["man"])
     _shot(page, "leads")
@@ -246,7 +248,7 @@ def test_a_shared_link_opens_where_it_points_for_a_logged_in_user(page, app):
     other_tab.goto(app["url"].rstrip("/") + "/leads")
     expect(other_tab.get_by_text("Buat Lead baru", exact=True).first).to_be_visible()
     assert other_tab.url.rstrip("/").endswith("/leads")
-    grid = other_tab.get_by_test_id("stDataFrame")
+    grid = other_tab.locator(".st-key-leads_wide [data-testid='stDataFrame']")
     expect(grid).to_contain_text(app["sam"])
     # A link to one lead keeps its ?id= through the re-login and opens that lead's form.
     lead_tab = page.context.new_page()
@@ -384,7 +386,7 @@ def _open_lead(page, number: str, last: str) -> None:
     search = page.get_by_role("textbox", name="Cari (nama, no HP, no polisi, no mesin, nomor lead)")
     search.fill(number)
     search.press("Enter")
-    grid = page.get_by_test_id("stDataFrame")
+    grid = page.locator(".st-key-leads_wide [data-testid='stDataFrame']")
     expect(grid).to_contain_text(number)
     expect(page.get_by_text("1 data · klik baris untuk membuka")).to_be_visible()
     _idle(page)
@@ -498,7 +500,7 @@ def test_a_won_opportunity_is_booked_then_posted_and_becomes_a_work_order(page, 
     expect(page.get_by_text("diposting.").first).to_be_visible()
     _idle(page)
     page.get_by_role("button", name="Buat work order").click()
-    expect(page.get_by_text("Work order untuk").first).to_be_visible()
+    expect(page.get_by_text("dibuat untuk booking").first).to_be_visible()  # its number and job shown (19.8)
     _shot(page, "booking-work-order")
 
 

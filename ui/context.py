@@ -108,9 +108,12 @@ def branch_choice(viewer: Viewer, allow_all: bool = True) -> tuple[list[Option],
         tr("ui.branch", viewer.lang), choices, index=choices.index(current) if current in choices else 0,
         format_func=lambda c: tr("ui.all_branches", viewer.lang) if c == ALL else by_code[c].label,
         key="h23_branch_widget" if allow_all else "h23_branch_widget_one")  # options differ: its own state
-    st.session_state[BRANCH_KEY] = choice
-    if st.query_params.get(BRANCH_PARAM) != choice:
-        st.query_params[BRANCH_PARAM] = choice
+    # Hari ini shows its first branch when "all" was chosen elsewhere; that shown default is not a choice,
+    # so the other pages stay on every branch (a picked branch does carry over).
+    if not (current == ALL and not allow_all and choice == choices[0]):
+        st.session_state[BRANCH_KEY] = choice
+        if st.query_params.get(BRANCH_PARAM) != choice:
+            st.query_params[BRANCH_PARAM] = choice
     return options, None if choice == ALL else [by_code[choice].id]
 
 
