@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core.leads.lead import priority_sql
 from core.platform import clock, numbering
 from core.platform.sqlfuncs import text_concat, zero_pad
+from core.prediction import arrival
 from db.base import UTCDateTime
 from db.enums import ServiceKind, Stage
 from db.models import Branch, Customer, Lead, Vehicle
@@ -67,13 +68,15 @@ def insert_leads(session: Session, candidates: Any, today: dt.date, by_branch: d
         literal(now, UTCDateTime()), Vehicle.last_job_type, Vehicle.last_service_date,
         Customer.code, Vehicle.engine_no, Vehicle.plate, Vehicle.unit_type_code, Vehicle.unit_name, Vehicle.colour,
         Vehicle.purchase_date,
+        arrival.expected_day(session, candidates.c.deadline, candidates.c.branch_id, arrival.service_key(
+            candidates.c.service_kind, candidates.c.kpb_number, candidates.c.category)),
     ).select_from(candidates).outerjoin(Customer, Customer.id == candidates.c.customer_id).join(
         Vehicle, Vehicle.id == candidates.c.vehicle_id)
     cols = ["branch_id", "number", "category", "division", "sales_source", "stage", "priority", "customer_id",
             "vehicle_id", "contact_name", "phone", "nik", "address", "occupation_id", "service_kind",
             "kpb_number", "deadline", "due_key", "version", "created_at", "updated_at", "last_service_type",
             "last_service_date", "customer_code", "engine_no", "plate", "unit_type_code", "unit_name", "colour",
-            "sales_date"]
+            "sales_date", "expected_on"]
     session.execute(insert(Lead).from_select(cols, source))
     kpb = session.scalar(select(func.count()).select_from(candidates).where(
         candidates.c.service_kind == ServiceKind.KPB.value)) or 0

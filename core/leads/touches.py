@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.platform import clock, settings
 from core.platform.sqlfuncs import add_days, rowcount, text_concat
+from core.prediction import arrival
 from db.base import UTCDateTime
 from db.enums import Channel, TouchKind, TouchState
 from db.models import Booking, BranchRing, Customer, Lead, Touch, Vehicle, WorkOrder
@@ -49,7 +50,7 @@ def plan_lead_touches(session: Session, *, min_lead_id: int = 0, lead_ids: list[
         if lead_ids is not None:
             where.append(Lead.id.in_(lead_ids))
         total += _insert_touches(session, select(
-            Lead.branch_id, key, literal(kind.value), literal(channel.value), add_days(Lead.deadline, -days),
+            Lead.branch_id, key, literal(kind.value), literal(channel.value), add_days(arrival.touch_day(), -days),
             literal(TouchState.PLANNED.value), Lead.id, Lead.customer_id, Lead.vehicle_id, null(),
             null(), literal(clock.now(), UTCDateTime())).where(*where))
     return total

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.masterdata.reference import DEFAULT_ENGINE_CODE
 from core.platform import settings
+from core.prediction import arrival
 from core.prediction.next_due import km_day, whichever_first
 from db.models import KpbRule, Vehicle, VehicleUsage
 
@@ -25,6 +26,9 @@ class NextService:
     basis: str  # 'own' (its readings), 'shrunk' (own leaning on the typical), 'typical' (model and branch)
     readings: int
     ignored: int
+    # When its customer is expected: due_on moved by the branch's arrival habit (core.prediction.arrival);
+    # None until the habit is measured.
+    expected_on: dt.date | None = None
 
 
 def _basis(weight: float) -> str:
@@ -50,8 +54,12 @@ def next_service(session: Session, vehicle_id: int) -> NextService | None:
         day_limit, by_km = regular_limits(session, vehicle.last_service_date, vehicle.last_job_type,
                                           usage.km_per_day)
     due_on, decided_by = whichever_first(day_limit, by_km)
+    service = f"KPB{usage.next_kpb_number}" if usage.next_kind == "KPB" else \
+        "H1H2" if (vehicle.last_job_type or "").startswith("ASS") else "H2H2"
+    habit = arrival.offset_days(session, service, vehicle.branch_id)
+    expected = None if habit is None else due_on + dt.timedelta(days=round(habit))
     return NextService(due_on, decided_by, usage.next_kind, usage.next_kpb_number, usage.km_per_day,
-                       _basis(usage.weight), usage.readings, usage.ignored)
+                       _basis(usage.weight), usage.readings, usage.ignored, expected)
 
 
 def kpb_limits(purchase: dt.date, days: int, km: int, km_per_day: float | None, last_km: int | None,

@@ -19,6 +19,8 @@ register({
                                 "en": "its own km ({n} readings) and its model's at the branch"},
     "prediction.basis.typical": {"id": "rata-rata tipe motor di cabang", "en": "its model's typical at the branch"},
     "prediction.ignored": {"id": "{n} catatan km diabaikan", "en": "{n} odometer readings ignored"},
+    "prediction.expected": {"id": "pelanggan cabang ini biasanya datang sekitar {date}",
+                            "en": "this branch's customers usually come around {date}"},
     "prediction.none": {"id": "belum dihitung", "en": "not computed yet"},
     "prediction.regular": {"id": "Servis reguler", "en": "Regular service"},
 })
@@ -33,4 +35,6 @@ def next_service_text(session: Session, vehicle_id: int | None, lang: str) -> st
     text = t("prediction.text", lang, date=ns.due_on.strftime("%d/%m/%Y"), service=service,
              by=t(f"prediction.by.{ns.decided_by}", lang), rate=f"{ns.km_per_day:.1f}",
              basis=t(f"prediction.basis.{ns.basis}", lang, n=ns.readings))
+    if ns.expected_on is not None and ns.expected_on != ns.due_on:
+        text += "; " + t("prediction.expected", lang, date=ns.expected_on.strftime("%d/%m/%Y"))
     return text + (f" ({t('prediction.ignored', lang, n=ns.ignored)})" if ns.ignored else "")

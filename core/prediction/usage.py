@@ -34,7 +34,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from core.platform import settings
-from core.prediction import typical
+from core.prediction import arrival, typical
 from core.prediction.next_due import store_sql
 from db.models import VehicleUsage
 
@@ -61,6 +61,7 @@ def refresh(session: Session, today: dt.date, *, since: dt.date | None = None) -
     result = UsageResult(full=full)
     if not full and typical.stale(session, today):
         result.typical_groups = typical.refresh(session, today)
+        arrival.refresh(session, today)  # the customers' habit moves as slowly, and leans on the rates
     _targets(session, None if full else since)
     try:
         _stats(session)
@@ -68,6 +69,7 @@ def refresh(session: Session, today: dt.date, *, since: dt.date | None = None) -
         if full:  # the first rates had no typical rate to lean on: now there is one, store again
             result.typical_groups = typical.refresh(session, today)
             _store(session, today, full)
+            arrival.refresh(session, today)
     finally:
         for name in (STATS, TARGETS):
             session.execute(text(f"DROP TABLE IF EXISTS {name}"))

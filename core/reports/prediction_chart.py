@@ -1,6 +1,7 @@
 """Grafik "predicted vs actual arrival": for the last 12 weeks, per branch and week of the leads' predicted
-due day (core.prediction times them), how many were due, how many came, and how far from the predicted day
-they came (mean absolute days) and how many came before the H-7 touch. One GROUP BY in SQL."""
+due day (core.prediction times them), how many were due, how many came, and how far from the day they were
+expected (the deadline moved by the branch's arrival habit) they came (mean absolute days) and how many came
+before the H-7 touch. One GROUP BY in SQL."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from core.platform import settings
 from core.platform.i18n import register
 from core.platform.sqlfilters import in_branches, visible_branch_ids
 from core.platform.sqlfuncs import day_number
+from core.prediction import arrival
 from core.reports.sql import week_start
 from db.models import Branch, Lead, WorkOrder
 
@@ -35,11 +37,14 @@ def arrival_vs_predicted(session: Session, viewer: Viewer, today: dt.date,
     viewer.require(Perm.REPORT_VIEW)
     start = today - dt.timedelta(weeks=WEEKS)
     h7 = settings.get(session, "sop.message_days_before")
-    gap = day_number(WorkOrder.service_date) - day_number(Lead.deadline)
+    # Against the day each lead's customer was expected (its deadline before the habit was measured), and
+    # early: before the H-7 message, which counts back from that day (never after the deadline).
+    gap = day_number(WorkOrder.service_date) - day_number(func.coalesce(Lead.expected_on, Lead.deadline))
+    before_h7 = day_number(WorkOrder.service_date) - day_number(arrival.touch_day()) < -h7
     week = week_start(Lead.deadline)
     rows = session.execute(
         select(week.label("week"), Branch.code, func.count(Lead.id), func.count(WorkOrder.id),
-               func.avg(func.abs(gap)), func.sum(case((gap < -h7, 1), else_=0)))
+               func.avg(func.abs(gap)), func.sum(case((before_h7, 1), else_=0)))
         .join(Branch, Branch.id == Lead.branch_id)
         .outerjoin(WorkOrder, WorkOrder.id == Lead.won_work_order_id)
         .where(Lead.deadline >= start, Lead.deadline <= today,

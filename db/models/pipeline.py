@@ -82,6 +82,9 @@ class Lead(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
     service_kind: Mapped[ServiceKind] = mapped_column(str_enum(ServiceKind), default=ServiceKind.REG)
     kpb_number: Mapped[int | None] = mapped_column(Integer)
     deadline: Mapped[dt.date | None] = mapped_column(Date)  # KPB date expired / planned regular date
+    # When the customer is expected: the deadline moved by the branch's arrival habit (core.prediction.arrival),
+    # never after the deadline for the touches; None for a manual lead or before any habit was measured.
+    expected_on: Mapped[dt.date | None] = mapped_column(Date)
     due_key: Mapped[str] = mapped_column(String(20), default="MANUAL")
     last_service_type: Mapped[str | None] = mapped_column(String(10))
     last_service_date: Mapped[dt.date | None] = mapped_column(Date)

@@ -52,3 +52,17 @@ class UsageTypical(Base):
     # The estimated shrinkage K = s^2 / tau^2 in days (core.prediction.usage), on the '*' row only.
     shrink_days: Mapped[float | None] = mapped_column(Float)
     refreshed_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class ArrivalOffset(Base):
+    """When customers come relative to the day their service falls due (core.prediction.arrival): the median
+    of (service date - due day) over a year's services, per service ('KPB1'..'KPB4', 'H1H2' the first regular
+    after a KPB, 'H2H2' the regular after a regular) and branch (0: every branch)."""
+
+    __tablename__ = "arrival_offset"
+
+    service: Mapped[str] = mapped_column(String(8), primary_key=True)
+    branch_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    offset_days: Mapped[float] = mapped_column(Float)  # negative: they come before the due day
+    services: Mapped[int] = mapped_column(Integer)
+    refreshed_on: Mapped[dt.date] = mapped_column(Date)
