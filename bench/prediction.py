@@ -41,7 +41,7 @@ from core.prediction.forecast import kpb_limits, regular_limits
 from core.prediction.next_due import whichever_first
 from db.engine import Database, make_engine
 from db.migrate import upgrade
-from db.models import Branch, Vehicle, VehicleUsage, WorkOrder
+from db.models import ArrivalCalendar, Branch, Vehicle, VehicleUsage, WorkOrder
 
 TODAY = dt.date(2026, 12, 1)
 # The real-shaped histories' true due days (vehicle id: [(service day, due day, KPB n or None)]), for the oracle.
@@ -90,6 +90,7 @@ def evaluate(db: Database) -> dict[str, Any]:
                          .join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id)
                          .where(Vehicle.id.in_(list(by_vehicle)))).all()
         habits: dict[tuple[str, int], float | None] = {}
+        calendar = set(s.scalars(select(ArrivalCalendar.vehicle_id)))
         errors: dict[str, list[int]] = {"fixed": [], "due": [], "expected": []}
         km_first: list[tuple[int, int]] = []  # (expected, fixed) errors where the km limit came first
         early_pred = early_fixed = 0
@@ -116,7 +117,8 @@ def evaluate(db: Database) -> dict[str, Any]:
             evaluated.add(vid)
             if (service, branch_id) not in habits:
                 habits[service, branch_id] = arrival.offset_days(s, service, branch_id)
-            expected = due + dt.timedelta(days=round(habits[service, branch_id] or 0))
+            shift = dt.timedelta(days=round(habits[service, branch_id] or 0))
+            expected = (day_limit if vid in calendar else due) + shift  # a calendar customer: from the days
             for name, day in (("fixed", day_limit), ("due", due), ("expected", expected)):
                 errors[name].append(abs((actual - day).days))
             if by == "km":

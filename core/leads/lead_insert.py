@@ -15,12 +15,12 @@ from core.platform.sqlfuncs import text_concat, zero_pad
 from core.prediction import arrival
 from db.base import UTCDateTime
 from db.enums import ServiceKind, Stage
-from db.models import Branch, Customer, Lead, Vehicle
+from db.models import ArrivalCalendar, Branch, Customer, Lead, Vehicle
 
 CANDIDATES = "leadgen_candidate"
 _CANDIDATE_COLS = [("vehicle_id", Integer), ("branch_id", Integer), ("customer_id", Integer),
                    ("service_kind", String), ("kpb_number", Integer), ("deadline", Date), ("due_key", String),
-                   ("category", String), ("sales_source", String)]
+                   ("category", String), ("sales_source", String), ("day_limit", Date)]
 
 
 # PostgreSQL's memory per sort/hash of the candidate selection: with the server's default 4 MB its hash joins
@@ -68,10 +68,12 @@ def insert_leads(session: Session, candidates: Any, today: dt.date, by_branch: d
         literal(now, UTCDateTime()), Vehicle.last_job_type, Vehicle.last_service_date,
         Customer.code, Vehicle.engine_no, Vehicle.plate, Vehicle.unit_type_code, Vehicle.unit_name, Vehicle.colour,
         Vehicle.purchase_date,
-        arrival.expected_day(session, candidates.c.deadline, candidates.c.branch_id, arrival.service_key(
-            candidates.c.service_kind, candidates.c.kpb_number, candidates.c.category)),
+        arrival.expected_day(session, arrival.counted_from(candidates.c.deadline, candidates.c.day_limit),
+                             candidates.c.branch_id, arrival.service_key(
+                                 candidates.c.service_kind, candidates.c.kpb_number, candidates.c.category)),
     ).select_from(candidates).outerjoin(Customer, Customer.id == candidates.c.customer_id).join(
-        Vehicle, Vehicle.id == candidates.c.vehicle_id)
+        Vehicle, Vehicle.id == candidates.c.vehicle_id).outerjoin(
+        ArrivalCalendar, ArrivalCalendar.vehicle_id == candidates.c.vehicle_id)
     cols = ["branch_id", "number", "category", "division", "sales_source", "stage", "priority", "customer_id",
             "vehicle_id", "contact_name", "phone", "nik", "address", "occupation_id", "service_kind",
             "kpb_number", "deadline", "due_key", "version", "created_at", "updated_at", "last_service_type",

@@ -167,6 +167,7 @@ def _kpb_candidates(session: Session, branch_ids: list[int], today: dt.date, ope
                 literal(rule.kpb_number, Integer).label("kpb_number"), deadline.label("deadline"),
                 literal(due_key).label("due_key"),
                 literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
+                add_days(Vehicle.purchase_date, rule.days).label("day_limit"),
             ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
                 window, next_due.branch_filter(Vehicle.branch_id, outer).in_(branch_ids), ~served, ~had_lead,
                 _engine_match(rule.engine_code, codes), _touched(since)))
@@ -208,6 +209,7 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
                 null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
                 literal(category.value).label("category"),
                 literal("Showroom" if after_kpb else "CRM").label("sales_source"),
+                add_days(Vehicle.last_service_date, interval).label("day_limit"),
             ).join(VehicleUsage, VehicleUsage.vehicle_id == Vehicle.id, isouter=outer).where(
                 window, kpb_job if after_kpb else ~kpb_job, next_due.branch_filter(branch_col, outer).in_(branch_ids),
                 kpb_over, ~open_reg, ~had_lead, _touched(since)))
@@ -221,6 +223,7 @@ def _regular_candidates(session: Session, branch_ids: list[int], today: dt.date,
         Vehicle.customer_id.label("customer_id"), literal(ServiceKind.REG.value).label("service_kind"),
         null().label("kpb_number"), due.label("deadline"), due_key.label("due_key"),
         literal(LeadCategory.H1_H2.value).label("category"), literal("Showroom").label("sales_source"),
+        due.label("day_limit"),
     ).where(
         # The widest window over every engine code's period (the indexed range), then each vehicle's own.
         Vehicle.purchase_date.between(today - dt.timedelta(days=max(periods) + interval),

@@ -9,7 +9,12 @@ core.prediction.usage), and its offset (service date - due day). The median offs
 ('KPB1'..'KPB4', 'H1H2' the first regular after a KPB, 'H2H2' a regular after a regular) and branch (branch 0:
 every branch) is the habit; a group counts with MIN_SERVICES offsets or more, else the all-branch row, else 0.
 
-A new lead's expected day is its deadline moved by the habit (`expected_day`). Its H-7 message and H-3 call are
+Some customers come by the calendar whatever their km (the day limit, not the km limit): a motorcycle whose
+services, where its km limit came DECIDING_DAYS or more before its day limit, came nearer the day limit is
+one (table arrival_calendar); its offsets count from the day limit, and so does its expected day.
+
+A new lead's expected day is its deadline (a calendar customer's: its day limit) moved by the habit
+(`expected_day`). Its H-7 message and H-3 call are
 planned on that day when it comes before the deadline (core.leads.touches), so a customer who comes a week early
 still hears from the branch first; never after the deadline, which stays the rule's (a KPB still ends on its day).
 An early habit is capped at EARLIEST so the message still falls inside the lead's open window.
@@ -27,31 +32,43 @@ from core.platform import settings
 from core.platform.sqlfuncs import add_days, round_int
 from core.prediction.next_due import MIN_KM_PER_DAY, _rule_case
 from db.enums import LeadCategory, ServiceKind
-from db.models import ArrivalOffset, KpbRule, Lead
+from db.models import ArrivalCalendar, ArrivalOffset, KpbRule, Lead
 
 MIN_SERVICES = 20
-LOOKBACK_DAYS = 365
-# The regular service counts from the one before it: look that far further back for it.
-PREVIOUS_DAYS = 730
+LOOKBACK_DAYS = 365  # the habit: the last year's services
+HISTORY_DAYS = 1095  # the calendar customers and the service before each: three years
+# A service tells a calendar customer from a km one only where its km limit came this many days before its
+# day limit: more than the arrivals' own scatter around the due day.
+DECIDING_DAYS = 14
 SAMPLE = "arrival_sample"
 
 
 def refresh(session: Session, today: dt.date) -> int:
-    """Replace the habits from the last year's work orders; the number of groups stored."""
+    """Replace the calendar customers and the habits from the dealer's work orders; the habit groups stored."""
     session.execute(delete(ArrivalOffset))
+    session.execute(delete(ArrivalCalendar))
     session.execute(text(f"DROP TABLE IF EXISTS {SAMPLE}"))
     session.execute(text(f"CREATE TEMPORARY TABLE {SAMPLE} AS {_sample_sql(session, today)}"))
     total = 0
     try:
-        for branch in ("branch_id", "0"):
+        # Calendar customers: over the services where the km limit came well first, nearer the day limit.
+        session.execute(text(f"""
+            INSERT INTO arrival_calendar (vehicle_id, services, refreshed_on)
+            SELECT vehicle_id, COUNT(*), :today FROM {SAMPLE} WHERE due_days - due_rule >= {DECIDING_DAYS}
+            GROUP BY vehicle_id HAVING SUM(ABS(sday - due_days)) < SUM(ABS(sday - due_rule))"""), {"today": today})
+        recent = _day_of(session, today - dt.timedelta(days=LOOKBACK_DAYS))
+        for branch in ("x.branch_id", "0"):
             # The median by window functions (SQLite has no percentile): the middle one or two of each group.
             sql = f"""
             INSERT INTO arrival_offset (service, branch_id, offset_days, services, refreshed_on)
             SELECT service, branch, AVG(off), MAX(c), :today FROM (
-              SELECT service, {branch} AS branch, off,
-                     ROW_NUMBER() OVER (PARTITION BY service, {branch} ORDER BY off) AS rn,
-                     COUNT(*) OVER (PARTITION BY service, {branch}) AS c
-              FROM {SAMPLE}
+              SELECT x.service, {branch} AS branch, x.off,
+                     ROW_NUMBER() OVER (PARTITION BY x.service, {branch} ORDER BY x.off) AS rn,
+                     COUNT(*) OVER (PARTITION BY x.service, {branch}) AS c
+              FROM (SELECT x.*, CASE WHEN k.vehicle_id IS NULL THEN x.sday - x.due_rule
+                                     ELSE x.sday - x.due_days END AS off
+                    FROM {SAMPLE} x LEFT JOIN arrival_calendar k ON k.vehicle_id = x.vehicle_id) x
+              WHERE x.sday >= {recent}
             ) g WHERE rn IN ((c + 1) / 2, (c + 2) / 2) AND c >= {MIN_SERVICES} GROUP BY service, branch
             """
             total += max(session.execute(text(sql), {"today": today}).rowcount or 0, 0)  # type: ignore[attr-defined]
@@ -60,9 +77,19 @@ def refresh(session: Session, today: dt.date) -> int:
     return total
 
 
+def _pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _day_of(session: Session, value: dt.date) -> int:
+    """A date as the day number _sample_sql counts in (PostgreSQL: from 2000-01-01; SQLite: julianday)."""
+    return (value - dt.date(2000, 1, 1)).days if _pg(session) else value.toordinal() + 1721424
+
+
 def _sample_sql(session: Session, today: dt.date) -> str:
-    """(service, branch_id, off) for each work order of the last LOOKBACK_DAYS whose due day is known."""
-    pg = session.get_bind().dialect.name == "postgresql"
+    """(vehicle_id, service, branch_id, sday, due_rule, due_days) for each work order of the last HISTORY_DAYS
+    whose due day is known: the day it fell due by the rule (km or days, whichever first) and by its days."""
+    pg = _pg(session)
 
     def day(col: str) -> str:
         return f"({col} - DATE '2000-01-01')" if pg else f"CAST(julianday({col}) AS INTEGER)"
@@ -89,24 +116,25 @@ def _sample_sql(session: Session, today: dt.date) -> str:
                 f"ELSE {int(settings.get(session, 'leads.not_back_days'))} END)")
     interval_km = float(settings.get(session, "leads.regular_interval_km"))
     rate = f"(CASE WHEN u.km_per_day >= {MIN_KM_PER_DAY} THEN u.km_per_day END)"
-    kpb_due = f"{day('v.purchase_date')} + {earlier(rounded(f'{kpb_km} / {rate}'), kpb_days)}"
-    reg_due = f"h.pday + {earlier(rounded(f'{interval_km} / {rate}'), interval)}"
+    start, is_kpb = f"(CASE WHEN h.kpb_number IS NOT NULL THEN {day('v.purchase_date')} ELSE h.pday END)", \
+        "h.kpb_number IS NOT NULL"
+    days = f"(CASE WHEN {is_kpb} THEN {kpb_days} ELSE {interval} END)"
+    km_days = rounded(f"(CASE WHEN {is_kpb} THEN {kpb_km} ELSE {interval_km} END) / {rate}")
     order = "PARTITION BY w.vehicle_id ORDER BY w.service_date, w.id"
     return f"""
-    SELECT o.service, o.branch_id, o.sday - o.due AS off FROM (
-      SELECT CASE WHEN h.kpb_number IS NOT NULL THEN 'KPB' || CAST(h.kpb_number AS VARCHAR(2))
+    SELECT o.vehicle_id, o.service, o.branch_id, o.sday, o.start + o.rule_days AS due_rule,
+           o.start + o.days AS due_days FROM (
+      SELECT h.vehicle_id, CASE WHEN {is_kpb} THEN 'KPB' || CAST(h.kpb_number AS VARCHAR(2))
                   WHEN {after_kpb} THEN 'H1H2' ELSE 'H2H2' END AS service,
-             v.branch_id, h.sday,
-             CASE WHEN h.kpb_number IS NOT NULL THEN {kpb_due} WHEN h.pday IS NOT NULL THEN {reg_due} END AS due
+             v.branch_id, h.sday, {start} AS start, {days} AS days, {earlier(km_days, days)} AS rule_days
       FROM (
-        SELECT w.vehicle_id, w.kpb_number, w.service_date, {day('w.service_date')} AS sday,
+        SELECT w.vehicle_id, w.kpb_number, {day('w.service_date')} AS sday,
                LAG({day('w.service_date')}) OVER ({order}) AS pday, LAG(w.job_type) OVER ({order}) AS pjob
-        FROM work_order w WHERE w.service_date >= {on(today - dt.timedelta(days=LOOKBACK_DAYS + PREVIOUS_DAYS))}
+        FROM work_order w WHERE w.service_date >= {on(today - dt.timedelta(days=HISTORY_DAYS))}
       ) h
       JOIN vehicle v ON v.id = h.vehicle_id
       LEFT JOIN vehicle_usage u ON u.vehicle_id = h.vehicle_id
-      WHERE h.service_date >= {on(today - dt.timedelta(days=LOOKBACK_DAYS))}
-    ) o WHERE o.due IS NOT NULL
+    ) o WHERE o.start IS NOT NULL AND o.days IS NOT NULL
     """
 
 
@@ -136,12 +164,18 @@ def offset_days(session: Session, service: str, branch_id: int) -> float | None:
     return None if value is None else max(float(value), -earliest(session))
 
 
-def expected_day(session: Session, deadline: Any, branch_id: Any, key: Any) -> Any:
-    """SQL: the deadline moved by the branch's habit for the service (the all-branch one, else none)."""
+def counted_from(deadline: Any, day_limit: Any) -> Any:
+    """SQL, in a statement outer-joined to ArrivalCalendar: the day a lead's expected day counts from, its
+    deadline, or its day limit for a customer who comes by the calendar."""
+    return case((ArrivalCalendar.vehicle_id.is_not(None), day_limit), else_=deadline)
+
+
+def expected_day(session: Session, due: Any, branch_id: Any, key: Any) -> Any:
+    """SQL: the due day moved by the branch's habit for the service (the all-branch one, else none)."""
     habit = func.coalesce(_offset(key, branch_id), _offset(key, 0), 0)
     low = -earliest(session)
     capped = case((habit < low, literal(low)), else_=habit)
-    return add_days(deadline, round_int(capped))
+    return add_days(due, round_int(capped))
 
 
 def touch_day() -> Any:

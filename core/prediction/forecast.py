@@ -13,7 +13,7 @@ from core.masterdata.reference import DEFAULT_ENGINE_CODE
 from core.platform import settings
 from core.prediction import arrival
 from core.prediction.next_due import km_day, whichever_first
-from db.models import KpbRule, Vehicle, VehicleUsage
+from db.models import ArrivalCalendar, KpbRule, Vehicle, VehicleUsage
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class NextService:
     # When its customer is expected: due_on moved by the branch's arrival habit (core.prediction.arrival);
     # None until the habit is measured.
     expected_on: dt.date | None = None
+    by_calendar: bool = False  # its customer comes by the day limit whatever the km
 
 
 def _basis(weight: float) -> str:
@@ -57,9 +58,11 @@ def next_service(session: Session, vehicle_id: int) -> NextService | None:
     service = f"KPB{usage.next_kpb_number}" if usage.next_kind == "KPB" else \
         "H1H2" if (vehicle.last_job_type or "").startswith("ASS") else "H2H2"
     habit = arrival.offset_days(session, service, vehicle.branch_id)
-    expected = None if habit is None else due_on + dt.timedelta(days=round(habit))
+    by_calendar = session.get(ArrivalCalendar, vehicle.id) is not None
+    expected = None if habit is None and not by_calendar else \
+        (day_limit if by_calendar else due_on) + dt.timedelta(days=round(habit or 0))
     return NextService(due_on, decided_by, usage.next_kind, usage.next_kpb_number, usage.km_per_day,
-                       _basis(usage.weight), usage.readings, usage.ignored, expected)
+                       _basis(usage.weight), usage.readings, usage.ignored, expected, by_calendar)
 
 
 def kpb_limits(purchase: dt.date, days: int, km: int, km_per_day: float | None, last_km: int | None,

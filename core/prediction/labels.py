@@ -21,6 +21,8 @@ register({
     "prediction.ignored": {"id": "{n} catatan km diabaikan", "en": "{n} odometer readings ignored"},
     "prediction.expected": {"id": "pelanggan cabang ini biasanya datang sekitar {date}",
                             "en": "this branch's customers usually come around {date}"},
+    "prediction.expected.calendar": {"id": "pelanggan ini datang menurut tanggal, bukan km: sekitar {date}",
+                                     "en": "this customer comes by the calendar, not the km: around {date}"},
     "prediction.none": {"id": "belum dihitung", "en": "not computed yet"},
     "prediction.regular": {"id": "Servis reguler", "en": "Regular service"},
 })
@@ -36,5 +38,6 @@ def next_service_text(session: Session, vehicle_id: int | None, lang: str) -> st
              by=t(f"prediction.by.{ns.decided_by}", lang), rate=f"{ns.km_per_day:.1f}",
              basis=t(f"prediction.basis.{ns.basis}", lang, n=ns.readings))
     if ns.expected_on is not None and ns.expected_on != ns.due_on:
-        text += "; " + t("prediction.expected", lang, date=ns.expected_on.strftime("%d/%m/%Y"))
+        key = "prediction.expected.calendar" if ns.by_calendar else "prediction.expected"
+        text += "; " + t(key, lang, date=ns.expected_on.strftime("%d/%m/%Y"))
     return text + (f" ({t('prediction.ignored', lang, n=ns.ignored)})" if ns.ignored else "")

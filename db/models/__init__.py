@@ -11,9 +11,10 @@ from db.models.pipeline import Booking, FollowUp, Lead
 from db.models.plan import JobRun, ProcessBeat, Touch
 from db.models.privacy import ConsentRecord
 from db.models.reports import ExportJob, ReportDaily, ReportRefresh
-from db.models.usage import ArrivalOffset, UsageTypical, VehicleUsage
+from db.models.usage import ArrivalCalendar, ArrivalOffset, UsageTypical, VehicleUsage
 
 __all__ = [
+    "ArrivalCalendar",
     "ArrivalOffset",
     "AuditLog",
     "AuthSession",

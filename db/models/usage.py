@@ -66,3 +66,15 @@ class ArrivalOffset(Base):
     offset_days: Mapped[float] = mapped_column(Float)  # negative: they come before the due day
     services: Mapped[int] = mapped_column(Integer)
     refreshed_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class ArrivalCalendar(Base):
+    """A motorcycle whose customer comes by the calendar whatever its km (core.prediction.arrival): where its
+    km limit came well before its day limit, its services came near the day limit. Its expected day counts
+    from the day limit; its deadline stays the rule's."""
+
+    __tablename__ = "arrival_calendar"
+
+    vehicle_id: Mapped[int] = mapped_column(BigId, ForeignKey("vehicle.id", ondelete="CASCADE"), primary_key=True)
+    services: Mapped[int] = mapped_column(Integer)  # the services that told km from calendar
+    refreshed_on: Mapped[dt.date] = mapped_column(Date)

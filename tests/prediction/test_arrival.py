@@ -15,7 +15,7 @@ from core.platform import settings
 from core.prediction import next_service, next_service_text, usage
 from core.reports.prediction_chart import arrival_vs_predicted
 from db.enums import TouchKind
-from db.models import ArrivalOffset, Customer, Lead, Touch, Vehicle, WorkOrder
+from db.models import ArrivalCalendar, ArrivalOffset, Customer, Lead, Touch, Vehicle, WorkOrder
 
 D = dt.date
 _serial = itertools.count(1)
@@ -132,8 +132,9 @@ def test_the_lead_form_says_when_the_branchs_customers_usually_come(world):
         _set_habit(s, "KPB1", 0, -4.0)
         shown = next_service(s, world.vehicle_sam.id)
         assert shown.expected_on == shown.due_on - dt.timedelta(days=4)
-        assert f"biasanya datang sekitar {shown.expected_on:%d/%m/%Y}" in next_service_text(s, world.vehicle_sam.id, "id")
-        assert f"usually come around {shown.expected_on:%d/%m/%Y}" in next_service_text(s, world.vehicle_sam.id, "en")
+        day = f"{shown.expected_on:%d/%m/%Y}"
+        assert f"biasanya datang sekitar {day}" in next_service_text(s, world.vehicle_sam.id, "id")
+        assert f"usually come around {day}" in next_service_text(s, world.vehicle_sam.id, "en")
 
 
 def test_grafik_measures_arrivals_against_the_expected_day(world):
@@ -153,3 +154,35 @@ def test_grafik_measures_arrivals_against_the_expected_day(world):
         s.flush()
         rows = arrival_vs_predicted(s, world.ho, D(2020, 5, 20))
         assert [(code, due, came, err, early) for _w, code, due, came, err, early in rows] == [("SAM01", 1, 1, 1.0, 0)]
+
+
+def test_rule_a_customer_who_comes_by_the_calendar_is_expected_at_the_day_limit(world):
+    """Samarinda's courier rides 60 km a day but came for KPB 1 and 2 near their 60 and 120 days, long after
+    their 1,000 and 4,000 km: a calendar customer. Its KPB 3 deadline stays the km day (the rule), its
+    expected day is the day limit, and its touches stay on the deadline. Manado's rider of the same km came
+    at the km: not one."""
+    start = D(2020, 1, 1)
+    with world.db.transaction(None, system=True) as s:
+        settings.put(s, "usage.shrink_days", 0)
+        for vehicle, visits in ((world.vehicle_sam, ((1, 58), (2, 118))), (world.vehicle_man, ((1, 16), (2, 65)))):
+            v = s.get(Vehicle, vehicle.id)
+            v.purchase_date = start
+            for kpb, day in visits:
+                s.add(WorkOrder(branch_id=v.branch_id, number=f"WO/ARR/{next(_serial):05d}", vehicle_id=v.id,
+                                customer_id=v.customer_id, service_date=start + dt.timedelta(days=day),
+                                km=60 * day, job_type=f"ASS{kpb}", kpb_number=kpb))
+        s.flush()
+        refresh_last_service(s)
+        usage.refresh(s, start + dt.timedelta(days=120))
+        assert s.get(ArrivalCalendar, world.vehicle_sam.id).services == 2
+        assert s.get(ArrivalCalendar, world.vehicle_man.id) is None
+    with world.db.transaction(None, system=True) as s:
+        leadgen.run(s, on=start + dt.timedelta(days=120))
+        lead = s.scalars(select(Lead).where(Lead.vehicle_id == world.vehicle_sam.id)).one()
+        # 920 km to KPB 3's 8,000 from the last reading on day 118 at 60 km/day: day 133; its day limit 240.
+        assert (lead.kpb_number, lead.deadline) == (3, start + dt.timedelta(days=133))
+        assert lead.expected_on == start + dt.timedelta(days=240)
+        touches = {t.kind: t.due_on for t in s.scalars(select(Touch).where(Touch.lead_id == lead.id))}
+        assert touches[TouchKind.MESSAGE_H7] == lead.deadline - dt.timedelta(days=7)
+        assert next_service(s, world.vehicle_sam.id).expected_on == lead.expected_on
+        assert "datang menurut tanggal, bukan km: sekitar" in next_service_text(s, world.vehicle_sam.id, "id")
