@@ -91,6 +91,7 @@ def evaluate(db: Database) -> dict[str, Any]:
                          .where(Vehicle.id.in_(list(by_vehicle)))).all()
         habits: dict[tuple[str, int], float | None] = {}
         calendar = set(s.scalars(select(ArrivalCalendar.vehicle_id)))
+        per_service: dict[str, list[tuple[int, int]]] = {}  # (expected, fixed) errors by service
         errors: dict[str, list[int]] = {"fixed": [], "due": [], "expected": []}
         km_first: list[tuple[int, int]] = []  # (expected, fixed) errors where the km limit came first
         early_pred = early_fixed = 0
@@ -121,6 +122,7 @@ def evaluate(db: Database) -> dict[str, Any]:
             expected = (day_limit if vid in calendar else due) + shift  # a calendar customer: from the days
             for name, day in (("fixed", day_limit), ("due", due), ("expected", expected)):
                 errors[name].append(abs((actual - day).days))
+            per_service.setdefault(service, []).append((errors["expected"][-1], errors["fixed"][-1]))
             if by == "km":
                 km_first.append((errors["expected"][-1], errors["fixed"][-1]))
             # The touches count back from the expected day, never after the deadline (core.leads.touches).
@@ -132,7 +134,9 @@ def evaluate(db: Database) -> dict[str, Any]:
             "mae_due": statistics.median(errors["due"]), "mae_fixed": statistics.median(errors["fixed"]),
             "early_pred": early_pred / n, "early_fixed": early_fixed / n, "refresh_s": refresh_s,
             "km_first": len(km_first), "km_mae_pred": statistics.median([p for p, _ in km_first] or [0]),
-            "km_mae_fixed": statistics.median([f for _, f in km_first] or [0]), "evaluated": evaluated}
+            "km_mae_fixed": statistics.median([f for _, f in km_first] or [0]), "evaluated": evaluated,
+            "per_service": {k: (len(v), statistics.median(p for p, _ in v), statistics.median(f for _, f in v))
+                            for k, v in sorted(per_service.items())}}
 
 
 def oracle(evaluated: set[int]) -> float:
@@ -242,6 +246,9 @@ def main() -> None:
               f"{100 * r['early_fixed']:.1f}% fixed; where the km limit came first ({r['km_first']:,}): "
               f"{r['km_mae_pred']:.1f} vs {r['km_mae_fixed']:.1f} days; full rate refresh {r['refresh_s']:.2f} s",
               file=sys.stderr)
+    for name, r in results.items():
+        print(f"{name} by service (services, predicted, fixed): " + "; ".join(
+            f"{k} {n:,} {p:.0f} vs {f:.0f}" for k, (n, p, f) in r["per_service"].items()), file=sys.stderr)
     print(f"real-shaped oracle (the true due days, the best shift): median abs error "
           f"{results['real-shaped']['oracle']:.1f} days", file=sys.stderr)
     worst = max(results.values(), key=lambda r: r["mae_pred"] / max(r["mae_fixed"], 0.1))
