@@ -189,6 +189,9 @@ def test_a_walk_in_booking_is_made_from_the_customer_search(run_page, world, fro
     assert not at.exception
     assert any("Booking baru disimpan" in s.value for s in at.success)
     assert list(_table(at)["No Polisi"]) == ["KT 2146 FK"]
+    with world.db.session(None, system=True) as s:  # the form's first choices, stored as codes
+        stored = s.execute(select(Booking.reason_to_come, Booking.carrier_relation)).one()
+    assert tuple(stored) == ("PHONE_REMINDER", "SELF")
 
 
 def test_the_customer_search_stays_in_the_branch(run_page, world, frozen):
