@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 # column -> {code: (the text the screens stored, other spellings seen in the data)}
-_CODES = {
+_CODES: dict[str, dict[str, tuple[str, ...]]] = {
     'reason_to_come': {
         'PHONE_REMINDER': ('Telp Reminder', 'Telepon Reminder'), 'WA_REMINDER': ('WA Reminder',),
         'SMS_REMINDER': ('SMS Reminder',), 'OWN_INITIATIVE': ('Inisiatif sendiri',),
