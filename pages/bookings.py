@@ -25,8 +25,6 @@ lang = viewer.lang
 
 STATE_LABELS = {BookingState.DRAFT: "Draft", BookingState.POSTED: "Posted",
                 BookingState.WORK_ORDER: "Work Order", BookingState.CANCELLED: tr("ui.cancelled", lang)}
-REASONS = ["Telp Reminder", "WA Reminder", "SMS Reminder", "Inisiatif sendiri", "Servis kunjung", "Lainnya"]
-RELATIONS = ["Sendiri", "Keluarga", "Teman", "Karyawan", "Lainnya"]
 
 st.title(tr("ui.bk.title", lang))
 
@@ -150,10 +148,10 @@ if viewer.can(Perm.BOOKING_CHANGE):
                                       format_func=lambda i: mechs.get(i, "-"))
             sa_id = c.selectbox("Service Advisor", [None, *sas], format_func=lambda i: sas.get(i, "-"))
             a, b = st.columns(2)
-            reason_to_come = a.selectbox(tr("ui.bk.reason", lang), REASONS,  # stored as the seed's Indonesian value
-                                         format_func=lambda v: tr(f"ui.bk.reason.{REASONS.index(v)}", lang))
-            relation = b.selectbox(tr("ui.bk.relation", lang), RELATIONS,
-                                   format_func=lambda v: tr(f"ui.bk.relation.{RELATIONS.index(v)}", lang))
+            reason_to_come = a.selectbox(tr("ui.bk.reason", lang), list(bookings.REASONS_TO_COME),  # codes
+                                         format_func=lambda c: bookings.reason_label(c, lang))
+            relation = b.selectbox(tr("ui.bk.relation", lang), list(bookings.CARRIER_RELATIONS),
+                                   format_func=lambda c: bookings.relation_label(c, lang))
             complaint = st.text_area(tr("ui.bk.complaint", lang))
             if st.form_submit_button(tr("ui.bk.save", lang), type="primary"):
                 data = bookings.BookingInput(

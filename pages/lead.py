@@ -230,7 +230,7 @@ def main(v: Viewer) -> None:
             privacy.record_lead_nik_view(session, v, lead_id)
         st.session_state["lead_nik_logged"] = lead_id
     st.title(detail.number)
-    detail = w.as_first_seen(detail)
+    detail = w.as_first_seen(detail, lang)
     st.caption(tr("ui.lead.created_caption", lang, branch=detail.branch_label, name=detail.contact_name or "-",
                   at=fmt.datetime_id(detail.created_at, detail.branch_timezone)))
     if detail.customer_id is not None and v.can(Perm.CUSTOMER_VIEW):

@@ -30,19 +30,26 @@ else:
                          else "primary"):
             st.success(t("odoo.queued", lang, id=queue_run(db, dry_run=dry, user_id=viewer.user_id)))
 
+
+def _state(state: str) -> str:
+    return t(f"odoo.state.{state}", lang)
+
+
 runs = recent_runs(db)
-st.subheader(t("odoo.last_runs", lang))
-if runs:
+if not runs:  # a sentence, not a heading over nothing
+    st.write(t("odoo.no_runs", lang))
+else:
+    st.subheader(t("odoo.last_runs", lang))
     st.dataframe(pd.DataFrame([{
         t("odoo.col_run", lang): r["id"], t("odoo.col_kind", lang): t("odoo.kind_dry" if r["dry_run"] else
                                                                       "odoo.kind_real", lang),
-        t("odoo.col_state", lang): r["state"],
-        t("odoo.col_started", lang): r["started_at"].strftime("%d/%m/%Y %H:%M") if r["started_at"] else "",
-        t("odoo.col_rejected", lang): r["rejected_total"], t("odoo.col_error", lang): r["error"] or "",
+        t("odoo.col_state", lang): _state(r["state"]),
+        t("odoo.col_started", lang): r["started_at"].strftime("%d/%m/%Y %H:%M") if r["started_at"] else "—",
+        t("odoo.col_rejected", lang): r["rejected_total"], t("odoo.col_error", lang): r["error"] or "—",
     } for r in runs]), hide_index=True, width="stretch")
     for r in runs[:3]:
         models = (r["counts"] or {}).get("models", {})
-        with st.expander(f"{t('odoo.col_run', lang)} {r['id']} · {r['state']}", expanded=r is runs[0]):
+        with st.expander(f"{t('odoo.col_run', lang)} {r['id']} · {_state(r['state'])}", expanded=r is runs[0]):
             if models:
                 st.dataframe(pd.DataFrame([{
                     t("odoo.col_model", lang): m, **{t(f"odoo.col_{k}", lang): v for k, v in c.items()}}

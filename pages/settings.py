@@ -7,12 +7,15 @@ import streamlit as st
 
 from core.accounts import Perm
 from ui import context, settings_widgets as w
+from ui.words import tr
 
 viewer = context.require(Perm.SETTINGS_MANAGE)
-st.title("Master Data")
+lang = viewer.lang
+st.title(tr("ui.md.title", lang))
 w.show_flash()
 
-tabs = st.tabs(["Cabang", "Pengguna", "Aturan KPB", "Alasan Lost", "Pit & Mekanik", "Pengaturan SOP"])
+TABS = ("branches", "users", "kpb", "lost", "pits", "settings")
+tabs = st.tabs([tr(f"ui.md.tab.{name}", lang) for name in TABS])
 for tab, draw in zip(tabs, (w.branches_tab, w.users_tab, w.kpb_tab, w.lost_reasons_tab, w.pits_staff_tab,
                             w.settings_tab), strict=True):
     with tab:

@@ -27,8 +27,6 @@ T = TypeVar("T")
 STAGE_LABEL: dict[Stage, str] = {s: pipeline.STAGE_LABEL[s] for s in Stage}
 TEMPERATURE_LABEL = pipeline.TEMPERATURE_LABEL
 CONTACT_LABEL = pipeline.CONTACT_LABEL
-REASONS_TO_COME = ["Telp Reminder", "WA Reminder", "Inisiatif Sendiri", "Lainnya"]
-RELATIONS = ["Sendiri", "Keluarga", "Teman", "Lainnya"]
 _BAR = [Stage.NEW, Stage.FU1, Stage.FU2, Stage.FU3]
 DIALOG_KEY = "lead_dialog"
 FLASH_KEY = "lead_flash"
@@ -50,15 +48,16 @@ def write(viewer: Viewer, action: Callable[[Session], T]) -> T | None:
     return result
 
 
-def as_first_seen(detail: LeadDetail) -> LeadDetail:
+def as_first_seen(detail: LeadDetail, lang: str) -> LeadDetail:
     """The lead with the version the user first saw, so a save on a copy someone else has changed
     since is refused by core ("data sudah diubah") instead of overwriting their change."""
     loaded = st.session_state.get(LOADED_KEY)
     if not loaded or loaded[0] != detail.id:
         st.session_state[LOADED_KEY] = loaded = (detail.id, detail.version)
     if loaded[1] != detail.version:
-        st.warning("Lead ini sudah diubah pengguna lain sejak Anda membukanya.")
-        st.button("Muat ulang", key="lead_reload", on_click=lambda: st.session_state.pop(LOADED_KEY, None))
+        st.warning(tr("ui.lead.changed_meanwhile", lang))
+        st.button(tr("ui.health.reload", lang), key="lead_reload",
+                  on_click=lambda: st.session_state.pop(LOADED_KEY, None))
     return dataclasses.replace(detail, version=loaded[1])
 
 
@@ -231,8 +230,12 @@ def lost_dialog(viewer: Viewer, detail: LeadDetail) -> None:
         st.rerun()
 
 
-@st.dialog("Create Booking Service", width="large", on_dismiss=_close_dialog)
 def booking_dialog(viewer: Viewer, detail: LeadDetail) -> None:
+    """The booking dialog, its title in the viewer's language (st.dialog takes the title when it is made)."""
+    st.dialog(bw("dialog", viewer.lang), width="large", on_dismiss=_close_dialog)(_booking_form)(viewer, detail)
+
+
+def _booking_form(viewer: Viewer, detail: LeadDetail) -> None:
     tz = detail.branch_timezone
     lang = viewer.lang
     st.caption(f"{detail.branch_label} · {detail.customer_label} · {detail.vehicle_label}")
@@ -241,12 +244,13 @@ def booking_dialog(viewer: Viewer, detail: LeadDetail) -> None:
     if not plan.found:
         st.warning(bw("no_free_slot", lang))
     left, right = st.columns(2)
-    day = left.date_input("Booking Date *", value=plan.day, min_value=clock.today_in(tz), format="DD/MM/YYYY",
+    day = left.date_input(bw("date_req", lang), value=plan.day, min_value=clock.today_in(tz), format="DD/MM/YYYY",
                           key="bk_day")
-    hour = left.selectbox("Jam *", plan.hours, index=option_index(plan.hours, plan.hour) or 0,
+    hour = left.selectbox(bw("hour_req", lang), plan.hours, index=option_index(plan.hours, plan.hour) or 0,
                           format_func="{:02d}".format, key="bk_hour")
-    minute = left.selectbox("Menit *", bookings.MINUTES, index=option_index(bookings.MINUTES, plan.minute) or 0,
-                            format_func="{:02d}".format, key="bk_minute")
+    minute = left.selectbox(bw("minute_req", lang), bookings.MINUTES,
+                            index=option_index(bookings.MINUTES, plan.minute) or 0, format_func="{:02d}".format,
+                            key="bk_minute")
     mobile = left.text_input(bw("mobile", lang), value=format_phone_local(detail.phone), key="bk_mobile")
     kinds = list(ServiceKind)
     kind = right.selectbox(bw("service_type", lang), kinds, index=kinds.index(detail.service_kind),
@@ -260,16 +264,18 @@ def booking_dialog(viewer: Viewer, detail: LeadDetail) -> None:
                 if isinstance(day, dt.date) else {})
         mechanics = labels(lookups.staff_of(session, viewer, detail.branch_id, StaffKind.MECHANIC))
         advisors = labels(lookups.staff_of(session, viewer, detail.branch_id, StaffKind.SERVICE_ADVISOR))
-    pit_id = left.selectbox("Pit *", list(pits), format_func=pits.__getitem__, index=0 if pits else None,
-                            placeholder="Tidak ada pit kosong", key="bk_pit")
-    mechanic_id = left.selectbox("Mechanic", list(mechanics), index=None, format_func=mechanics.__getitem__,
-                                 placeholder="Pilih", key="bk_mechanic")
-    advisor_id = right.selectbox("Service Advisor", list(advisors), index=None, format_func=advisors.__getitem__,
-                                 placeholder="Pilih", key="bk_sa")
-    reason = right.selectbox("Alasan ke AHASS", REASONS_TO_COME, key="bk_reason")
-    relation = right.selectbox("Hubungan Pembawa & Pemilik", RELATIONS, key="bk_relation")
-    complaint = right.text_area("Keluhan", key="bk_complaint")
-    if st.button("Process", type="primary", key="bk_submit"):
+    pit_id = left.selectbox(bw("pit_req", lang), list(pits), format_func=pits.__getitem__, index=0 if pits else None,
+                            placeholder=bw("no_free_pit", lang), key="bk_pit")
+    mechanic_id = left.selectbox(tr("field.mechanic", lang), list(mechanics), index=None,
+                                 format_func=mechanics.__getitem__, placeholder=tr("ui.pick", lang), key="bk_mechanic")
+    advisor_id = right.selectbox(tr("field.service_advisor", lang), list(advisors), index=None,
+                                 format_func=advisors.__getitem__, placeholder=tr("ui.pick", lang), key="bk_sa")
+    reason = right.selectbox(tr("ui.bk.reason", lang), list(bookings.REASONS_TO_COME), key="bk_reason",
+                             format_func=lambda c: bookings.reason_label(c, lang))
+    relation = right.selectbox(tr("ui.bk.relation", lang), list(bookings.CARRIER_RELATIONS), key="bk_relation",
+                               format_func=lambda c: bookings.relation_label(c, lang))
+    complaint = right.text_area(tr("ui.bk.complaint", lang), key="bk_complaint")
+    if st.button(bw("process", lang), type="primary", key="bk_submit"):
         data = bookings.BookingInput(
             branch_id=detail.branch_id, day=day if isinstance(day, dt.date) else None, hour=hour, minute=minute,
             lead_id=detail.id, pit_id=pit_id, mechanic_id=mechanic_id, service_advisor_id=advisor_id,
@@ -278,5 +284,5 @@ def booking_dialog(viewer: Viewer, detail: LeadDetail) -> None:
         booking = write(viewer, lambda s: bookings.create_booking(s, viewer, data))
         if booking is not None:
             _close_dialog()
-            flash(f"Booking service {booking.number} dibuat (Draft).")
+            flash(bw("made", lang, number=booking.number))
             st.rerun()

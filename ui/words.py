@@ -84,4 +84,8 @@ register({
 def tr(code: str, lang: str, **params: Any) -> str:
     return t(code, lang, **params)
 
-from ui import words_office as words_office, words_pages as words_pages  # noqa: E402  (registered with these)
+from ui import (  # noqa: E402  (registered with these)
+    words_office as words_office,
+    words_pages as words_pages,
+    words_settings as words_settings,
+)

@@ -123,6 +123,8 @@ register({
                             "en": "New lead. Fields marked * are required."},
     "ui.lead.high": {"id": "High", "en": "High"},
     "ui.lead.normal": {"id": "Normal", "en": "Normal"},
+    "ui.lead.changed_meanwhile": {"id": "Lead ini sudah diubah pengguna lain sejak Anda membukanya.",
+                                  "en": "Someone else has changed this lead since you opened it."},
     "ui.lead.saved": {"id": "Lead {number} tersimpan.", "en": "Lead {number} saved."},
     "ui.lead.converted": {"id": "{number} menjadi opportunity (New).", "en": "{number} is now an opportunity (New)."},
     "ui.lead.marked_won": {"id": "{number} ditandai Won.", "en": "{number} marked Won."},

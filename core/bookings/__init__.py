@@ -16,6 +16,13 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
         free_pits as free_pits,
         post_booking as post_booking,
     )
+    from core.bookings.choices import (
+        CARRIER_RELATIONS as CARRIER_RELATIONS,
+        DEFAULT_RELATION as DEFAULT_RELATION,
+        REASONS_TO_COME as REASONS_TO_COME,
+        reason_label as reason_label,
+        relation_label as relation_label,
+    )
     from core.bookings.lead_bookings import reschedule_booking as reschedule_booking
     from core.bookings.next_slot import MINUTES as MINUTES, SlotPlan as SlotPlan, next_free_slot as next_free_slot
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.accounts.access import Perm, Viewer
+from core.bookings.choices import DEFAULT_RELATION, reason_code, relation_code
 from core.bookings.lead_bookings import check_lead_bookable
 from core.bookings.slots import check_slot
 from core.bookings.workorders import record_work_order
@@ -54,9 +55,9 @@ class BookingInput:
     customer_id: int | None = None
     vehicle_id: int | None = None
     mobile: str | None = None
-    reason_to_come: str | None = None
+    reason_to_come: str | None = None  # a code of core.bookings.choices (its text is taken too)
     complaint: str | None = None
-    carrier_relation: str | None = "Sendiri"
+    carrier_relation: str | None = DEFAULT_RELATION
     pit_id: int | None = None
     mechanic_id: int | None = None
     service_advisor_id: int | None = None
@@ -110,6 +111,7 @@ def create_booking(session: Session, viewer: Viewer, data: BookingInput) -> Book
     data.service_kind = data.service_kind or ServiceKind.REG
     if data.mobile:
         data.mobile = normalize_phone(data.mobile)
+    data.reason_to_come, data.carrier_relation = reason_code(data.reason_to_come), relation_code(data.carrier_relation)
     for value, field in ((data.branch_id, "branch"), (data.day, "booking_at"), (data.hour, "booking_at"),
                          (data.minute, "booking_at"), (data.customer_id, "customer"), (data.pit_id, "pit")):
         _require(value, field)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
     from core.masterdata.settings import (
         list_settings as list_settings,
         put_setting as put_setting,
+        setting_label as setting_label,
     )
     from core.masterdata.workshop import (
         PitInput as PitInput,

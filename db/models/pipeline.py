@@ -181,9 +181,9 @@ class Booking(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
     mobile: Mapped[str | None] = mapped_column(String(16))
     service_kind: Mapped[ServiceKind] = mapped_column(str_enum(ServiceKind))
     kpb_number: Mapped[int | None] = mapped_column(Integer)
-    reason_to_come: Mapped[str | None] = mapped_column(String(40))  # Telp Reminder, WA Reminder, ...
+    reason_to_come: Mapped[str | None] = mapped_column(String(40))  # a code: PHONE_REMINDER, ... (choices)
     complaint: Mapped[str | None] = mapped_column(Text)  # keluhan
-    carrier_relation: Mapped[str | None] = mapped_column(String(30))  # Sendiri, Keluarga, ...
+    carrier_relation: Mapped[str | None] = mapped_column(String(30))  # a code: SELF, FAMILY, ...
     pit_id: Mapped[int | None] = mapped_column(ForeignKey("pit.id"))
     mechanic_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     service_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

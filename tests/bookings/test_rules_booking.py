@@ -30,7 +30,7 @@ def _input(world, lead_id=None, **kw):
     base = BookingInput(branch_id=world.sam.id, day=TOMORROW, hour=9, minute=0, lead_id=lead_id,
                         customer_id=world.customer_sam.id, vehicle_id=world.vehicle_sam.id,
                         pit_id=world.pit_sam.id, mechanic_id=world.mechanic_sam.id,
-                        service_advisor_id=world.advisor_sam.id, reason_to_come="Telp Reminder",
+                        service_advisor_id=world.advisor_sam.id, reason_to_come="PHONE_REMINDER",
                         complaint="rem kurang pakem")
     return dataclasses.replace(base, **kw)
 

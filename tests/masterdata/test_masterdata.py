@@ -28,7 +28,7 @@ from core.masterdata.org import (
     update_branch,
     update_user,
 )
-from core.masterdata.settings import list_settings, put_setting
+from core.masterdata.settings import list_settings, put_setting, setting_label
 from core.masterdata.workshop import (
     PitInput,
     StaffInput,
@@ -319,3 +319,13 @@ def test_a_disabled_branch_disappears_from_its_users_scope(world):
         assert s.get(Branch, world.man.id).active is False
         user = s.get(User, world.admin_man.user_id)
         assert auth.viewer_for_user(s, user).branch_ids == frozenset()
+
+
+def test_every_setting_has_a_name_in_both_languages():
+    """Head office reads a name, never a key like sop.call_days_before (issue 19.4), in either language; a
+    setting added to the defaults without its name fails here."""
+    for key in settings.DEFAULTS:
+        names = {lang: setting_label(key, lang) for lang in ("id", "en")}
+        assert key not in names.values() and names["id"] != names["en"], (key, names)
+    assert setting_label("sop.call_days_before", "en") == "Call, days before H"
+    assert setting_label("no.such", "en") == "no.such"  # a setting without a name still shows up

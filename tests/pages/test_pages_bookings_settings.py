@@ -74,7 +74,7 @@ def test_master_data_is_refused_to_branch_users(run_page, world, who):
 
 def test_head_office_adds_a_lost_reason_through_the_form(run_page, world):
     at = run_page("pages/settings.py", world.ho)
-    form = [t for t in at.text_input if t.label in ("Kode", "Nama (Indonesia)", "Name (English)")]
+    form = [t for t in at.text_input if t.label in ("Kode", "Nama (Indonesia)", "Nama (Inggris)")]
     code, name_id, name_en = form
     code.input("price")
     name_id.input("Harga mahal")
@@ -91,6 +91,34 @@ def test_a_refused_change_shows_the_reason(run_page, world):
     kpb_code.input("*")  # KPB 1 of the default rule exists already
     at = next(b for b in at.button if b.label == "Simpan aturan").click().run()
     assert any("sudah dipakai" in e.value for e in at.error)
+
+
+def test_master_data_speaks_english_when_chosen(run_page, world):
+    """Issue 19.4: tabs, table headings, yes/no, roles and setting names in English, not only the forms."""
+    at = run_page("pages/settings.py", world.ho, h23_lang=True)
+    assert not at.exception
+    assert at.title[0].value == "Master data"
+    assert [t.label for t in at.tabs] == ["Branches", "Users", "KPB rules", "Lost reasons", "Pits & mechanics",
+                                          "SOP settings"]
+    branches, users = at.dataframe[0].value, at.dataframe[1].value
+    assert list(branches.columns) == ["Code", "Name", "AHASS code", "Zone", "Phone", "Address", "Active"]
+    assert set(branches["Active"]) == {"Yes"}
+    assert "CRM PIC (head office)" in set(users["Role"])
+    settings_table = at.dataframe[-1].value
+    assert list(settings_table.columns) == ["Setting", "Value", "Default", "Changed"]
+    assert "Call, days before H" in set(settings_table["Setting"])
+    assert at.selectbox(key="md_setting_pick").format_func("booking.open_hour") == "Workshop opening hour"
+
+
+def test_a_change_in_english_is_confirmed_in_english(run_page, world):
+    at = run_page("pages/settings.py", world.ho, h23_lang=True)
+    code, name_id, name_en = (t for t in at.text_input if t.label in ("Code", "Name (Indonesian)", "Name (English)"))
+    code.input("price")
+    name_id.input("Harga mahal")
+    name_en.input("Too expensive")
+    at = next(b for b in at.button if b.label == "Save the reason").click().run()
+    assert not at.exception
+    assert [m.value for m in at.success] == ["Reason added."]
 
 
 # ---------------------------------------------------------------- Booking Service
@@ -161,6 +189,9 @@ def test_a_walk_in_booking_is_made_from_the_customer_search(run_page, world, fro
     assert not at.exception
     assert any("Booking baru disimpan" in s.value for s in at.success)
     assert list(_table(at)["No Polisi"]) == ["KT 2146 FK"]
+    with world.db.session(None, system=True) as s:  # the form's first choices, stored as codes
+        stored = s.execute(select(Booking.reason_to_come, Booking.carrier_relation)).one()
+    assert tuple(stored) == ("PHONE_REMINDER", "SELF")
 
 
 def test_the_customer_search_stays_in_the_branch(run_page, world, frozen):

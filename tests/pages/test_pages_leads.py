@@ -202,7 +202,32 @@ def test_mark_as_won_then_create_booking_service(world, run_page):
     assert "BOS-W/SAM01/2007/" in _texts(at)
     with world.db.session(None, system=True) as s:
         booking = s.query(Booking).filter_by(lead_id=opp.id).one()
-    assert booking.mechanic_id == world.mechanic_sam.id and booking.reason_to_come == "Telp Reminder"
+    assert booking.mechanic_id == world.mechanic_sam.id and booking.reason_to_come == "PHONE_REMINDER"
+
+
+def test_the_booking_dialog_speaks_english_and_stores_codes(world, run_page):
+    """Issue 19.4: the dialog's labels and choices in English; the reason and relation stored as codes."""
+    opp = opportunity_at(world, 1)
+    with clock.frozen(FIXED_NOW):
+        at = run_page("pages/lead.py", world.admin_sam, query={"id": str(opp.id)}, h23_lang=True)
+        at.button(key="opp_won").click().run()
+        at.button(key="opp_booking").click().run()
+        labels = {w.key: w.label for w in [*at.selectbox, *at.date_input, *at.text_area]}
+        assert (labels["bk_day"], labels["bk_hour"], labels["bk_mechanic"], labels["bk_reason"],
+                labels["bk_relation"], labels["bk_complaint"]) == (
+            "Booking date *", "Hour *", "Mechanic", "Reason for coming", "Rider's relation to the owner", "Complaint")
+        assert at.selectbox(key="bk_reason").value == "PHONE_REMINDER"
+        assert at.selectbox(key="bk_reason").format_func("WA_REMINDER") == "WhatsApp reminder"
+        at.date_input(key="bk_day").set_value(dt.date(2020, 7, 11))
+        at.selectbox(key="bk_reason").set_value("WA_REMINDER")
+        at.selectbox(key="bk_relation").set_value("FAMILY")
+        at.button(key="bk_submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any(m.value.startswith("Service booking BOS-W/SAM01/2007/") and m.value.endswith("made (Draft).")
+               for m in at.success)
+    with world.db.session(None, system=True) as s:
+        booking = s.query(Booking).filter_by(lead_id=opp.id).one()
+    assert (booking.reason_to_come, booking.carrier_relation) == ("WA_REMINDER", "FAMILY")
 
 
 def test_a_won_opportunity_is_read_only_with_create_booking_service(world, run_page):

@@ -20,11 +20,36 @@ def test_head_office_queues_a_dry_run_and_reads_its_counts_and_rejections(run_pa
         assert run_pending(world.db, "test")[0].startswith("odoo sync")
         at = run_page("pages/odoo_sync.py", world.ho)
     runs = at.dataframe[0].value
-    assert list(runs["Status"]) == ["done"] and list(runs["Jenis"]) == ["uji coba"]
+    assert list(runs["Status"]) == ["selesai"] and list(runs["Jenis"]) == ["uji coba"]
+    assert [h.value for h in at.subheader] == ["Run terakhir"] and "Belum ada migrasi." not in _texts(at)
     models = at.dataframe[1].value
     assert set(models["Model Odoo"]) >= {"res.partner", "crm.lead", "dym.work.order"}
     reasons = at.dataframe[2].value
     assert any("no_ktp" in r for r in reasons["Alasan"])
+
+
+def _texts(at):
+    return [m.value for m in [*at.markdown, *at.caption, *at.info]]
+
+
+def test_before_any_run_the_page_says_so_in_a_sentence_not_an_empty_heading(run_page, world):
+    at = run_page("pages/odoo_sync.py", world.ho)
+    assert not at.exception
+    assert "Belum ada migrasi." in _texts(at)
+    assert not at.subheader and not at.dataframe  # no "Run terakhir" over nothing
+    at = run_page("pages/odoo_sync.py", world.ho, h23_lang=True)
+    assert "No migration run yet." in _texts(at) and not at.subheader
+
+
+def test_a_queued_run_shows_its_state_in_the_users_language_and_a_dash_for_no_start(run_page, world, monkeypatch):
+    for key, value in {"H23_ODOO_URL": "http://127.0.0.1:9", "H23_ODOO_DB": "dym", "H23_ODOO_USER": "admin"}.items():
+        monkeypatch.setenv(key, value)
+    at = run_page("pages/odoo_sync.py", world.ho, h23_lang=True)
+    at.button(key="odoo_dry").click().run()
+    at = run_page("pages/odoo_sync.py", world.ho, h23_lang=True)
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["State"], row["Kind"], row["Started (UTC)"], row["Error"]) == ("queued", "dry run", "—", "—")
+    assert [h.value for h in at.subheader] == ["Last runs"]
 
 
 def test_the_page_is_head_offices_only(run_page, world):

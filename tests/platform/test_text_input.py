@@ -105,7 +105,7 @@ def test_a_booking_dialog_with_a_nul_in_the_complaint_is_refused(world):
     data = BookingInput(branch_id=world.sam.id, day=dt.date(2020, 7, 11), hour=9, minute=0,
                         customer_id=world.customer_sam.id, vehicle_id=world.vehicle_sam.id, pit_id=world.pit_sam.id,
                         mechanic_id=world.mechanic_sam.id, service_advisor_id=world.advisor_sam.id,
-                        reason_to_come="Telp Reminder", complaint="rem\x00 kurang pakem")
+                        reason_to_come="PHONE_REMINDER", complaint="rem\x00 kurang pakem")
     with pytest.raises(ValidationError) as caught, clock.frozen(dt.datetime(2020, 7, 10, 3, tzinfo=dt.UTC)), \
             world.db.transaction(world.admin_sam.scope) as s:
         create_booking(s, world.admin_sam, data)
