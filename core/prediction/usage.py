@@ -22,8 +22,8 @@ to the model over all branches, then to every vehicle, then to DEFAULT_KM_PER_DA
 
 Refresh: the first run (an empty table) does every vehicle, then the typical rates and K, then every vehicle
 again on them. A later (daily) run does only the vehicles whose readings changed since the last run: a work
-order dated from the day before the last refresh on, or written (created or updated: a late import, a
-corrected km) since that day's start in UTC, whatever its service date; and new vehicles bought since `since`
+order dated from the last refresh's day on, or written (created or updated: a late import, a corrected
+km) since the day before it began in UTC, whatever its service date; and new vehicles bought since `since`
 without a usage row. Its cost follows those vehicles, not the table: the typical rates and K are not
 recomputed in it but weekly by their own worker job (core.prediction.typical.run_weekly). Each step is one
 INSERT ... SELECT over temp tables.
@@ -81,18 +81,18 @@ def refresh(session: Session, today: dt.date, *, since: dt.date | None = None) -
 
 
 def _targets(session: Session, since: dt.date | None, last: dt.date | None) -> None:
-    """The vehicles to refresh (every vehicle when `since` is None): those with a work order dated from the day
-    before the `last` refresh on or written since that day began (UTC; the last run's local morning is
-    later in every zone), both by index (ix_work_order_date, ix_work_order_updated), and the vehicles bought
-    since `since` that have no usage row yet."""
+    """The vehicles to refresh (every vehicle when `since` is None): those with a work order dated from the
+    `last` refresh's day on, or written since the day before it began in UTC (the last run, that day's local
+    morning, came later in every zone: what it may have missed, a late import whatever its service date, is
+    caught), both by index (ix_work_order_date, ix_work_order_updated); and the vehicles bought since `since`
+    that have no usage row yet."""
     session.execute(text(f"DROP TABLE IF EXISTS {TARGETS}"))
     session.execute(text(f"CREATE TEMPORARY TABLE {TARGETS} (vehicle_id BIGINT PRIMARY KEY)"))
     if since is None or last is None:
         chosen: Any = select(Vehicle.id)
     else:
-        day_before = last - dt.timedelta(days=1)
-        written = dt.datetime.combine(day_before, dt.time(), tzinfo=dt.UTC)
-        chosen = select(WorkOrder.vehicle_id).where(WorkOrder.service_date >= day_before).union(
+        written = dt.datetime.combine(last - dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        chosen = select(WorkOrder.vehicle_id).where(WorkOrder.service_date >= last).union(
             select(WorkOrder.vehicle_id).where(WorkOrder.updated_at >= written),
             select(Vehicle.id).where(Vehicle.purchase_date >= since,
                                      ~exists().where(VehicleUsage.vehicle_id == Vehicle.id)))
