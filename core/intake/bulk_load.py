@@ -28,7 +28,7 @@ log = logging.getLogger("h23.intake")
 # Read by the screens, reports and the lead engine, never by an import's statements.
 DEFERRED = frozenset({"ix_customer_branch_name", "ix_vehicle_plate", "ix_vehicle_branch_purchase",
                       "ix_vehicle_purchase", "ix_vehicle_last_service", "ix_sale_branch_date", "ix_sale_customer_id",
-                      "ix_work_order_branch_date"})
+                      "ix_work_order_branch_date", "ix_work_order_updated"})
 TABLES = (Customer, Vehicle, Sale, WorkOrder)
 # PostgreSQL's memory for one index build (per statement; the server default is 64 MB).
 BUILD_MEMORY = "256MB"

@@ -10,3 +10,6 @@ if TYPE_CHECKING:  # the public names, loaded on first use (core.platform.public
     from core.prediction.labels import next_service_text as next_service_text
 
 __all__, __getattr__ = lazy_exports(__file__, __name__)
+
+# This package's background jobs by lane, found by the worker (core.platform.jobs): the weekly typical rates.
+WORKER_JOBS = {"schedule": ("core.prediction.typical.run_weekly",)}

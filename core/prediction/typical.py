@@ -1,16 +1,24 @@
 """The typical km per day of a model at a branch: the median own rate of its vehicles (core.prediction.usage),
 with the model over every branch (branch 0) and every vehicle ('*') as fallbacks; a group counts with at
 least MIN_VEHICLES own rates. And the shrinkage K the rates lean on it with, estimated from the same rows.
-Recomputed weekly (both move slowly) and on the first refresh."""
+Both move slowly and read every vehicle's row: recomputed on the first (full) refresh and then weekly by the
+worker job `run_weekly`, never inside the daily lead run (whose cost follows the vehicles it refreshes)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from db.models import UsageTypical
+from core.platform import clock
+from core.platform.jobs import claim, finish
+from core.prediction import arrival
+from db.engine import Database
+from db.models import UsageTypical, VehicleUsage
+
+log = logging.getLogger("h23.worker")
 
 MIN_VEHICLES = 20
 EVERY_DAYS = 7
@@ -19,6 +27,35 @@ EVERY_DAYS = 7
 def stale(session: Session, today: dt.date) -> bool:
     last = session.scalar(select(func.max(UsageTypical.refreshed_on)))
     return last is None or last <= today - dt.timedelta(days=EVERY_DAYS)
+
+
+def run_weekly(db: Database, worker: str) -> list[str]:
+    """The worker job: the typical rates and K once a week (head office's day, WIB), when a week old; [] when
+    not due, or while fewer than MIN_VEHICLES vehicles have an own rate (no group could count; the first
+    refresh computes them itself). The schedule lane runs it before the lead engine's daily run (DATA_FLOW),
+    so that run reads the new ones."""
+    today = clock.today_in(clock.HEAD_OFFICE)
+    with db.session(None, system=True) as s:
+        enough = select(VehicleUsage.vehicle_id).where(VehicleUsage.own_km_per_day.is_not(None)) \
+            .limit(1).offset(MIN_VEHICLES - 1)
+        if not stale(s, today) or s.scalar(enough) is None:
+            return []
+    key = (today - dt.timedelta(days=today.weekday())).isoformat()  # the week's Monday
+    run_id = claim(db, "usage_typical", key, worker)
+    if run_id is None:
+        return []
+    try:
+        with db.transaction(None, system=True) as s:
+            groups = refresh(s, today) if stale(s, today) else None
+            if groups is not None:  # the customers' habit moves as slowly, and leans on the new rates
+                arrival.refresh(s, today)
+        finish(db, run_id, {"groups": groups})
+    except Exception as e:  # recorded; the claim is taken over after STALE_AFTER
+        finish(db, run_id, error=repr(e))
+        log.exception("usage_typical %s failed", key)
+        return []
+    log.info("usage_typical %s: %s groups", key, groups)
+    return [f"usage_typical:{key}"]
 
 
 def refresh(session: Session, today: dt.date) -> int:

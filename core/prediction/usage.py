@@ -20,8 +20,13 @@ the spread of the own rates around their typical rate less the part the noise ex
 The typical rate m is the median own rate of the model at the branch (core.prediction.typical), falling back
 to the model over all branches, then to every vehicle, then to DEFAULT_KM_PER_DAY.
 
-Refresh: the first run (an empty table) does every vehicle; later runs only the vehicles with a work order
-since `since` (late imports included) and new vehicles; each is one INSERT ... SELECT over temp tables.
+Refresh: the first run (an empty table) does every vehicle, then the typical rates and K, then every vehicle
+again on them. A later (daily) run does only the vehicles whose readings changed since the last run: a work
+order dated from the last refresh's day on, or written (created or updated: a late import, a corrected
+km) since the day before it began in UTC, whatever its service date; and new vehicles bought since `since`
+without a usage row. Its cost follows those vehicles, not the table: the typical rates and K are not
+recomputed in it but weekly by their own worker job (core.prediction.typical.run_weekly). Each step is one
+INSERT ... SELECT over temp tables.
 """
 
 from __future__ import annotations
@@ -29,14 +34,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import TableClause, column, delete, exists, func, insert, select, table, text
 from sqlalchemy.orm import Session
 
 from core.platform import settings
 from core.prediction import arrival, typical
 from core.prediction.next_due import store_sql
-from db.models import VehicleUsage
+from db.models import Vehicle, VehicleUsage, WorkOrder
 
 TARGETS = "usage_target"
 STATS = "usage_stats"
@@ -51,18 +57,16 @@ class UsageResult:
 
 
 def refresh(session: Session, today: dt.date, *, since: dt.date | None = None) -> UsageResult:
-    """Refresh the usage rows of the vehicles with readings since `since` (all vehicles when the table is
-    empty or `since` is None), and the typical rates when they are a week old."""
+    """Refresh the usage rows of the vehicles whose readings changed since the last refresh and of the new
+    vehicles bought since `since` (all vehicles when the table is empty or `since` is None). The typical
+    rates are recomputed only by the full refresh here; weekly by typical.run_weekly."""
     started = time.perf_counter()
     last = session.scalar(select(func.max(VehicleUsage.refreshed_on)))
     if since is not None and last is not None and last >= today:
         return UsageResult()  # done today already (the next time zone's run, a rerun)
     full = since is None or last is None
     result = UsageResult(full=full)
-    if not full and typical.stale(session, today):
-        result.typical_groups = typical.refresh(session, today)
-        arrival.refresh(session, today)  # the customers' habit moves as slowly, and leans on the rates
-    _targets(session, None if full else since)
+    _targets(session, None if full else since, last)
     try:
         _stats(session)
         result.vehicles = _store(session, today, full)
@@ -77,21 +81,36 @@ def refresh(session: Session, today: dt.date, *, since: dt.date | None = None) -
     return result
 
 
-def _targets(session: Session, since: dt.date | None) -> None:
+def _targets(session: Session, since: dt.date | None, last: dt.date | None) -> None:
+    """The vehicles to refresh (every vehicle when `since` is None): those with a work order dated from the
+    `last` refresh's day on, or written since the day before it began in UTC (the last run, that day's local
+    morning, came later in every zone: what it may have missed, a late import whatever its service date, is
+    caught), both by index (ix_work_order_date, ix_work_order_updated); and the vehicles bought since `since`
+    that have no usage row yet."""
     session.execute(text(f"DROP TABLE IF EXISTS {TARGETS}"))
-    if since is None:
-        sql = "SELECT id AS vehicle_id FROM vehicle"
+    session.execute(text(f"CREATE TEMPORARY TABLE {TARGETS} (vehicle_id BIGINT PRIMARY KEY)"))
+    if since is None or last is None:
+        chosen: Any = select(Vehicle.id)
     else:
-        day = f"'{since.isoformat()}'"  # a date we made, not user input
-        sql = (f"SELECT vehicle_id FROM work_order WHERE service_date >= {_date(session, day)} UNION "
-               f"SELECT v.id FROM vehicle v WHERE v.purchase_date >= {_date(session, day)} AND NOT EXISTS "
-               "(SELECT 1 FROM vehicle_usage u WHERE u.vehicle_id = v.id)")
-    session.execute(text(f"CREATE TEMPORARY TABLE {TARGETS} AS {sql}"))
-    session.execute(text(f"CREATE UNIQUE INDEX ix_{TARGETS} ON {TARGETS} (vehicle_id)"))
+        written = dt.datetime.combine(last - dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        chosen = select(WorkOrder.vehicle_id).where(WorkOrder.service_date >= last).union(
+            select(WorkOrder.vehicle_id).where(WorkOrder.updated_at >= written),
+            select(Vehicle.id).where(Vehicle.purchase_date >= since,
+                                     ~exists().where(VehicleUsage.vehicle_id == Vehicle.id)))
+    session.execute(insert(usage_target()).from_select(["vehicle_id"], chosen))
+    _analyze(session, TARGETS)
 
 
-def _date(session: Session, literal: str) -> str:
-    return f"DATE {literal}" if _pg(session) else literal
+def _analyze(session: Session, name: str) -> None:
+    """PostgreSQL: a temp table has no statistics until analysed (autovacuum never sees it), and a planner
+    that guesses its size joins it to work_order by hash over the whole table instead of by index."""
+    if _pg(session):
+        session.execute(text(f"ANALYZE {name}"))
+
+
+def usage_target() -> TableClause:
+    """The temp table of the vehicles to refresh, for statements built with SQLAlchemy."""
+    return table(TARGETS, column("vehicle_id"))
 
 
 def _pg(session: Session) -> bool:
@@ -152,6 +171,7 @@ def _stats(session: Session) -> None:
     session.execute(text(f"DROP TABLE IF EXISTS {STATS}"))
     session.execute(text(f"CREATE TEMPORARY TABLE {STATS} AS {sql}"))
     session.execute(text(f"CREATE UNIQUE INDEX ix_{STATS} ON {STATS} (vehicle_id)"))
+    _analyze(session, STATS)
 
 
 def _store(session: Session, today: dt.date, full: bool) -> int:

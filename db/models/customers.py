@@ -114,6 +114,7 @@ class WorkOrder(IdMixin, TimestampMixin, OdooSynced, BranchOwned, Base):
         Index("ix_work_order_vehicle_date", "vehicle_id", "service_date"),
         Index("ix_work_order_branch_date", "branch_id", "service_date"),
         Index("ix_work_order_date", "service_date"),  # the lead engine's regular-service windows
+        Index("ix_work_order_updated", "updated_at"),  # the usage refresh's late imports (core.prediction.usage)
     )
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))

@@ -26,7 +26,7 @@ DRIVER_WRITES = {("core/intake/store.py", "_insert_many"), ("core/intake/store.p
                  # Index drops and builds, ANALYZE and per-statement memory around a first import: no rows read
                  ("core/intake/bulk_load.py", "restore"), ("core/intake/bulk_load.py", "fresh_statistics"),
                  ("core/intake/bulk_load.py", "bulk_mode"),
-                 # The group-wide shrinkage statistic the daily run computes over every vehicle: no viewer reads it
+                 # The group-wide shrinkage statistic the weekly job computes over every vehicle: no viewer reads it
                  ("core/prediction/typical.py", "_estimate_shrinkage")}
 RAW_CALLS = {"driver_rows", "for_driver", "exec_driver_sql"}
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from core.bookings.workorders import refresh_last_service
 from core.leads import leadgen
-from core.platform import settings
-from core.prediction import next_service, usage
+from core.platform import clock, settings
+from core.prediction import next_service, typical, usage
 from core.prediction.next_due import whichever_first
 from db.enums import ServiceKind, TouchKind
-from db.models import Lead, Touch, Vehicle, VehicleUsage, WorkOrder
+from db.models import Lead, Touch, UsageTypical, Vehicle, VehicleUsage, WorkOrder
 
 D = dt.date
 _numbers = itertools.count(1)
@@ -134,3 +134,62 @@ def test_a_short_history_is_shrunk_toward_the_typical_rate_a_long_one_much_less(
         assert round(_usage(s, short.id).km_per_day, 3) == round(10 / (10 + k) * 100 + k / (10 + k) * 40, 3)
         assert round(_usage(s, long.id).km_per_day, 3) == round(300 / (300 + k) * 100 + k / (300 + k) * 40, 3)
         assert _usage(s, short.id).km_per_day < 60 < 90 < _usage(s, long.id).km_per_day
+
+
+def _at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
+
+
+def _beats(s, world, base, n, rate, reading_on):
+    """n more Beats at Manado bought 01/01/2020, each with one reading on `reading_on` at `rate` km/day."""
+    made = []
+    for k in range(n):
+        v = Vehicle(branch_id=world.man.id, engine_no=f"JM82E{base + k:07d}", engine_code="JM82",
+                    unit_type_code="D1B02N12L2", purchase_date=D(2020, 1, 1))
+        s.add(v)
+        s.flush()
+        _readings(s, v, (reading_on, int(rate * (reading_on - D(2020, 1, 1)).days)))
+        made.append(v.id)
+    return made
+
+
+def _beat_typical(s, world):
+    return s.get(UsageTypical, ("D1B02N12L2", world.man.id))
+
+
+def test_the_daily_run_refreshes_only_the_vehicles_with_new_readings_and_the_weekly_job_the_typical_rates(world):
+    """The daily lead run's cost follows the vehicles it refreshes: a vehicle without a new reading keeps its
+    row, and the typical rates (a median over every vehicle) wait for their weekly worker job, however old."""
+    with clock.frozen(_at(D(2020, 2, 15))):
+        with world.db.transaction(None, system=True) as s:
+            steady = _beats(s, world, 2_000_000, 21, 40.0, D(2020, 2, 10))
+            usage.refresh(s, D(2020, 3, 1))  # the first: every vehicle, and the typical Beat at Manado: 40 km/day
+    with clock.frozen(_at(D(2020, 3, 10))):
+        with world.db.transaction(None, system=True) as s:
+            couriers = _beats(s, world, 3_000_000, 21, 100.0, D(2020, 3, 10))
+    with clock.frozen(_at(D(2020, 3, 20), 0)), world.db.transaction(None, system=True) as s:
+        leadgen.run(s, on=D(2020, 3, 20))  # the typical rates are 19 days old
+        beat = _beat_typical(s, world)
+        assert (beat.km_per_day, beat.refreshed_on) == (40.0, D(2020, 3, 1))
+        refreshed = dict(s.execute(select(VehicleUsage.vehicle_id, VehicleUsage.refreshed_on)
+                                   .where(VehicleUsage.vehicle_id.in_(steady + couriers))).all())
+        assert {refreshed[v] for v in steady} == {D(2020, 3, 1)}  # no new reading: not refreshed
+        assert {refreshed[v] for v in couriers} == {D(2020, 3, 20)}
+        assert 40 < _usage(s, couriers[0]).km_per_day < 100  # its own 100 km/day, shrunk toward 40
+    with clock.frozen(_at(D(2020, 3, 23), 2)):  # Monday 09:00 WIB
+        assert typical.run_weekly(world.db, "test") == ["usage_typical:2020-03-23"]
+        assert typical.run_weekly(world.db, "test") == []  # once a week
+        with world.db.session(None, system=True) as s:
+            beat = _beat_typical(s, world)
+            assert (beat.km_per_day, beat.refreshed_on) == (70.0, D(2020, 3, 23))  # the median of 21 x 40, 21 x 100
+
+
+def test_a_late_imported_reading_is_refreshed_by_the_next_daily_run_whatever_its_service_date(world):
+    with clock.frozen(_at(D(2020, 2, 15))), world.db.transaction(None, system=True) as s:
+        usage.refresh(s, D(2020, 3, 1))
+    with clock.frozen(_at(D(2020, 3, 19))), world.db.transaction(None, system=True) as s:
+        # imported on 19/03, served on 03/01: before the last refresh and the lead engine's 45-day lookback
+        _readings(s, s.get(Vehicle, world.vehicle_sam.id), (D(2020, 1, 3), 1_000))
+        usage.refresh(s, D(2020, 3, 20), since=D(2020, 3, 20) - dt.timedelta(days=leadgen.CLOSE_LOOKBACK_DAYS))
+        u = _usage(s, world.vehicle_sam.id)
+        assert (u.readings, u.last_km, u.last_km_on, u.refreshed_on) == (2, 1_000, D(2020, 1, 3), D(2020, 3, 20))
