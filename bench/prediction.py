@@ -107,14 +107,13 @@ def evaluate(db: Database) -> dict[str, Any]:
                 _n, days, km, _gd, _gk = _rules(engine_no)[kpb - 1]
                 day_limit, by_km = kpb_limits(purchase, days, km, rate, last_km,
                                               _date(last_km_on) if last_km_on else None)
-                service = f"KPB{kpb}"
             else:
                 before = prev.get(vid)
                 if before is None:
                     continue
                 day_limit, by_km = regular_limits(s, before[0], before[1], rate)
-                service = "H1H2" if (before[1] or "").startswith("ASS") else "H2H2"
             due, by = whichever_first(day_limit, by_km)
+            service = arrival.service_of(kpb or None, None if kpb else prev[vid][1])
             evaluated.add(vid)
             if (service, branch_id) not in habits:
                 habits[service, branch_id] = arrival.offset_days(s, service, branch_id)

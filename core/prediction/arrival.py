@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from core.platform import settings
 from core.platform.sqlfuncs import add_days, round_int
+from core.prediction import day_sql
 from core.prediction.next_due import MIN_KM_PER_DAY, _rule_case
 from db.enums import LeadCategory, ServiceKind
 from db.models import ArrivalCalendar, ArrivalOffset, KpbRule, Lead
@@ -56,7 +57,7 @@ def refresh(session: Session, today: dt.date) -> int:
             INSERT INTO arrival_calendar (vehicle_id, services, refreshed_on)
             SELECT vehicle_id, COUNT(*), :today FROM {SAMPLE} WHERE due_days - due_rule >= {DECIDING_DAYS}
             GROUP BY vehicle_id HAVING SUM(ABS(sday - due_days)) < SUM(ABS(sday - due_rule))"""), {"today": today})
-        recent = _day_of(session, today - dt.timedelta(days=LOOKBACK_DAYS))
+        recent = day_sql.day_of(session, today - dt.timedelta(days=LOOKBACK_DAYS))
         for branch in ("x.branch_id", "0"):
             # The median by window functions (SQLite has no percentile): the middle one or two of each group.
             sql = f"""
@@ -77,25 +78,16 @@ def refresh(session: Session, today: dt.date) -> int:
     return total
 
 
-def _pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _day_of(session: Session, value: dt.date) -> int:
-    """A date as the day number _sample_sql counts in (PostgreSQL: from 2000-01-01; SQLite: julianday)."""
-    return (value - dt.date(2000, 1, 1)).days if _pg(session) else value.toordinal() + 1721424
-
-
 def _sample_sql(session: Session, today: dt.date) -> str:
     """(vehicle_id, service, branch_id, sday, due_rule, due_days) for each work order of the last HISTORY_DAYS
     whose due day is known: the day it fell due by the rule (km or days, whichever first) and by its days."""
-    pg = _pg(session)
+    pg = day_sql.is_pg(session)
 
     def day(col: str) -> str:
-        return f"({col} - DATE '2000-01-01')" if pg else f"CAST(julianday({col}) AS INTEGER)"
+        return day_sql.day(session, col)
 
-    def on(value: dt.date) -> str:  # a date we made, not user input
-        return f"DATE '{value.isoformat()}'" if pg else f"'{value.isoformat()}'"
+    def on(value: dt.date) -> str:
+        return day_sql.date_literal(session, value)
 
     def rounded(expr: str) -> str:
         return f"CAST(ROUND(CAST({expr} AS NUMERIC)) AS INTEGER)" if pg else f"CAST(ROUND({expr}) AS INTEGER)"
@@ -142,6 +134,14 @@ def service_key(service_kind: Any, kpb_number: Any, category: Any) -> Any:
     """The habit's service for a lead: 'KPB<n>', 'H1H2' (a regular lead after a KPB) or 'H2H2'."""
     return case((service_kind == ServiceKind.KPB.value, literal("KPB") + cast(kpb_number, String)),
                 (category == LeadCategory.H1_H2.value, literal("H1H2")), else_=literal("H2H2"))
+
+
+def service_of(kpb_number: int | None, job_before: str | None) -> str:
+    """The habit's service in Python, as service_key gives it in SQL: a KPB by its number; a regular service
+    after a KPB job (H1H2) or after a regular one (H2H2)."""
+    if kpb_number is not None:
+        return f"KPB{kpb_number}"
+    return "H1H2" if (job_before or "").startswith("ASS") else "H2H2"
 
 
 def _offset(key: Any, branch: Any) -> Any:

@@ -55,8 +55,7 @@ def next_service(session: Session, vehicle_id: int) -> NextService | None:
         day_limit, by_km = regular_limits(session, vehicle.last_service_date, vehicle.last_job_type,
                                           usage.km_per_day)
     due_on, decided_by = whichever_first(day_limit, by_km)
-    service = f"KPB{usage.next_kpb_number}" if usage.next_kind == "KPB" else \
-        "H1H2" if (vehicle.last_job_type or "").startswith("ASS") else "H2H2"
+    service = arrival.service_of(usage.next_kpb_number if usage.next_kind == "KPB" else None, vehicle.last_job_type)
     habit = arrival.offset_days(session, service, vehicle.branch_id)
     by_calendar = session.get(ArrivalCalendar, vehicle.id) is not None
     expected = None if habit is None and not by_calendar else \

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.masterdata.reference import DEFAULT_ENGINE_CODE
 from core.platform import settings
 from core.platform.sqlfuncs import add_days, least, round_int
+from core.prediction import day_sql
 from db.models import KpbRule, Vehicle, VehicleUsage
 
 # A new motorcycle with no readings and no typical rate yet (an empty dealer): an Indonesian commuter's day.
@@ -111,12 +112,12 @@ def store_sql(session: Session, today: dt.date, stats: str) -> str:
     rules = list(session.scalars(select(KpbRule)))
 
     def day(col: str) -> str:
-        return f"({col} - DATE '2000-01-01')" if pg else f"CAST(julianday({col}) AS INTEGER)"
+        return day_sql.day(session, col)
 
     def date_of(n: str) -> str:
-        return f"(DATE '2000-01-01' + CAST({n} AS INTEGER))" if pg else f"date({n} + 0.5)"
+        return day_sql.date_of(session, n)
 
-    today_n = (today - dt.date(2000, 1, 1)).days if pg else _julian(today)
+    today_n = day_sql.day_of(session, today)
     numbers = sorted({r.kpb_number for r in rules})
     days = {n: _rule_case(rules, n, "days", "x.engine_no") for n in numbers}
     kms = {n: _rule_case(rules, n, "km", "x.engine_no") for n in numbers}
@@ -164,8 +165,3 @@ def store_sql(session: Session, today: dt.date, stats: str) -> str:
       ) x
     ) y
     """
-
-
-def _julian(day: dt.date) -> int:
-    """SQLite's CAST(julianday(day) AS INTEGER): julianday('0001-01-01') is 1721425.5."""
-    return day.toordinal() + 1721424

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from core.platform import settings
 from core.prediction import arrival, typical
+from core.prediction.day_sql import day, is_pg
 from core.prediction.next_due import store_sql
 from db.models import Vehicle, VehicleUsage, WorkOrder
 
@@ -104,7 +105,7 @@ def _targets(session: Session, since: dt.date | None, last: dt.date | None) -> N
 def _analyze(session: Session, name: str) -> None:
     """PostgreSQL: a temp table has no statistics until analysed (autovacuum never sees it), and a planner
     that guesses its size joins it to work_order by hash over the whole table instead of by index."""
-    if _pg(session):
+    if is_pg(session):
         session.execute(text(f"ANALYZE {name}"))
 
 
@@ -113,19 +114,11 @@ def usage_target() -> TableClause:
     return table(TARGETS, column("vehicle_id"))
 
 
-def _pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _day(session: Session, col: str) -> str:
-    return f"({col} - DATE '2000-01-01')" if _pg(session) else f"CAST(julianday({col}) AS INTEGER)"
-
-
 def _stats(session: Session) -> None:
     """Per target vehicle: accepted and ignored readings, the first and last accepted (day, km), the
     highest KPB served. Readings ordered by (day, km); two window passes (spikes, then below the highest)."""
     max_rate = float(settings.get(session, "usage.max_km_per_day"))
-    day_p, day_w = _day(session, "v.purchase_date"), _day(session, "w.service_date")
+    day_p, day_w = day(session, "v.purchase_date"), day(session, "w.service_date")
     gap = "(CASE WHEN day - p_day < 1 THEN 1 ELSE day - p_day END)"
     # One GROUP BY at the end and no join between aggregates (SQLite cannot index a CTE: a join of two would
     # be quadratic). Work orders without km stay in (for the highest KPB served) but out of the windows.

@@ -54,6 +54,19 @@ def _bought_and_ridden_little(s, *vehicle_ids: int, measured_on: dt.date) -> Non
     usage.refresh(s, measured_on)
 
 
+def _touch_days(s, lead) -> dict:
+    return {t.kind: t.due_on for t in s.scalars(select(Touch).where(Touch.lead_id == lead.id))}
+
+
+def _samarinda_lead_expected_six_days_early(world, s):
+    """Samarinda's customers come six days before KPB 1 ends; the day's lead run opens the lead of its
+    Vario (KPB 1's day limit 09/05/2020)."""
+    _bought_and_ridden_little(s, world.vehicle_sam.id, measured_on=D(2020, 4, 25))
+    _set_habit(s, "KPB1", world.sam.id, -6.0)
+    leadgen.run(s, on=D(2020, 4, 25))
+    return s.scalars(select(Lead).where(Lead.vehicle_id == world.vehicle_sam.id)).one()
+
+
 def _habit(s, service: str, branch_id: int):
     row = s.get(ArrivalOffset, (service, branch_id))
     return None if row is None else (row.offset_days, row.services)
@@ -87,13 +100,9 @@ def test_rule_touches_are_planned_on_the_day_the_customer_is_expected(world):
     and is expected six days earlier; its H-7 message and H-3 call count back from that day, so the
     customer hears from the branch before coming, not after."""
     with world.db.transaction(None, system=True) as s:
-        _bought_and_ridden_little(s, world.vehicle_sam.id, measured_on=D(2020, 4, 25))
-        _set_habit(s, "KPB1", world.sam.id, -6.0)
-    with world.db.transaction(None, system=True) as s:
-        leadgen.run(s, on=D(2020, 4, 25))
-        lead = s.scalars(select(Lead).where(Lead.vehicle_id == world.vehicle_sam.id)).one()
+        lead = _samarinda_lead_expected_six_days_early(world, s)
         assert (lead.kpb_number, lead.deadline, lead.expected_on) == (1, D(2020, 5, 9), D(2020, 5, 3))
-        touches = {t.kind: t.due_on for t in s.scalars(select(Touch).where(Touch.lead_id == lead.id))}
+        touches = _touch_days(s, lead)
         assert touches[TouchKind.MESSAGE_H7] == D(2020, 4, 26) and touches[TouchKind.CALL_H3] == D(2020, 4, 30)
 
 
@@ -110,7 +119,7 @@ def test_rule_touches_never_fall_after_the_deadline_nor_before_the_lead_opens(wo
         early = s.scalars(select(Lead).where(Lead.vehicle_id == world.vehicle_man.id)).one()
         assert late.expected_on == D(2020, 6, 3) and early.expected_on == early.deadline - dt.timedelta(days=14)
         for lead, h7 in ((late, late.deadline - dt.timedelta(days=7)), (early, early.deadline - dt.timedelta(days=21))):
-            touches = {t.kind: t.due_on for t in s.scalars(select(Touch).where(Touch.lead_id == lead.id))}
+            touches = _touch_days(s, lead)
             assert touches[TouchKind.MESSAGE_H7] == h7
 
 
@@ -122,7 +131,7 @@ def test_a_branch_without_a_measured_habit_keeps_its_touches_on_the_deadline(wor
         leadgen.run(s, on=D(2020, 4, 25))
         lead = s.scalars(select(Lead).where(Lead.vehicle_id == world.vehicle_sam.id)).one()
         assert lead.expected_on == lead.deadline == D(2020, 5, 9)
-        touches = {t.kind: t.due_on for t in s.scalars(select(Touch).where(Touch.lead_id == lead.id))}
+        touches = _touch_days(s, lead)
         assert touches[TouchKind.MESSAGE_H7] == D(2020, 5, 2)
 
 
@@ -140,11 +149,7 @@ def test_the_lead_form_says_when_the_branchs_customers_usually_come(world):
 def test_grafik_measures_arrivals_against_the_expected_day(world):
     """A lead expected on 03/05 whose customer came on 04/05 is one day off, not five (its deadline 09/05)."""
     with world.db.transaction(None, system=True) as s:
-        _bought_and_ridden_little(s, world.vehicle_sam.id, measured_on=D(2020, 4, 25))
-        _set_habit(s, "KPB1", world.sam.id, -6.0)
-    with world.db.transaction(None, system=True) as s:
-        leadgen.run(s, on=D(2020, 4, 25))
-        lead = s.scalars(select(Lead).where(Lead.vehicle_id == world.vehicle_sam.id)).one()
+        lead = _samarinda_lead_expected_six_days_early(world, s)
         wo = WorkOrder(branch_id=world.sam.id, number="WO/ARR/CAME", vehicle_id=lead.vehicle_id,
                        customer_id=lead.customer_id, service_date=D(2020, 5, 4), km=900, job_type="ASS1",
                        kpb_number=1)
@@ -182,7 +187,7 @@ def test_rule_a_customer_who_comes_by_the_calendar_is_expected_at_the_day_limit(
         # 920 km to KPB 3's 8,000 from the last reading on day 118 at 60 km/day: day 133; its day limit 240.
         assert (lead.kpb_number, lead.deadline) == (3, start + dt.timedelta(days=133))
         assert lead.expected_on == start + dt.timedelta(days=240)
-        touches = {t.kind: t.due_on for t in s.scalars(select(Touch).where(Touch.lead_id == lead.id))}
+        touches = _touch_days(s, lead)
         assert touches[TouchKind.MESSAGE_H7] == lead.deadline - dt.timedelta(days=7)
         assert next_service(s, world.vehicle_sam.id).expected_on == lead.expected_on
         assert "datang menurut tanggal, bukan km: sekitar" in next_service_text(s, world.vehicle_sam.id, "id")
